@@ -1,0 +1,3 @@
+from careaudit.cli import main
+
+main()

@@ -1,0 +1,28 @@
+import logging
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+
+log = logging.getLogger(__name__)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Accounts are made by administrators (people page, staff import), never self-service."""
+
+    def is_open_for_signup(self, request) -> bool:
+        return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # A mail server being down must not turn a password reset into an error page;
+        # the address is not logged, only that a send failed.
+        try:
+            super().send_mail(template_prefix, email, context)
+        except Exception:
+            log.exception("Could not send the %s email", template_prefix)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on signs in people who already have an account (matched by email)."""
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return False

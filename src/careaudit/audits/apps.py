@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+
+
+class AuditsConfig(AppConfig):
+    name = "careaudit.audits"
+    label = "audits"
+    verbose_name = "Audits, moderation and supervision"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from careaudit.audits import (
+            exports,  # noqa: F401 (registers the audits exports)
+            models,
+            panels,  # noqa: F401 (registers the My work panels)
+        )
+
+        for model in (
+            models.Audit,
+            models.Answer,
+            models.Finding,
+            models.WorkerComment,
+            models.FeedbackLink,
+            models.FeedbackResponse,
+            models.Moderation,
+            models.ModerationAnswer,
+            models.SupervisionDiscussion,
+        ):
+            auditlog.register(model)

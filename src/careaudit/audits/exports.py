@@ -1,0 +1,113 @@
+"""The audits and answers exports (contracts: columns exactly as issue 5 lists them)."""
+
+from careaudit.audits.models import Answer, Audit
+from careaudit.core.exports import ExportQuery, export_kind
+
+AUDIT_COLUMNS = (
+    "audit_id",
+    "request_id",
+    "standard_code",
+    "tool_version",
+    "mode",
+    "auditor_email",
+    "case_ref",
+    "worker_email",
+    "status",
+    "submitted_at",
+    "score_percent",
+    "rating",
+    "person_contacted",
+    "not_contacted_reason",
+    "worker_involvement",
+    "moderated",
+    "moderator_email",
+    "moderator_score_percent",
+    "agreement_percent",
+)
+ANSWER_COLUMNS = (
+    "audit_id",
+    "criterion_id",
+    "criterion_text",
+    "answer",
+    "evidence_note",
+    "moderator_answer",
+)
+
+
+def _audits(query: ExportQuery):
+    audits = Audit.objects.filter(request__month=query.month).order_by("pk")
+    if query.organisation is not None:
+        audits = audits.filter(organisation=query.organisation)
+    return audits
+
+
+@export_kind("audits", AUDIT_COLUMNS, "one row per audit of the month (moderation in its columns)")
+def audit_rows(query: ExportQuery):
+    audits = _audits(query).select_related(
+        "request__standard",
+        "tool_version__tool",
+        "auditor__user",
+        "case",
+        "worker__user",
+        "moderation__moderator__user",
+    )
+    for audit in audits.iterator(chunk_size=1000):
+        moderation = getattr(audit, "moderation", None)
+        done = moderation is not None and moderation.completed_at is not None
+        yield {
+            "audit_id": audit.pk,
+            "request_id": audit.request_id,
+            "standard_code": audit.request.standard.code,
+            "tool_version": audit.tool_version.label,
+            "mode": audit.mode,
+            "auditor_email": audit.auditor.email,
+            "case_ref": query.case_ref(audit.case.case_ref),
+            "worker_email": audit.worker.email if audit.worker else "",
+            "status": audit.status,
+            "submitted_at": audit.submitted_at,
+            "score_percent": audit.score_percent,
+            "rating": audit.final_rating_label,
+            "person_contacted": audit.person_contacted,
+            "not_contacted_reason": audit.not_contacted_reason,
+            "worker_involvement": audit.worker_involvement,
+            "moderated": done,
+            "moderator_email": moderation.moderator.email if done else "",
+            "moderator_score_percent": moderation.score_percent if done else None,
+            "agreement_percent": moderation.agreement_percent if done else None,
+        }
+
+
+@export_kind("answers", ANSWER_COLUMNS, "one row per answer of the month's audits")
+def answer_rows(query: ExportQuery):
+    moderator_answers = {
+        (audit_id, criterion_id): value
+        for audit_id, criterion_id, value in _moderator_answers(query)
+    }
+    answers = (
+        Answer.objects.filter(audit__in=_audits(query))
+        .select_related("criterion")
+        .order_by("audit_id", "criterion__section__position", "criterion__position")
+    )
+    for answer in answers.iterator(chunk_size=2000):
+        yield {
+            "audit_id": answer.audit_id,
+            "criterion_id": answer.criterion.key,
+            "criterion_text": answer.criterion.text,
+            "answer": answer.value or _other_answer(answer),
+            "evidence_note": answer.evidence_note,
+            "moderator_answer": moderator_answers.get((answer.audit_id, answer.criterion_id), ""),
+        }
+
+
+def _other_answer(answer: Answer) -> str:
+    if answer.counts:
+        return "; ".join(f"{k}: {v}" for k, v in answer.counts.items())
+    return answer.text
+
+
+def _moderator_answers(query: ExportQuery):
+    from careaudit.audits.models import ModerationAnswer
+
+    return ModerationAnswer.objects.filter(
+        moderation__audit__in=_audits(query), moderation__completed_at__isnull=False
+    ).values_list("moderation__audit_id", "criterion_id", "value")

@@ -1,0 +1,518 @@
+"""Audit workflows: start, save answers (optimistic locking), submit, feedback links,
+worker comments, rating override, supervision. Each checks who is acting, validates
+first and runs in a transaction; an error leaves everything as it was.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    FeedbackLink,
+    FeedbackResponse,
+    Finding,
+    SupervisionDiscussion,
+    WorkerComment,
+    WorkerInvolvement,
+)
+from careaudit.core.notify import notify, site_link
+from careaudit.lib import scoring
+from careaudit.organisation.models import StaffMember
+from careaudit.programme.models import AuditRequest, RequestEvent, RequestMode, RequestStatus
+from careaudit.standards.models import Criterion, Theme
+
+FEEDBACK_LINK_DAYS = 14
+
+
+class AuditError(ValueError):
+    """The change was refused; the message says why in plain words."""
+
+
+class EditConflict(AuditError):
+    """Someone else saved the audit since this page loaded (optimistic locking)."""
+
+
+def _check_auditor(audit: Audit, by: StaffMember) -> None:
+    if by.pk != audit.auditor_id:
+        raise AuditError(
+            "Only the auditor can answer, score or submit this audit. The allocated worker "
+            "can add comments and evidence."
+        )
+
+
+def _check_draft(audit: Audit) -> None:
+    if audit.status != AuditStatus.DRAFT:
+        raise AuditError("This audit has been submitted, so it can no longer be changed.")
+
+
+def _bump(audit: Audit, lock_version: int) -> None:
+    """Claim the next version of the audit, or refuse if someone saved in between."""
+    updated = Audit.objects.filter(pk=audit.pk, lock_version=lock_version).update(
+        lock_version=F("lock_version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise EditConflict(
+            "Someone else has saved this audit since you opened it, so your change was not "
+            "saved. Reload the page to see their changes, then make yours again."
+        )
+    audit.lock_version = lock_version + 1
+
+
+# --- Starting ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_start(*, request: AuditRequest, by: StaffMember) -> Audit:
+    """Open the audit for a request (or return the one already started)."""
+    existing = Audit.objects.filter(request=request).first()
+    if existing is not None:
+        return existing
+    if by.pk != request.auditor_id:
+        raise AuditError("This audit was requested from someone else.")
+    if request.mode == RequestMode.MODERATION:
+        raise AuditError("Moderation is done on the moderation page, not as a new audit.")
+    if request.case_id is None:
+        raise AuditError("Choose the case for this self-audit first.")
+    if request.status not in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS):
+        raise AuditError(f"This request is {request.get_status_display().lower()}.")
+    audit = Audit.objects.create(
+        organisation_id=request.organisation_id,
+        request=request,
+        tool_version=request.tool_version,
+        auditor=request.auditor,
+        case=request.case,
+        worker=request.case.worker,
+        mode=request.mode,
+        worker_involvement=WorkerInvolvement.NO_WORKER if request.case.worker_id is None else "",
+    )
+    request.status = RequestStatus.IN_PROGRESS
+    request.save(update_fields=["status"])
+    RequestEvent.objects.create(request=request, by=by.user, kind="started", text="Audit started.")
+    return audit
+
+
+# --- Answers and the result -------------------------------------------------------------
+
+
+def criteria_of(audit: Audit) -> list[Criterion]:
+    return list(
+        Criterion.objects.filter(section__version=audit.tool_version_id).order_by(
+            "section__position", "position"
+        )
+    )
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    audit: Audit,
+    criterion: Criterion,
+    by: StaffMember,
+    lock_version: int,
+    value: str | None = None,
+    counts: dict | None = None,
+    text: str | None = None,
+    evidence_note: str | None = None,
+) -> Answer:
+    """Save one criterion's answer as it is given; recomputes the score and rating."""
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    if criterion.section.version_id != audit.tool_version_id:
+        raise AuditError("That question is not part of this audit's tool.")
+    answer = Answer.objects.filter(audit=audit, criterion=criterion).first() or Answer(
+        audit=audit, criterion=criterion
+    )
+    if value is not None:
+        value = value.strip()
+        if value:
+            try:
+                scoring.check_answer(criterion.scale, value)
+            except ValueError:
+                raise AuditError(f"“{value}” is not an answer to this question.") from None
+        answer.value = value
+    if counts is not None:
+        answer.counts = _clean_counts(criterion, counts)
+    if text is not None:
+        answer.text = text
+    if evidence_note is not None:
+        answer.evidence_note = evidence_note
+    _bump(audit, lock_version)
+    answer.save()
+    result_update(audit)
+    return answer
+
+
+def _clean_counts(criterion: Criterion, counts: dict) -> dict:
+    cleaned = {}
+    for category in criterion.categories:
+        raw = counts.get(category, "")
+        if raw in ("", None):
+            continue
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise AuditError(f"Enter a whole number for “{category}”.") from None
+        if number < 0 or number > 10_000:
+            raise AuditError(f"The count for “{category}” must be between 0 and 10,000.")
+        cleaned[category] = number
+    return cleaned
+
+
+def scoring_answers(audit: Audit, criteria: list[Criterion] | None = None) -> list:
+    criteria = criteria if criteria is not None else criteria_of(audit)
+    values = dict(audit.answers.values_list("criterion_id", "value"))
+    return [
+        scoring.CriterionAnswer(
+            criterion_id=c.key,
+            scale=scoring.Scale(c.scale),
+            answer=values.get(c.pk) or None,
+            weight=float(c.weight),
+            critical=c.critical,
+        )
+        for c in criteria
+    ]
+
+
+def compute_result(audit: Audit, criteria: list[Criterion] | None = None):
+    version = audit.tool_version
+    answers = scoring_answers(audit, criteria)
+    result = scoring.score(answers, partly_met_value=float(version.partly_met_value))
+    rating = scoring.rate(
+        result,
+        version.rating_scheme,
+        version.thresholds(),
+        critical_failures=scoring.critical_failures(answers),
+    )
+    return result, rating
+
+
+def result_update(audit: Audit) -> None:
+    result, rating = compute_result(audit)
+    audit.score_percent = None if result.score is None else round(result.score, 1)
+    audit.score_note = result.reason or ""
+    audit.rating_code = rating.code if rating else ""
+    audit.rating_label = rating.label if rating else ""
+    audit.rating_reasons = list(rating.reasons) if rating else []
+    Audit.objects.filter(pk=audit.pk).update(
+        score_percent=audit.score_percent,
+        score_note=audit.score_note,
+        rating_code=audit.rating_code,
+        rating_label=audit.rating_label,
+        rating_reasons=audit.rating_reasons,
+    )
+
+
+AUDIT_FIELDS = (
+    "person_contacted",
+    "contact_method",
+    "contact_who",
+    "felt_listened_to",
+    "knew_who_to_contact",
+    "has_copy_of_plan",
+    "what_they_said",
+    "not_contacted_reason",
+    "contact_attempts",
+    "not_contacted_detail",
+    "worker_involvement",
+    "involvement_date",
+    "involvement_how",
+    "feedback_held_on",
+    "strengths",
+    "areas_for_development",
+)
+
+
+@transaction.atomic
+def audit_update(*, audit: Audit, by: StaffMember, lock_version: int, **fields) -> Audit:
+    """Save the person's voice, the worker's involvement, strengths and areas to develop."""
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    unknown = set(fields) - set(AUDIT_FIELDS)
+    if unknown:
+        raise AuditError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    _bump(audit, lock_version)
+    for name, value in fields.items():
+        setattr(audit, name, value)
+    audit.save(update_fields=[*fields, "updated_at"])
+    return audit
+
+
+@transaction.atomic
+def finding_add(
+    *,
+    audit: Audit,
+    by: StaffMember,
+    lock_version: int,
+    text: str,
+    theme: Theme | None,
+    needs_action: bool,
+) -> Finding:
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    if not text.strip():
+        raise AuditError("Describe the finding.")
+    if theme is not None and theme.framework_id != audit.tool_version.tool.standard.framework_id:
+        raise AuditError("Choose a theme from this audit's framework.")
+    _bump(audit, lock_version)
+    return Finding.objects.create(
+        audit=audit, text=text.strip(), theme=theme, needs_action=needs_action
+    )
+
+
+@transaction.atomic
+def finding_remove(*, finding: Finding, by: StaffMember, lock_version: int) -> None:
+    _check_auditor(finding.audit, by)
+    _check_draft(finding.audit)
+    _bump(finding.audit, lock_version)
+    finding.delete()
+
+
+@transaction.atomic
+def rating_override(
+    *, audit: Audit, by: StaffMember, lock_version: int, code: str, label: str, reason: str
+) -> None:
+    """Override the computed rating; a reason is required and the override is shown."""
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    if code and not reason.strip():
+        raise AuditError("Give a reason for overriding the rating.")
+    _bump(audit, lock_version)
+    audit.override_code, audit.override_label = code, label if code else ""
+    audit.override_reason = reason.strip() if code else ""
+    audit.save(update_fields=["override_code", "override_label", "override_reason"])
+
+
+# --- Completeness and submission ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    anchor: str  # the id of the element to link to
+    message: str
+
+
+def audit_missing(audit: Audit) -> list[Missing]:
+    """What stops the audit being submitted, in the order of the form."""
+    missing = []
+    answers = {a.criterion_id: a for a in audit.answers.all()}
+    for number, criterion in enumerate(criteria_of(audit), start=1):
+        answer = answers.get(criterion.pk)
+        if criterion.scale == scoring.Scale.FREE_TEXT:
+            continue
+        if criterion.scale == scoring.Scale.COUNT:
+            if answer is None or not answer.counts:
+                missing.append(
+                    Missing(f"criterion-{criterion.pk}", f"Enter the counts for question {number}")
+                )
+            continue
+        if answer is None or not answer.value:
+            missing.append(
+                Missing(
+                    f"criterion-{criterion.pk}",
+                    f"Answer question {number}, or mark it not applicable",
+                )
+            )
+    missing += _voice_missing(audit) + _involvement_missing(audit)
+    return missing
+
+
+def _voice_missing(audit: Audit) -> list[Missing]:
+    if audit.person_contacted is None and not audit.feedback_responses.exists():
+        return [
+            Missing(
+                "person-contacted",
+                "Say whether you reached the person, their carer or representative",
+            )
+        ]
+    if audit.person_contacted is False:
+        if not audit.not_contacted_reason:
+            return [Missing("not-contacted-reason", "Give the reason the person was not contacted")]
+        if audit.not_contacted_reason == "other" and not audit.not_contacted_detail.strip():
+            return [
+                Missing(
+                    "not-contacted-detail", "Describe the other reason the person was not contacted"
+                )
+            ]
+        if audit.not_contacted_reason == "unable_to_reach" and not audit.contact_attempts:
+            return [Missing("contact-attempts", "Say how many times you tried to reach them")]
+    if audit.person_contacted is True:
+        missing = []
+        if not audit.contact_method:
+            missing.append(Missing("contact-method", "Say how you reached them"))
+        if not audit.contact_who:
+            missing.append(Missing("contact-who", "Say who you spoke to"))
+        if not audit.what_they_said.strip():
+            missing.append(Missing("what-they-said", "Record what they said"))
+        return missing
+    return []
+
+
+def _involvement_missing(audit: Audit) -> list[Missing]:
+    if audit.is_self_audit:
+        return []  # the worker is the auditor
+    if not audit.worker_involvement:
+        return [Missing("worker-involvement", "Say how the worker was involved in the audit")]
+    if (
+        audit.worker_involvement in (WorkerInvolvement.JOINT, WorkerInvolvement.FEEDBACK)
+        and not audit.involvement_date
+    ):
+        return [
+            Missing("involvement-date", "Give the date of the joint audit or feedback conversation")
+        ]
+    return []
+
+
+@transaction.atomic
+def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    missing = audit_missing(audit)
+    if missing:
+        raise AuditError(f"The audit is not complete: {len(missing)} things still to do.")
+    _bump(audit, lock_version)
+    result_update(audit)
+    audit.status = AuditStatus.SUBMITTED
+    audit.submitted_at = timezone.now()
+    audit.save(update_fields=["status", "submitted_at"])
+    request = audit.request
+    request.status = RequestStatus.SUBMITTED
+    request.save(update_fields=["status"])
+    RequestEvent.objects.create(
+        request=request, by=by.user, kind="submitted", text="Audit submitted."
+    )
+    transaction.on_commit(lambda: _share_submitted(audit))
+    return audit
+
+
+def _share_submitted(audit: Audit) -> None:
+    """A submitted audit goes to the worker and their supervisor, for supervision."""
+    link = site_link(f"/audits/{audit.pk}/")
+    recipients = {}
+    if audit.worker and audit.worker_id != audit.auditor_id:
+        recipients[audit.worker.email] = "the audit of your case"
+    if audit.worker and audit.worker.supervisor:
+        recipients[audit.worker.supervisor.email] = (
+            f"an audit of {audit.worker.full_name}'s case, to discuss in supervision"
+        )
+    for email, what in recipients.items():
+        notify(
+            to=email,
+            subject=f"Audit of case {audit.case.case_ref} submitted",
+            body=f"{audit.auditor.full_name} has submitted {what} ({audit.case.case_ref}). "
+            f"Result: {audit.final_rating_label or 'no rating'}.\n\n{link}\n",
+        )
+
+
+# --- The worker's contribution ---------------------------------------------------------
+
+
+@transaction.atomic
+def worker_comment_add(*, audit: Audit, by: StaffMember, text: str) -> WorkerComment:
+    if by.pk != audit.worker_id:
+        raise AuditError("Only the case's allocated worker can add comments here.")
+    if not text.strip():
+        raise AuditError("Write your comment or evidence.")
+    return WorkerComment.objects.create(audit=audit, author=by, text=text.strip())
+
+
+# --- Feedback links ---------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def feedback_link_create(
+    *, audit: Audit, by: StaffMember, days: int = FEEDBACK_LINK_DAYS
+) -> tuple[FeedbackLink, str]:
+    """A one-time link for the person; returns the link record and the token (shown once)."""
+    _check_auditor(audit, by)
+    _check_draft(audit)
+    token = secrets.token_urlsafe(24)
+    link = FeedbackLink.objects.create(
+        audit=audit,
+        token_hash=_hash(token),
+        created_by=by,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return link, token
+
+
+class FeedbackLinkError(AuditError):
+    """A feedback link that cannot be used; `gone` says it existed (used or expired)."""
+
+    def __init__(self, message: str, *, gone: bool = True) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+def feedback_link_for(token: str) -> FeedbackLink:
+    link = FeedbackLink.objects.select_related("audit").filter(token_hash=_hash(token)).first()
+    if link is None:
+        raise FeedbackLinkError(
+            "This link is not recognised. Check you copied all of it.", gone=False
+        )
+    if link.used_at is not None:
+        raise FeedbackLinkError("This link has already been used. Thank you for your feedback.")
+    if not link.is_usable():
+        raise FeedbackLinkError("This link has expired. Ask the person who sent it for a new one.")
+    return link
+
+
+@transaction.atomic
+def feedback_submit(*, token: str, **answers) -> FeedbackResponse:
+    link = feedback_link_for(token)
+    claimed = FeedbackLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not claimed:
+        raise FeedbackLinkError("This link has already been used. Thank you for your feedback.")
+    return FeedbackResponse.objects.create(audit=link.audit, link=link, **answers)
+
+
+# --- Supervision --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def supervision_record(
+    *,
+    supervisor: StaffMember,
+    supervisee: StaffMember,
+    audits: list[Audit],
+    discussed_on: date,
+    reflection: str,
+    learning: str = "",
+    agreed_development: str = "",
+    by,
+) -> SupervisionDiscussion:
+    if supervisee.supervisor_id != supervisor.pk:
+        raise AuditError(f"You do not supervise {supervisee.full_name}.")
+    if not audits:
+        raise AuditError("Choose the audits you discussed.")
+    if discussed_on > timezone.localdate():
+        raise AuditError("The discussion date cannot be in the future.")
+    if not reflection.strip():
+        raise AuditError("Record the reflection from the discussion.")
+    for audit in audits:
+        if audit.worker_id != supervisee.pk and audit.auditor_id != supervisee.pk:
+            raise AuditError("Choose only audits by or about the person you supervise.")
+    discussion = SupervisionDiscussion.objects.create(
+        supervisor=supervisor,
+        supervisee=supervisee,
+        discussed_on=discussed_on,
+        reflection=reflection.strip(),
+        learning=learning.strip(),
+        agreed_development=agreed_development.strip(),
+        recorded_by=by,
+    )
+    discussion.audits.set(audits)
+    return discussion

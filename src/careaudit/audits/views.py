@@ -1,0 +1,780 @@
+"""Doing an audit: the form (saved as it is given), the detail page and the printed PDF.
+
+Every view fetches the audit through `get_audit_for_user` (404 for someone else's audit,
+403 for a change by anyone but the auditor), validates with a form and calls a service in
+`audits/services.py`. An htmx request gets a partial from the same view; without
+JavaScript every section has a Save button that posts the whole section, so nothing
+depends on scripts. A change made against an old version of the audit is refused (409)
+rather than overwriting someone else's work.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from careaudit.audits import services
+from careaudit.audits.access import get_audit_for_user, log_audit_read
+from careaudit.audits.forms import (
+    AnswerForm,
+    DevelopmentForm,
+    FindingForm,
+    InvolvementForm,
+    LockForm,
+    OverrideForm,
+    VoiceForm,
+    WorkerCommentForm,
+)
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    FeedbackLink,
+    FeedbackResponse,
+    Finding,
+    Moderation,
+    ModerationStatus,
+    WorkerComment,
+)
+from careaudit.audits.services import AuditError, EditConflict
+from careaudit.lib import scoring
+from careaudit.organisation.access import require_staff
+from careaudit.programme.models import AuditRequest, RequestMode
+from careaudit.standards.models import Criterion, Section, Theme
+
+AUDIT_RELATED = (
+    "request",
+    "tool_version__tool__standard__framework",
+    "case__team",
+    "worker__user",
+    "auditor__user",
+    "auditor__team",
+)
+# The parts of the form saved as a whole besides the criteria sections ("section-<pk>").
+PARTS = {"voice": VoiceForm, "involvement": InvolvementForm, "development": DevelopmentForm}
+PART_NAMES = {
+    "voice": "the person's voice",
+    "involvement": "the worker's involvement",
+    "development": "strengths and areas for development",
+}
+NO_SCORE_YET = "No score – no question has been answered yet"
+RATING_TAGS = {
+    "green": "govuk-tag--green",
+    "amber": "govuk-tag--yellow",
+    "red": "govuk-tag--red",
+    "outstanding": "govuk-tag--green",
+    "good": "govuk-tag--turquoise",
+    "requires_improvement": "govuk-tag--orange",
+    "inadequate": "govuk-tag--red",
+}
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _get_audit(request: HttpRequest, pk: int, *, write: bool = False) -> Audit:
+    return get_audit_for_user(
+        request, pk, write=write, queryset=Audit.objects.select_related(*AUDIT_RELATED)
+    )
+
+
+def _form_url(audit: Audit, anchor: str = "") -> str:
+    return reverse("audit_form", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def mode_label(mode: str) -> str:
+    """How the kind of audit is named on screen: 'Self-audit', 'Peer audit'…"""
+    if mode == RequestMode.SAMPLE:
+        return "Random sample audit"
+    try:
+        return RequestMode(mode).label
+    except ValueError:
+        return mode.replace("_", " ").capitalize()
+
+
+def _my_audits_url() -> str:
+    try:
+        return reverse("my_audits")
+    except NoReverseMatch:  # the My audits page lives in another feature
+        return reverse("home")
+
+
+# --- What the pages show --------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One criterion on the page: its number, saved answer and form."""
+
+    criterion: Criterion
+    number: int
+    answer: Answer | None
+    form: AnswerForm | None = None
+    choices: list = field(default_factory=list)
+    missing: str = ""
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.choices)
+
+    @property
+    def is_count(self) -> bool:
+        return self.criterion.scale == scoring.Scale.COUNT
+
+    @property
+    def is_free_text(self) -> bool:
+        return self.criterion.scale == scoring.Scale.FREE_TEXT
+
+    @property
+    def answer_label(self) -> str:
+        value = self.answer.value if self.answer else ""
+        return dict(self.choices).get(value, "")
+
+    @property
+    def counts(self) -> list[tuple[str, int | str]]:
+        saved = self.answer.counts if self.answer else {}
+        return [(category, saved.get(category, "")) for category in self.criterion.categories]
+
+    @property
+    def is_answered(self) -> bool:
+        if self.is_free_text:
+            return True
+        if self.is_count:
+            return bool(self.answer and self.answer.counts)
+        return bool(self.answer and self.answer.value)
+
+
+def _sections(
+    audit: Audit,
+    *,
+    with_forms: bool,
+    bound: dict[int, AnswerForm] | None = None,
+    missing: dict[str, str] | None = None,
+) -> list[Section]:
+    """The tool's sections and criteria with the saved answers: three queries, however
+    many criteria the tool has. Questions are numbered 1, 2… through the whole audit, as
+    `audit_missing` numbers them."""
+    criteria = Criterion.objects.order_by("position")
+    sections = list(
+        Section.objects.filter(version_id=audit.tool_version_id)
+        .order_by("position")
+        .prefetch_related(Prefetch("criteria", queryset=criteria))
+    )
+    answers = {a.criterion_id: a for a in Answer.objects.filter(audit=audit)}
+    bound, missing = bound or {}, missing or {}
+    number = 0
+    for section_number, section in enumerate(sections, start=1):
+        section.number = section_number
+        section.part = f"section-{section.pk}"
+        section.items = []
+        for criterion in section.criteria.all():
+            number += 1
+            answer = answers.get(criterion.pk)
+            item = Item(
+                criterion,
+                number,
+                answer,
+                choices=scoring.scale_choices(criterion.scale),
+                missing=missing.get(f"criterion-{criterion.pk}", ""),
+            )
+            if with_forms:
+                item.form = bound.get(criterion.pk) or AnswerForm(
+                    criterion, answer=answer, number=number
+                )
+            section.items.append(item)
+    return sections
+
+
+def _items(sections: list[Section]) -> list[Item]:
+    return [item for section in sections for item in section.items]
+
+
+def score_context(audit: Audit) -> dict:
+    """What the score panel shows, from the result saved with the answers."""
+    capped = next((r for r in audit.rating_reasons if r.startswith("Capped at")), "")
+    if audit.score_percent is not None:
+        score = f"{audit.score_percent}%"
+    else:
+        score = audit.score_note or NO_SCORE_YET
+    return {
+        "audit": audit,
+        "score_display": score,
+        "has_score": audit.score_percent is not None,
+        "final_tag": RATING_TAGS.get(audit.final_rating_code, "govuk-tag--grey"),
+        "capped_reason": capped,
+        "other_reasons": [r for r in audit.rating_reasons if r != capped],
+    }
+
+
+def _feedback(audit: Audit) -> dict:
+    links = list(
+        FeedbackLink.objects.filter(audit=audit).select_related("response").order_by("-created_at")
+    )
+    now = timezone.now()
+    for link in links:
+        if link.used_at:
+            link.state = "Answered"
+        elif link.expires_at <= now:
+            link.state = "Expired"
+        else:
+            link.state = "Waiting for an answer"
+    responses = list(FeedbackResponse.objects.filter(audit=audit).order_by("submitted_at"))
+    return {"feedback_links": links, "feedback_responses": responses}
+
+
+def _findings(audit: Audit) -> list[Finding]:
+    return list(Finding.objects.filter(audit=audit).select_related("theme"))
+
+
+def _comments(audit: Audit) -> list[WorkerComment]:
+    return list(
+        WorkerComment.objects.filter(audit=audit)
+        .select_related("author__user")
+        .order_by("created_at", "pk")
+    )
+
+
+def _themes(audit: Audit) -> list[Theme]:
+    framework_id = audit.tool_version.tool.standard.framework_id
+    return list(Theme.objects.filter(framework_id=framework_id).order_by("position", "name"))
+
+
+def _header(audit: Audit) -> dict:
+    standard = audit.tool_version.tool.standard
+    return {
+        "audit": audit,
+        "standard": standard,
+        "mode_label": mode_label(audit.mode),
+        "show_involvement": not audit.is_self_audit,
+    }
+
+
+def _form_page(
+    request: HttpRequest,
+    audit: Audit,
+    *,
+    status: int = 200,
+    forms: dict | None = None,
+    bound_answers: dict[int, AnswerForm] | None = None,
+    error_items: list[tuple[str, str]] | None = None,
+    missing: list[services.Missing] | None = None,
+    new_link_url: str = "",
+) -> HttpResponse:
+    """The whole form page; posted forms (with their errors) replace the saved values."""
+    forms = forms or {}
+    missing_by_anchor = {m.anchor: m.message for m in missing or []}
+    sections = _sections(audit, with_forms=True, bound=bound_answers, missing=missing_by_anchor)
+    items = _items(sections)
+    themes = _themes(audit)
+    lock = audit.lock_version
+    unanswered = [item for item in items if not item.is_answered]
+    context = {
+        **_header(audit),
+        **score_context(audit),
+        **_feedback(audit),
+        "sections": sections,
+        "question_count": sum(1 for item in items if not item.is_free_text),
+        "answered_count": sum(1 for item in items if not item.is_free_text and item.is_answered),
+        "first_unanswered": unanswered[0] if unanswered else None,
+        "voice_form": forms.get("voice") or VoiceForm.for_audit(audit),
+        "involvement_form": forms.get("involvement") or InvolvementForm.for_audit(audit),
+        "development_form": forms.get("development") or DevelopmentForm.for_audit(audit),
+        "finding_form": forms.get("finding")
+        or FindingForm(themes=themes, initial={"lock_version": lock}),
+        "override_form": forms.get("override") or OverrideForm.for_audit(audit),
+        "themes": themes,
+        "findings": _findings(audit),
+        "worker_comments": _comments(audit),
+        "error_items": error_items or [],
+        # anchors use hyphens, template variables cannot: "not-contacted-reason" → "not_contacted_reason"
+        "missing": defaultdict(
+            str, {anchor.replace("-", "_"): text for anchor, text in missing_by_anchor.items()}
+        ),
+        "new_link_url": new_link_url,
+    }
+    return render(request, "audits/form.html", context, status=status)
+
+
+# --- Starting and opening -------------------------------------------------------------------
+
+
+@require_POST
+def audit_start(request: HttpRequest, request_pk: int) -> HttpResponse:
+    """Open the form from My audits ("Start audit", or "Continue audit" once started)."""
+    staff = require_staff(request)
+    audit_request = get_object_or_404(
+        AuditRequest.objects.select_related("case"),
+        pk=request_pk,
+        organisation=staff.organisation,
+        auditor=staff,
+    )
+    try:
+        audit = services.audit_start(request=audit_request, by=staff)
+    except AuditError as error:
+        messages.error(request, str(error))
+        return redirect(_my_audits_url())
+    return redirect("audit_form", pk=audit.pk)
+
+
+@require_GET
+def audit_form(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk)
+    staff = require_staff(request)
+    if audit.is_submitted or audit.auditor_id != staff.pk:
+        # Only the auditor answers; everyone else (the worker included) reads.
+        return redirect("audit_detail", pk=audit.pk)
+    log_audit_read(request, audit, "Opened the form of")
+    return _form_page(request, audit)
+
+
+# --- Saving as it is given ------------------------------------------------------------------
+
+
+def _saved(request: HttpRequest, audit: Audit) -> HttpResponse:
+    """The answer to an autosave: the time saved, the new lock version and the new score."""
+    return render(
+        request, "audits/partials/saved.html", {**score_context(audit), "saved_at": timezone.now()}
+    )
+
+
+def _problem(
+    request: HttpRequest, audit: Audit, message: str, *, status: int, messages_list=()
+) -> HttpResponse:
+    return render(
+        request,
+        "audits/partials/problem.html",
+        {
+            "audit": audit,
+            "message": message,
+            "details": list(messages_list),
+            "conflict": status == 409,
+        },
+        status=status,
+    )
+
+
+def _refused(request: HttpRequest, audit: Audit, error: AuditError, anchor: str = ""):
+    """An `AuditError` as a 409/400 partial for htmx, or a message on the page."""
+    if _is_htmx(request):
+        status = 409 if isinstance(error, EditConflict) else 400
+        return _problem(request, audit, str(error), status=status)
+    messages.error(request, str(error))
+    if audit.is_submitted:
+        return redirect("audit_detail", pk=audit.pk)
+    return redirect(_form_url(audit, anchor))
+
+
+@require_POST
+def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    """Save one criterion's answer and evidence note (htmx autosave)."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    criterion = (
+        Criterion.objects.select_related("section")
+        .filter(pk=criterion_pk, section__version_id=audit.tool_version_id)
+        .first()
+    )
+    if criterion is None:
+        return _refused(request, audit, AuditError("That question is not part of this audit."))
+    lock = LockForm(request.POST)
+    form = AnswerForm(criterion, request.POST)
+    anchor = f"criterion-{criterion.pk}"
+    if not lock.is_valid() or not form.is_valid():
+        problems = [str(e) for f in (lock, form) for errors in f.errors.values() for e in errors]
+        return _invalid(request, audit, problems, anchor)
+    try:
+        services.answer_save(
+            audit=audit,
+            criterion=criterion,
+            by=staff,
+            lock_version=lock.cleaned_data["lock_version"],
+            **form.changes(),
+        )
+    except AuditError as error:
+        return _refused(request, audit, error, anchor)
+    if _is_htmx(request):
+        return _saved(request, audit)
+    messages.success(request, "Your answer has been saved.")
+    return redirect(_form_url(audit, anchor))
+
+
+def _invalid(request: HttpRequest, audit: Audit, problems: list[str], anchor: str):
+    if _is_htmx(request):
+        return _problem(request, audit, "This was not saved.", status=400, messages_list=problems)
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect(_form_url(audit, anchor))
+
+
+@require_POST
+def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """The Save button of one part of the form (and the htmx autosave of whole parts)."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    if part.startswith("section-"):
+        return _criteria_section_save(request, audit, staff, part)
+    if part not in PARTS or (part == "involvement" and audit.is_self_audit):
+        raise Http404("No such part of the audit")
+    lock = LockForm(request.POST)
+    form = PARTS[part].for_audit(audit, request.POST)
+    if not lock.is_valid() or not form.is_valid():
+        items = [("", str(e)) for e in lock.errors.get("lock_version", [])] + form.error_items()
+        if _is_htmx(request):
+            return _problem(
+                request,
+                audit,
+                "This was not saved.",
+                status=400,
+                messages_list=[m for _a, m in items],
+            )
+        return _form_page(request, audit, status=400, forms={part: form}, error_items=items)
+    try:
+        services.audit_update(
+            audit=audit,
+            by=staff,
+            lock_version=lock.cleaned_data["lock_version"],
+            **form.update_fields(),
+        )
+    except EditConflict as error:
+        if _is_htmx(request):
+            return _problem(request, audit, str(error), status=409)
+        # Show what they typed, so nothing is lost while they compare.
+        return _form_page(
+            request, audit, status=409, forms={part: form}, error_items=[("", str(error))]
+        )
+    except AuditError as error:
+        return _refused(request, audit, error, part)
+    if _is_htmx(request):
+        return _saved(request, audit)
+    messages.success(request, f"Your answers about {PART_NAMES[part]} have been saved.")
+    return redirect(_form_url(audit, part))
+
+
+def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpResponse:
+    try:
+        section_pk = int(part.removeprefix("section-"))
+    except ValueError:
+        raise Http404("No such section") from None
+    section = get_object_or_404(
+        Section.objects.prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+        ),
+        pk=section_pk,
+        version_id=audit.tool_version_id,
+    )
+    lock = LockForm(request.POST)
+    answers = {a.criterion_id: a for a in Answer.objects.filter(audit=audit)}
+    forms = {
+        c.pk: AnswerForm(c, request.POST, answer=answers.get(c.pk)) for c in section.criteria.all()
+    }
+    valid = lock.is_valid() & all([form.is_valid() for form in forms.values()])
+    if not valid:
+        items = [("", str(e)) for e in lock.errors.get("lock_version", [])]
+        for criterion_pk, form in forms.items():
+            items += [(f"criterion-{criterion_pk}", str(e)) for e in form.errs.values()]
+        if _is_htmx(request):
+            return _problem(
+                request,
+                audit,
+                "This was not saved.",
+                status=400,
+                messages_list=[m for _a, m in items],
+            )
+        return _form_page(request, audit, status=400, bound_answers=forms, error_items=items)
+    changes = [(form.criterion, form.differences(answers.get(pk))) for pk, form in forms.items()]
+    changes = [(criterion, change) for criterion, change in changes if change]
+    try:
+        # All of the section or none of it: the services save one answer each.
+        with transaction.atomic():
+            lock_version = lock.cleaned_data["lock_version"]
+            for criterion, change in changes:
+                services.answer_save(
+                    audit=audit, criterion=criterion, by=staff, lock_version=lock_version, **change
+                )
+                lock_version = audit.lock_version
+    except EditConflict as error:
+        audit.refresh_from_db()
+        if _is_htmx(request):
+            return _problem(request, audit, str(error), status=409)
+        return _form_page(
+            request, audit, status=409, bound_answers=forms, error_items=[("", str(error))]
+        )
+    except AuditError as error:
+        audit.refresh_from_db()
+        return _refused(request, audit, error, part)
+    if _is_htmx(request):
+        return _saved(request, audit)
+    messages.success(request, f"Your answers to section “{section.title}” have been saved.")
+    return redirect(_form_url(audit, f"section-{section.pk}"))
+
+
+# --- Findings and the rating ----------------------------------------------------------------
+
+
+def _findings_panel(request, audit: Audit, form: FindingForm | None = None, status: int = 200):
+    themes = _themes(audit)
+    return render(
+        request,
+        "audits/partials/findings.html",
+        {
+            "audit": audit,
+            "findings": _findings(audit),
+            "finding_form": form
+            or FindingForm(themes=themes, initial={"lock_version": audit.lock_version}),
+            "themes": themes,
+            "oob_lock": True,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def audit_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    form = FindingForm(request.POST, themes=_themes(audit))
+    if not form.is_valid():
+        if _is_htmx(request):
+            return _findings_panel(request, audit, form, status=400)
+        return _form_page(
+            request, audit, status=400, forms={"finding": form}, error_items=form.error_items()
+        )
+    try:
+        services.finding_add(
+            audit=audit,
+            by=staff,
+            lock_version=form.cleaned_data["lock_version"],
+            text=form.cleaned_data["text"],
+            theme=form.cleaned_data["theme"],
+            needs_action=form.cleaned_data["needs_action"],
+        )
+    except AuditError as error:
+        return _refused(request, audit, error, "findings")
+    if _is_htmx(request):
+        return _findings_panel(request, audit)
+    messages.success(request, "The finding has been added.")
+    return redirect(_form_url(audit, "findings"))
+
+
+@require_POST
+def audit_finding_remove(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    finding = get_object_or_404(Finding, pk=finding_pk, audit=audit)
+    finding.audit = audit  # the service checks who acts on the audit already loaded
+    lock = LockForm(request.POST)
+    if not lock.is_valid():
+        return _invalid(request, audit, [str(e) for e in lock.errors["lock_version"]], "findings")
+    try:
+        services.finding_remove(
+            finding=finding, by=staff, lock_version=lock.cleaned_data["lock_version"]
+        )
+    except AuditError as error:
+        return _refused(request, audit, error, "findings")
+    if _is_htmx(request):
+        return _findings_panel(request, audit)
+    messages.success(request, "The finding has been removed.")
+    return redirect(_form_url(audit, "findings"))
+
+
+@require_POST
+def audit_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """Override the computed rating (a reason is required), or go back to the computed one."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    form = OverrideForm(request.POST, scheme=audit.tool_version.rating_scheme)
+    if not form.is_valid():
+        if _is_htmx(request):
+            return render(
+                request,
+                "audits/partials/override.html",
+                {"audit": audit, "override_form": form},
+                status=400,
+            )
+        return _form_page(
+            request, audit, status=400, forms={"override": form}, error_items=form.error_items()
+        )
+    try:
+        services.rating_override(
+            audit=audit,
+            by=staff,
+            lock_version=form.cleaned_data["lock_version"],
+            code=form.cleaned_data["rating"],
+            label=form.label,
+            reason=form.cleaned_data["reason"],
+        )
+    except AuditError as error:
+        return _refused(request, audit, error, "override")
+    if _is_htmx(request):
+        return render(
+            request,
+            "audits/partials/override.html",
+            {
+                **score_context(audit),
+                "override_form": OverrideForm.for_audit(audit),
+                "oob_lock": True,
+                "oob_score": True,
+                "saved_at": timezone.now(),
+            },
+        )
+    if form.cleaned_data["rating"]:
+        messages.success(request, f"The rating has been overridden: {form.label}.")
+    else:
+        messages.success(request, "The computed rating is used again.")
+    return redirect(_form_url(audit, "override"))
+
+
+# --- The person's feedback link -------------------------------------------------------------
+
+
+@require_POST
+def audit_feedback_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A one-time link for the person; its address is shown once, here, and never again."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    try:
+        _link, token = services.feedback_link_create(audit=audit, by=staff)
+    except AuditError as error:
+        return _refused(request, audit, error, "feedback-links")
+    url = request.build_absolute_uri(f"/feedback/{token}")
+    if _is_htmx(request):
+        return render(
+            request,
+            "audits/partials/feedback_links.html",
+            {"audit": audit, "new_link_url": url, **_feedback(audit)},
+        )
+    # Rendered rather than redirected: the token must not travel in a message cookie.
+    return _form_page(request, audit, new_link_url=url)
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+@require_POST
+def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    lock = LockForm(request.POST)
+    if not lock.is_valid():
+        return _invalid(request, audit, [str(e) for e in lock.errors["lock_version"]], "submit")
+    if audit.is_submitted:
+        messages.info(request, "This audit has already been submitted.")
+        return redirect("audit_detail", pk=audit.pk)
+    missing = services.audit_missing(audit)
+    if missing:
+        return _form_page(
+            request,
+            audit,
+            status=400,
+            error_items=[(m.anchor, m.message) for m in missing],
+            missing=missing,
+        )
+    try:
+        services.audit_submit(audit=audit, by=staff, lock_version=lock.cleaned_data["lock_version"])
+    except AuditError as error:
+        return _refused(request, audit, error, "submit")
+    what = "self-audit" if audit.is_self_audit else "audit"
+    messages.success(
+        request,
+        f"Your {what} of case {audit.case.case_ref} has been submitted. "
+        "It has been shared with the worker and their supervisor.",
+    )
+    return redirect("audit_detail", pk=audit.pk)
+
+
+# --- The worker's comments ------------------------------------------------------------------
+
+
+@require_POST
+def audit_worker_comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk)
+    staff = require_staff(request)
+    form = WorkerCommentForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, audit, status=400, comment_form=form)
+    try:
+        services.worker_comment_add(audit=audit, by=staff, text=form.cleaned_data["text"])
+    except AuditError as error:
+        messages.error(request, str(error))
+        return redirect("audit_detail", pk=audit.pk)
+    messages.success(request, "Your comment has been added to the audit.")
+    return redirect(reverse("audit_detail", args=[audit.pk]) + "#worker-comments")
+
+
+# --- Reading: the detail page and the PDF ---------------------------------------------------
+
+
+def _completed_moderation(audit: Audit) -> Moderation | None:
+    return (
+        Moderation.objects.filter(audit=audit, status=ModerationStatus.DONE)
+        .select_related("moderator__user")
+        .first()
+    )
+
+
+def _check_not_blind(audit: Audit, staff) -> None:
+    """A moderator re-scores blind: the auditor's answers stay hidden until they have."""
+    blind = Moderation.objects.filter(
+        audit=audit, moderator=staff, status=ModerationStatus.BLIND
+    ).exists()
+    if blind and audit.auditor_id != staff.pk:
+        raise PermissionDenied(
+            "You are moderating this audit, so the auditor's answers stay hidden until you "
+            "have submitted your own scores."
+        )
+
+
+def _detail_context(audit: Audit) -> dict:
+    return {
+        **_header(audit),
+        **score_context(audit),
+        **_feedback(audit),
+        "sections": _sections(audit, with_forms=False),
+        "findings": _findings(audit),
+        "worker_comments": _comments(audit),
+        "moderation": _completed_moderation(audit),
+    }
+
+
+def _detail_page(request, audit: Audit, *, status: int = 200, comment_form=None) -> HttpResponse:
+    staff = require_staff(request)
+    _check_not_blind(audit, staff)
+    can_comment = audit.worker_id == staff.pk and audit.auditor_id != staff.pk
+    context = {
+        **_detail_context(audit),
+        "can_comment": can_comment,
+        "comment_form": comment_form or (WorkerCommentForm() if can_comment else None),
+        "is_auditor": audit.auditor_id == staff.pk,
+        "error_items": comment_form.error_items() if comment_form is not None else [],
+    }
+    return render(request, "audits/detail.html", context, status=status)
+
+
+@require_GET
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit(request, pk)
+    response = _detail_page(request, audit)
+    if response.status_code == 200:
+        log_audit_read(request, audit, "Read")
+    return response
+
+
+@require_GET
+def audit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from careaudit.audits import pdf  # WeasyPrint is slow to import; only this view needs it
+
+    audit = _get_audit(request, pk)
+    _check_not_blind(audit, require_staff(request))
+    content = pdf.audit_pdf(_detail_context(audit))
+    log_audit_read(request, audit, "Downloaded the PDF of")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(audit)}"'
+    return response

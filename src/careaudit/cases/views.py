@@ -1,0 +1,206 @@
+"""The case list and the case import: upload → (match columns) → preview → confirm.
+
+The uploaded file is read from the request and never saved. Between the preview and the
+confirmation only the used columns of each row are kept, compressed, in the session
+(`CaseExtract`); the names of ignored columns are shown on the preview and not kept.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from careaudit.cases.forms import (
+    CaseSearchForm,
+    CaseUploadForm,
+    ColumnMappingForm,
+    column_mapping_initial,
+)
+from careaudit.cases.importing import (
+    FORMATS,
+    CaseExtract,
+    MappingError,
+    case_extract,
+    case_import,
+)
+from careaudit.cases.models import CaseFileShape
+from careaudit.cases.selectors import case_counts_by_team, case_search
+from careaudit.cases.services import column_mapping_save
+from careaudit.core.tabular import Problem, TabularError, read_table
+from careaudit.organisation.access import capability_required, require_staff
+from careaudit.organisation.models import Capability, Organisation
+
+SESSION_KEY = "case_import"
+# A preview kept in the session must stay small; bigger files go through the command.
+MAX_SESSION_CHARS = 8_000_000
+PROBLEMS_SHOWN = 500
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    form = CaseSearchForm(request.GET or None)
+    ref = form.cleaned_data["q"] if form.is_valid() else ""
+    teams = list(case_counts_by_team(organisation))
+    page = Paginator(case_search(organisation, ref=ref), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "ref": ref,
+            "teams": teams,
+            "total_open": sum(t.open_cases for t in teams),
+            "total_closed": sum(t.closed_cases for t in teams),
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_http_methods(["GET", "POST"])
+def case_import_upload(request: HttpRequest) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    if request.method != "POST":
+        form = CaseUploadForm(organisation=organisation)
+        return render(request, "cases/import_upload.html", {"form": form})
+
+    form = CaseUploadForm(request.POST, request.FILES, organisation=organisation)
+    if form.is_valid():
+        fmt = form.cleaned_data["format"]
+        kind, shape = FORMATS[fmt]
+        saved = form.cleaned_data.get("mapping")
+        try:
+            table = read_table(form.cleaned_data["file"], kind=kind)
+            extract = case_extract(
+                table,
+                shape=saved.shape if saved else shape,
+                mapping=saved.columns if saved else None,
+            )
+        except MappingError as error:
+            mapping_form = ColumnMappingForm(
+                headers=error.headers,
+                shape=error.shape,
+                initial={**column_mapping_initial(error.guess), "format": fmt},
+            )
+            return render(
+                request,
+                "cases/import_columns.html",
+                {"form": mapping_form, "problem": error.message, "shape": error.shape},
+            )
+        except TabularError as error:
+            form.add_error("file", error.message)
+        else:
+            return _preview(request, organisation, extract, headers=table.headers, fmt=fmt)
+    return render(request, "cases/import_upload.html", {"form": form})
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_POST
+def case_import_columns(request: HttpRequest) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    shape = request.POST.get("shape", "")
+    if shape not in CaseFileShape.values:
+        shape = CaseFileShape.SIMPLE
+    headers = ColumnMappingForm.headers_from(request.POST)
+    form = ColumnMappingForm(request.POST, request.FILES, headers=headers, shape=shape)
+    if form.is_valid():
+        fmt = form.cleaned_data["format"]
+        kind, _ = FORMATS[fmt]
+        columns = form.cleaned_data["columns"]
+        try:
+            table = read_table(form.cleaned_data["file"], kind=kind)
+            extract = case_extract(table, shape=shape, mapping=columns)
+        except TabularError as error:
+            form.add_error("file", error.message)
+        else:
+            saved_as = form.cleaned_data["save_as"].strip()
+            if saved_as:
+                saved = column_mapping_save(
+                    organisation=organisation, name=saved_as, shape=shape, columns=columns
+                )
+                saved_as = saved.name
+            return _preview(
+                request, organisation, extract, headers=table.headers, fmt=fmt, saved_as=saved_as
+            )
+    return render(request, "cases/import_columns.html", {"form": form, "shape": shape})
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_POST
+def case_import_confirm(request: HttpRequest) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    stored = request.session.get(SESSION_KEY)
+    if not stored or stored.get("organisation") != organisation.pk:
+        messages.error(request, "There is no checked file waiting to be imported: upload it again.")
+        return redirect("case_import")
+    extract = CaseExtract.from_session(stored["extract"])
+    report = case_import(organisation=organisation, extract=extract, dry_run=False)
+    del request.session[SESSION_KEY]
+    if not report.ok:
+        # Something changed since the preview (a team renamed, a person moved).
+        return render(
+            request,
+            "cases/import_preview.html",
+            _preview_context(report, changed_since_preview=True),
+        )
+    messages.success(
+        request,
+        f"Cases imported: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged.",
+    )
+    return redirect("case_list")
+
+
+def _preview(
+    request: HttpRequest,
+    organisation: Organisation,
+    extract: CaseExtract,
+    *,
+    headers: list[str],
+    fmt: str,
+    saved_as: str = "",
+) -> HttpResponse:
+    report = case_import(organisation=organisation, extract=extract, dry_run=True)
+    request.session.pop(SESSION_KEY, None)
+    if report.ok:
+        # Only the used columns; the ignored names are on this page and nowhere else.
+        kept = CaseExtract(
+            shape=extract.shape, columns=extract.columns, ignored=[], rows=extract.rows
+        )
+        payload = kept.to_session()
+        if len(payload) > MAX_SESSION_CHARS:
+            report.problems.append(
+                Problem(
+                    None,
+                    "",
+                    "The file is too big to import through the browser. Ask your system "
+                    "administrator to run “careaudit import_cases” with it.",
+                )
+            )
+        else:
+            request.session[SESSION_KEY] = {"organisation": organisation.pk, "extract": payload}
+    mapping_form = ColumnMappingForm(
+        headers=[h for h in headers if h],
+        shape=extract.shape,
+        initial={**column_mapping_initial(extract.columns), "format": fmt},
+    )
+    context = _preview_context(report, mapping_form=mapping_form, saved_as=saved_as)
+    return render(request, "cases/import_preview.html", context)
+
+
+def _preview_context(report, **extra) -> dict:
+    return {
+        "report": report,
+        "problems": report.problems[:PROBLEMS_SHOWN],
+        "problems_hidden": max(0, len(report.problems) - PROBLEMS_SHOWN),
+        "created_sample": report.created[:20],
+        "updated_sample": report.updated[:20],
+        "changes": len(report.created) + len(report.updated),
+        **extra,
+    }

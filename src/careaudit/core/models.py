@@ -1,0 +1,44 @@
+from django.db import models
+from django.utils import timezone
+
+
+class AccessAction(models.TextChoices):
+    READ = "read", "Read"
+    EXPORT = "export", "Export"
+    SEARCH = "search", "Subject access search"
+    PURGE = "purge", "Retention purge"
+
+
+class AccessLog(models.Model):
+    """Who read or exported personal data, when and from where (times in UTC).
+
+    Append-only: the application has no path to change or delete a row, and a database
+    trigger refuses UPDATE and DELETE (see migration 0003). No foreign keys, so removing
+    anything else can never rewrite the log.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=AccessAction)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")

@@ -1,0 +1,59 @@
+from django import forms
+
+from careaudit.accounts.models import User
+from careaudit.core.forms import DateField, GovukForm
+from careaudit.organisation.models import Organisation, StaffMember
+from careaudit.organisation.selectors import roles_for, teams_of
+
+
+class PeopleFilterForm(GovukForm):
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="All teams")
+    role = forms.ModelChoiceField(queryset=None, required=False, empty_label="All roles")
+    include_inactive = forms.BooleanField(label="Include people who have left", required=False)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_of(organisation)
+        self.fields["role"].queryset = roles_for(organisation)
+
+
+class PersonForm(GovukForm):
+    """Add a person. Roles and teams come from the administrator's own organisation only."""
+
+    full_name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(label="Email address", help_text="They sign in with this address.")
+    role = forms.ModelChoiceField(queryset=None, empty_label="Choose a role")
+    team = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No team (service-wide or organisation-wide role)",
+    )
+    supervisor = forms.ModelChoiceField(queryset=None, required=False, empty_label="No supervisor")
+    start_date = DateField(label="Start date", help_text="For example, 1 9 2024")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["role"].queryset = roles_for(organisation)
+        self.fields["team"].queryset = teams_of(organisation)
+        self.fields["team"].label_from_instance = lambda t: f"{t.name} ({t.service.name})"
+        self.fields["supervisor"].queryset = StaffMember.objects.filter(
+            organisation=organisation, user__is_active=True
+        ).select_related("user")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Someone with this email address already has an account.")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        role, team = data.get("role"), data.get("team")
+        if (
+            role is not None
+            and team is None
+            and (role.sample_scope == "team" or role.is_practitioner)
+        ):
+            self.add_error("team", f"Choose a team: a {role.name} works in a team.")
+        return data

@@ -1,0 +1,82 @@
+"""Workflows that change people and structure. Each validates first and runs in a transaction."""
+
+from datetime import date
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from careaudit.accounts.models import User
+from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
+
+
+def service_get_or_create(*, organisation: Organisation, name: str) -> Service:
+    name = " ".join(name.split())
+    service = Service.objects.filter(organisation=organisation, name__iexact=name).first()
+    return service or Service.objects.create(organisation=organisation, name=name)
+
+
+def team_get_or_create(*, service: Service, name: str) -> Team:
+    name = " ".join(name.split())
+    team = Team.objects.filter(service=service, name__iexact=name).first()
+    return team or Team.objects.create(service=service, name=name)
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    organisation: Organisation,
+    email: str,
+    full_name: str,
+    role: Role,
+    team: Team | None = None,
+    service: Service | None = None,
+    supervisor: StaffMember | None = None,
+    start_date: date | None = None,
+    password: str | None = None,
+) -> StaffMember:
+    """Add a person: a sign-in account (no usable password unless given) and a staff record."""
+    if team is not None:
+        service = team.service
+    user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+    return StaffMember.objects.create(
+        organisation=organisation,
+        user=user,
+        role=role,
+        team=team,
+        service=service,
+        supervisor=supervisor,
+        start_date=start_date or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def staff_deactivate(*, staff: StaffMember, on: date | None = None) -> None:
+    """Stop someone signing in and end their sessions; their audits and history stay."""
+    on = on or timezone.localdate()
+    staff.user.is_active = False
+    staff.user.save(update_fields=["is_active"])
+    if staff.end_date is None or staff.end_date > on:
+        staff.end_date = on
+        staff.save(update_fields=["end_date"])
+    end_sessions(user=staff.user)
+
+
+@transaction.atomic
+def staff_reactivate(*, staff: StaffMember) -> None:
+    staff.user.is_active = True
+    staff.user.save(update_fields=["is_active"])
+    staff.end_date = None
+    staff.save(update_fields=["end_date"])
+
+
+def end_sessions(*, user: User) -> int:
+    """Delete every live session of a user. Returns how many were ended."""
+    user_id = str(user.pk)
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == user_id
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)

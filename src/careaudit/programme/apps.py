@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class ProgrammeConfig(AppConfig):
+    name = "careaudit.programme"
+    label = "programme"
+    verbose_name = "Programme and monthly cycle"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from careaudit.programme import (
+            exports,  # noqa: F401 (registers the requests export)
+            models,
+            panels,  # noqa: F401 (registers the My audits panel on the home page)
+        )
+
+        for model in (
+            models.Programme,
+            models.ProgrammeMonth,
+            models.RoleQuota,
+            models.ClosureDay,
+            models.ExtraRequest,
+            models.AuditRequest,
+        ):
+            auditlog.register(model)

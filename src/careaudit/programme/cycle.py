@@ -1,0 +1,504 @@
+"""The daily tick: `careaudit run_cycle` calls `run_cycle(on)` once a day.
+
+Safe to run twice, or again after a crash: a month's draw (with its seed) is committed
+before anything is drawn, the month's requests are created in one transaction together
+with the mark that the draw is complete, and unique constraints refuse duplicates. Only
+the current month is ever drawn: a missed first working day is caught up later in the
+same month (marked late), never in a later one.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from careaudit.audits.retention import apply_retention
+from careaudit.cases.models import Case
+from careaudit.core.notify import notify, site_link
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.sampling import new_seed
+from careaudit.lib.workdays import (
+    add_working_days,
+    first_working_day,
+    last_working_day,
+    nth_working_day,
+)
+from careaudit.organisation.models import Organisation, StaffMember
+from careaudit.programme import planning
+from careaudit.programme.models import (
+    AuditRequest,
+    MonthlyDraw,
+    Programme,
+    ProgrammeMonth,
+    ProgrammeStatus,
+    QuotaMode,
+    RequestEvent,
+    RequestMode,
+    RequestStatus,
+)
+
+log = logging.getLogger(__name__)
+
+SELF_PICK_WORKING_DAY = 6  # the tick picks a self-audit case from this working day on
+REMINDER_WORKING_DAYS = 5  # reminder this many working days before the due date
+
+
+@dataclass
+class TickReport:
+    on: date
+    created: int = 0
+    no_eligible_case: int = 0
+    late_months: list[str] = field(default_factory=list)
+    self_picked: int = 0
+    reminders: int = 0
+    overdue_flagged: int = 0
+    moderation_sampled: int = 0
+    purged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any((self.created, self.self_picked, self.reminders, self.overdue_flagged))
+
+    def summary(self) -> str:
+        if not self.changed_anything:
+            return f"{self.on:%Y-%m-%d}: nothing due today; nothing changed." + self._notes()
+        parts = [f"{self.created} requests created"]
+        if self.no_eligible_case:
+            parts[0] += f" ({self.no_eligible_case} with no eligible case)"
+        if self.late_months:
+            parts.append(f"late for {', '.join(self.late_months)}")
+        parts += [
+            f"{self.self_picked} self-audit cases picked",
+            f"{self.reminders} reminders sent",
+            f"{self.overdue_flagged} overdue requests flagged to supervisors",
+            f"{self.moderation_sampled} audits sampled for moderation",
+            f"{self.purged} records anonymised under the retention policy",
+        ]
+        return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
+
+    def _notes(self) -> str:
+        return "".join(f" {note}" for note in self.notes)
+
+
+def closures_of(organisation: Organisation) -> frozenset[date]:
+    return frozenset(organisation.closure_days.values_list("day", flat=True))
+
+
+def run_cycle(on: date) -> TickReport:
+    report = TickReport(on=on)
+    programmes = Programme.objects.filter(status=ProgrammeStatus.ACTIVE).select_related(
+        "organisation"
+    )
+    for programme in programmes:
+        closures = closures_of(programme.organisation)
+        send_month_requests(programme, on, closures, report)
+        pick_self_audits(programme, on, closures, report)
+    for organisation in Organisation.objects.all():
+        closures = closures_of(organisation)
+        sample_for_moderation(organisation, on, closures, report)
+        send_reminders(organisation, on, closures, report)
+        flag_overdue(organisation, on, report)
+    purged = apply_retention(on)
+    report.purged = purged.feedback + purged.audits
+    return report
+
+
+# --- Monthly requests ---------------------------------------------------------------
+
+
+def send_month_requests(programme: Programme, on: date, closures, report: TickReport) -> None:
+    month = month_start(on)
+    entry = (
+        programme.months.filter(month=month, skipped=False)
+        .select_related("standard", "tool")
+        .first()
+    )
+    if entry is None or on < first_working_day(month.year, month.month, closures):
+        return
+    draw = _claim_draw(programme, entry, on, closures, report)
+    if draw is None or draw.completed_at is not None:
+        return
+    created = _create_requests(draw, entry)
+    if created:
+        report.created += len(created)
+        report.no_eligible_case += sum(r.status == RequestStatus.NO_ELIGIBLE_CASE for r in created)
+        if draw.late:
+            report.late_months.append(f"{month:%B %Y}")
+        _email_new_requests(created)
+
+
+def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) -> MonthlyDraw | None:
+    """The month's draw, creating it (and committing its seed) if this is the first run."""
+    draw = MonthlyDraw.objects.filter(programme=programme, month=entry.month).first()
+    if draw is not None:
+        return draw
+    version = entry.tool.current_version()
+    if version is None:
+        report.notes.append(
+            f"{programme.name}: {entry.tool.name} has no published version, so no requests "
+            f"were sent for {entry.month:%B %Y}."
+        )
+        return None
+    first = first_working_day(entry.month.year, entry.month.month, closures)
+    with transaction.atomic():
+        draw, _ = MonthlyDraw.objects.get_or_create(
+            programme=programme,
+            month=entry.month,
+            defaults={
+                "seed": new_seed(),
+                "draw_date": first,
+                "due_date": last_working_day(entry.month.year, entry.month.month, closures),
+                "tool_version": version,
+                "late": on > first,
+            },
+        )
+    return draw
+
+
+def month_index(programme: Programme, month: date) -> int:
+    """Position of a month among the programme's timetable months (skipped ones don't count)."""
+    months = list(
+        programme.months.filter(skipped=False, month__lt=month).values_list("month", flat=True)
+    )
+    return len(months)
+
+
+def build_assignments(
+    draw: MonthlyDraw,
+) -> tuple[list[planning.Assignment], dict[int, StaffMember]]:
+    """Each current auditor's quota for the draw's month, as planning records."""
+    programme = draw.programme
+    index = month_index(programme, draw.month)
+    quotas = {q.role_id: q for q in programme.quotas.select_related("role")}
+    staff = list(
+        StaffMember.objects.current(on=draw.draw_date)
+        .filter(organisation=programme.organisation, role_id__in=quotas)
+        .select_related("user", "role", "team")
+        .order_by("pk")
+    )
+    supervisees: dict[int, set[int]] = defaultdict(set)
+    for supervisor_id, person_id in StaffMember.objects.filter(
+        organisation=programme.organisation, supervisor__isnull=False
+    ).values_list("supervisor_id", "id"):
+        supervisees[supervisor_id].add(person_id)
+    assignments = []
+    for person in staff:
+        quota = quotas[person.role_id]
+        mode = _mode_for(quota.mode, index)
+        if mode is None:
+            continue
+        scope = (person.role.sample_scope or planning.ORGANISATION) if mode == "sample" else ""
+        auditor = planning.Auditor(
+            id=person.pk,
+            role_id=person.role_id,
+            team_id=person.team_id,
+            service_id=person.service_id,
+            scope=scope,
+            supervisee_ids=frozenset(supervisees[person.pk]),
+        )
+        assignments.append(planning.Assignment(auditor, mode, quota.per_person))
+    return assignments, {person.pk: person for person in staff}
+
+
+def _mode_for(quota_mode: str, index: int) -> str | None:
+    if quota_mode == QuotaMode.SELF_PEER_ALTERNATING:
+        # Starting with self in the first timetable month: Sep self, Oct peer, Nov self…
+        return planning.SELF if index % 2 == 0 else planning.PEER
+    if quota_mode == QuotaMode.MODERATE:
+        return None  # moderation requests follow the month's submitted audits
+    return quota_mode
+
+
+def eligible_case_records(
+    organisation: Organisation, on: date, closed_within_days: int
+) -> list[planning.CaseRecord]:
+    rows = (
+        Case.objects.filter(organisation=organisation)
+        .eligible(on, closed_within_days)
+        .values_list(
+            "id", "case_ref", "team_id", "team__service_id", "worker_id", "worker__role_id"
+        )
+    )
+    return [planning.CaseRecord(*row) for row in rows]
+
+
+def recently_requested_case_ids(
+    organisation: Organisation, month: date, months: int, *, excluding: MonthlyDraw | None = None
+) -> frozenset[int]:
+    """Cases requested (and not cancelled) in `month` or the `months` months before it.
+
+    Later months do not count: their requests did not exist when `month` was drawn.
+    `excluding` leaves out a draw's own requests, so re-drawing it compares like with like.
+    """
+    requests = AuditRequest.objects.filter(
+        organisation=organisation,
+        month__gte=add_months(month, -months),
+        month__lte=month,
+        case__isnull=False,
+    ).exclude(status=RequestStatus.CANCELLED)
+    if excluding is not None:
+        requests = requests.exclude(draw=excluding)
+    return frozenset(requests.values_list("case_id", flat=True))
+
+
+def plan_for_draw(
+    draw: MonthlyDraw,
+) -> tuple[list[planning.PlannedRequest], dict[int, StaffMember]]:
+    """The plan the draw's seed gives on today's data (also used to re-draw and compare)."""
+    programme = draw.programme
+    assignments, staff = build_assignments(draw)
+    cases = eligible_case_records(
+        programme.organisation, draw.draw_date, programme.eligibility_closed_days
+    )
+    excluded = recently_requested_case_ids(
+        programme.organisation, draw.month, programme.repeat_exclusion_months, excluding=draw
+    )
+    return planning.plan_month(
+        assignments, cases, seed=draw.seed, excluded_case_ids=excluded
+    ), staff
+
+
+def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequest]:
+    """All of a month's requests in one transaction, with the draw marked complete."""
+    with transaction.atomic():
+        draw = MonthlyDraw.objects.select_for_update().select_related("programme").get(pk=draw.pk)
+        if draw.completed_at is not None:
+            return []
+        plan, staff = plan_for_draw(draw)
+        requests = [
+            AuditRequest(
+                organisation_id=draw.programme.organisation_id,
+                programme=draw.programme,
+                draw=draw,
+                month=draw.month,
+                mode=planned.mode,
+                slot=planned.slot,
+                auditor_id=planned.auditor_id,
+                auditor_role_id=staff[planned.auditor_id].role_id,
+                auditor_team_id=staff[planned.auditor_id].team_id,
+                standard=entry.standard,
+                tool_version=draw.tool_version,
+                case_id=planned.case_id,
+                due_date=draw.due_date,
+                status=RequestStatus.NO_ELIGIBLE_CASE
+                if planned.no_case_reason
+                else RequestStatus.REQUESTED,
+                reason=planned.no_case_reason,
+                seed=draw.seed,
+                late=draw.late,
+            )
+            for planned in plan
+        ]
+        AuditRequest.objects.bulk_create(requests)
+        created = list(AuditRequest.objects.filter(draw=draw).with_related())
+        RequestEvent.objects.bulk_create(
+            RequestEvent(
+                request=request,
+                kind="created",
+                text=f"Requested by the monthly draw (seed {draw.seed})"
+                + (", late because the first working day was missed" if draw.late else "")
+                + (f". {request.reason}" if request.reason else "."),
+            )
+            for request in created
+        )
+        draw.completed_at = timezone.now()
+        draw.save(update_fields=["completed_at"])
+    return created
+
+
+def _email_new_requests(requests: list[AuditRequest]) -> None:
+    by_auditor: dict[int, list[AuditRequest]] = defaultdict(list)
+    for request in requests:
+        by_auditor[request.auditor_id].append(request)
+    for items in by_auditor.values():
+        auditor = items[0].auditor
+        lines = [
+            f"- {describe(request)}"
+            + (f" (no eligible case: {request.reason})" if request.reason else "")
+            for request in items
+        ]
+        notify(
+            to=auditor.email,
+            subject=f"Audits to do by {items[0].due_date:%-d %B %Y}",
+            body=(
+                f"Hello {auditor.user.get_short_name()},\n\n"
+                f"This month's audits for you ({items[0].standard}):\n"
+                + "\n".join(lines)
+                + f"\n\nThey are due by {items[0].due_date:%A %-d %B %Y}. "
+                f"Open them from My work: {site_link('/')}\n"
+            ),
+        )
+
+
+def describe(request: AuditRequest) -> str:
+    if request.mode == RequestMode.SELF and request.case_id is None:
+        return "a self-audit of one of your own cases (choose it in Care Audit)"
+    label = request.get_mode_display().lower()
+    return f"{label} of case {request.case.case_ref}" if request.case_id else label
+
+
+# --- Moderation of the month just closed ----------------------------------------------
+
+
+def sample_for_moderation(organisation: Organisation, on: date, closures, report) -> None:
+    """On (or after) the first working day of a month, moderate the previous month's audits."""
+    from careaudit.audits.moderation import moderation_draw
+
+    if on < first_working_day(on.year, on.month, closures):
+        return
+    closed_month = add_months(month_start(on), -1)
+    audited = AuditRequest.objects.filter(organisation=organisation, month=closed_month).exclude(
+        mode=RequestMode.MODERATION
+    )
+    if not audited.exists():
+        return
+    programme = (
+        Programme.objects.filter(organisation=organisation, status=ProgrammeStatus.ACTIVE)
+        .order_by("-created_at")
+        .first()
+    )
+    fraction = float(programme.moderation_percent) / 100 if programme else 0.10
+    outcome = moderation_draw(organisation, closed_month, closures, fraction=fraction)
+    if outcome is not None:
+        report.moderation_sampled += outcome.sampled
+
+
+# --- Self-audits not picked by the 6th working day -------------------------------------
+
+
+def pick_self_audits(programme: Programme, on: date, closures, report: TickReport) -> None:
+    month = month_start(on)
+    if on < nth_working_day(month.year, month.month, SELF_PICK_WORKING_DAY, closures):
+        return
+    waiting = list(
+        AuditRequest.objects.filter(
+            programme=programme,
+            month=month,
+            mode=RequestMode.SELF,
+            case__isnull=True,
+            status=RequestStatus.REQUESTED,
+        ).select_related("draw", "auditor__user")
+    )
+    if not waiting:
+        return
+    cases = eligible_case_records(
+        programme.organisation, waiting[0].draw.draw_date, programme.eligibility_closed_days
+    )
+    with transaction.atomic():
+        for request in waiting:
+            taken = recently_requested_case_ids(programme.organisation, month, 0)
+            case = planning.pick_own_case(
+                request.auditor_id, cases, taken, seed=request.seed, salt=str(request.slot)
+            )
+            if case is None:
+                request.status = RequestStatus.NO_ELIGIBLE_CASE
+                request.reason = "No eligible case left in your own caseload to self-audit."
+                text = request.reason
+            else:
+                request.case_id = case.id
+                request.picked_automatically = True
+                text = (
+                    f"Case {case.ref} picked at random on {on:%-d %B %Y} because none had been "
+                    f"chosen by the {SELF_PICK_WORKING_DAY}th working day."
+                )
+                report.self_picked += 1
+            request.save(update_fields=["case", "picked_automatically", "status", "reason"])
+            RequestEvent.objects.create(request=request, kind="picked", text=text)
+    for request in waiting:
+        if request.case_id:
+            notify(
+                to=request.auditor.email,
+                subject="A case has been chosen for your self-audit",
+                body=f"Case {request.case.case_ref} was chosen at random for your self-audit, "
+                f"due by {request.due_date:%-d %B %Y}. {site_link('/')}\n",
+            )
+
+
+# --- Reminders and overdue ---------------------------------------------------------------
+
+
+def send_reminders(organisation: Organisation, on: date, closures, report: TickReport) -> None:
+    """One email per auditor listing what is due within the next five working days."""
+    candidates = (
+        AuditRequest.objects.filter(organisation=organisation, reminder_sent_at__isnull=True)
+        .open()
+        .filter(due_date__gte=on)
+        .select_related("auditor__user", "case")
+    )
+    due_soon = [
+        r
+        for r in candidates
+        if on >= add_working_days(r.due_date, -REMINDER_WORKING_DAYS, closures)
+    ]
+    by_auditor: dict[int, list[AuditRequest]] = defaultdict(list)
+    for request in _claim(due_soon, "reminder_sent_at"):
+        by_auditor[request.auditor_id].append(request)
+    for items in by_auditor.values():
+        report.reminders += len(items)
+        notify(
+            to=items[0].auditor.email,
+            subject=f"Reminder: {_count(items, 'audit')} due by {items[0].due_date:%-d %B %Y}",
+            body="Still to do:\n"
+            + "\n".join(f"- {describe(r)}, due {r.due_date:%A %-d %B %Y}" for r in items)
+            + f"\n\n{site_link('/')}\n",
+        )
+
+
+def flag_overdue(organisation: Organisation, on: date, report: TickReport) -> None:
+    """Tell each supervisor, once, which of their supervisees' audits are overdue."""
+    overdue = list(
+        AuditRequest.objects.filter(organisation=organisation, overdue_notified_at__isnull=True)
+        .overdue(on)
+        .select_related("auditor__user", "auditor__supervisor__user", "case")
+    )
+    by_supervisor: dict[int | None, list[AuditRequest]] = defaultdict(list)
+    for request in _claim(overdue, "overdue_notified_at"):
+        by_supervisor[request.auditor.supervisor_id].append(request)
+    RequestEvent.objects.bulk_create(
+        RequestEvent(
+            request=r, kind="overdue", text="Overdue: flagged to the auditor's supervisor."
+        )
+        for items in by_supervisor.values()
+        for r in items
+    )
+    for supervisor_id, items in by_supervisor.items():
+        report.overdue_flagged += len(items)
+        if supervisor_id is None:
+            continue
+        notify(
+            to=items[0].auditor.supervisor.email,
+            subject=f"{_count(items, 'overdue audit')} in your team",
+            body="These audits are past their due date and not yet submitted:\n"
+            + "\n".join(
+                f"- {r.auditor.full_name}: {describe(r)}, due {r.due_date:%-d %B %Y}" for r in items
+            )
+            + f"\n\n{site_link('/')}\n",
+        )
+
+
+def _claim(requests: list[AuditRequest], column: str) -> list[AuditRequest]:
+    """Stamp `column` on the requests not yet stamped; return those this run stamped.
+
+    The update only touches rows where the column is still empty, so two ticks running at
+    once never both send the same reminder.
+    """
+    if not requests:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            AuditRequest.objects.select_for_update()
+            .filter(pk__in=[r.pk for r in requests], **{f"{column}__isnull": True})
+            .values_list("pk", flat=True)
+        )
+        AuditRequest.objects.filter(pk__in=ids).update(**{column: now})
+    claimed = set(ids)
+    return [r for r in requests if r.pk in claimed]
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

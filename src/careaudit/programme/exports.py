@@ -1,0 +1,46 @@
+"""The requests export (a contract: columns exactly as issue 4 lists them)."""
+
+from careaudit.core.exports import ExportQuery, export_kind
+from careaudit.programme.models import AuditRequest
+
+REQUEST_COLUMNS = (
+    "request_id",
+    "month",
+    "standard_code",
+    "tool_version",
+    "mode",
+    "auditor_email",
+    "auditor_role",
+    "auditor_team",
+    "case_ref",
+    "case_team",
+    "case_worker_email",
+    "due_date",
+    "status",
+    "seed",
+)
+
+
+@export_kind("requests", REQUEST_COLUMNS, "one row per audit request sent out in the month")
+def request_rows(query: ExportQuery):
+    requests = AuditRequest.objects.filter(month=query.month).with_related().order_by("pk")
+    if query.organisation is not None:
+        requests = requests.filter(organisation=query.organisation)
+    for request in requests.iterator(chunk_size=2000):
+        case = request.case
+        yield {
+            "request_id": request.pk,
+            "month": f"{request.month:%Y-%m}",
+            "standard_code": request.standard.code,
+            "tool_version": request.tool_version.label,
+            "mode": request.mode,
+            "auditor_email": request.auditor.email,
+            "auditor_role": request.auditor_role.name,
+            "auditor_team": request.auditor_team.name if request.auditor_team else "",
+            "case_ref": query.case_ref(case.case_ref if case else ""),
+            "case_team": case.team.name if case else "",
+            "case_worker_email": case.worker.email if case and case.worker else "",
+            "due_date": request.due_date,
+            "status": request.status,
+            "seed": request.seed,
+        }

@@ -1,0 +1,280 @@
+"""Forms for the programme pages. They validate and convert; the services do the work."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+
+from careaudit.cases.models import Case
+from careaudit.core.forms import DateField, GovukForm
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.workdays import is_working_day
+from careaudit.organisation.models import Organisation, Service, StaffMember
+from careaudit.organisation.selectors import teams_of
+from careaudit.programme.models import Programme, RequestMode, RequestStatus
+from careaudit.programme.selectors import templates_for
+
+START_MONTHS_BACK = 24
+START_MONTHS_AHEAD = 24
+
+
+def month_choices(today: date) -> list[tuple[str, str]]:
+    """Months a programme may start in, from two years ago to two years ahead."""
+    first = add_months(month_start(today), -START_MONTHS_BACK)
+    months = [add_months(first, i) for i in range(START_MONTHS_BACK + START_MONTHS_AHEAD + 1)]
+    return [("", "Choose a month")] + [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
+
+
+class ProgrammeCreateForm(GovukForm):
+    template = forms.ModelChoiceField(
+        queryset=None,
+        label="Framework and timetable",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the framework’s programme template"},
+    )
+    start = forms.ChoiceField(
+        label="First month",
+        help_text="The programme runs for 12 months from this month. It must be the month "
+        "the template starts in.",
+        error_messages={"required": "Choose the month the programme starts"},
+    )
+    name = forms.CharField(
+        label="Name (optional)",
+        required=False,
+        max_length=200,
+        help_text="For example “Practice quality 2025/26”. Left empty, the template’s name and "
+        "the years are used.",
+    )
+    activate = forms.BooleanField(
+        label="Make it active now",
+        required=False,
+        initial=True,
+        help_text="An active programme sends its requests on the first working day of each "
+        "month. A draft sends nothing until you activate it.",
+    )
+
+    def __init__(self, *args, organisation: Organisation, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        templates = self.fields["template"]
+        templates.queryset = templates_for(organisation)
+        templates.label_from_instance = lambda t: (
+            f"{t.framework.name}: {t.name} (starts in {date(2000, t.start_month, 1):%B})"
+        )
+        self.fields["start"].choices = month_choices(today)
+
+    def clean_start(self) -> date:
+        year, month = (int(part) for part in self.cleaned_data["start"].split("-"))
+        return date(year, month, 1)
+
+
+class RequestFilterForm(GovukForm):
+    status = forms.ChoiceField(required=False)
+    mode = forms.ChoiceField(label="Kind of audit", required=False)
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All teams", label="Auditor’s team"
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", "All statuses"),
+            *RequestStatus.choices,
+            ("overdue", "Overdue"),
+        ]
+        self.fields["mode"].choices = [("", "All kinds"), *RequestMode.choices]
+        self.fields["team"].queryset = teams_of(organisation)
+        self.fields["team"].label_from_instance = lambda t: f"{t.name} ({t.service.name})"
+
+
+class CasePickForm(GovukForm):
+    """The radios list the person's eligible cases, but any case of the organisation is
+    accepted here so that the service can say exactly why a case cannot be chosen."""
+
+    case = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.RadioSelect,
+        label="Which case will you self-audit?",
+        error_messages={
+            "required": "Choose the case you will self-audit",
+            "invalid_choice": "Choose one of the cases listed",
+        },
+    )
+
+    def __init__(self, *args, organisation_id: int, options: list[Case], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["case"]
+        field.queryset = Case.objects.filter(organisation_id=organisation_id)
+        field.choices = [(c.pk, _case_label(c)) for c in options]
+
+
+def _case_label(case: Case) -> str:
+    status = "open" if case.status == "open" else f"closed {case.closed_on:%-d %B %Y}"
+    kind = f"{case.case_type}, " if case.case_type else ""
+    return f"{case.case_ref} ({kind}{case.team.name}, {status})"
+
+
+class ReassignForm(GovukForm):
+    to = forms.ModelChoiceField(
+        queryset=None,
+        label="Who should do this audit instead?",
+        empty_label="Choose a person",
+        error_messages={"required": "Choose who should do the audit"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the request’s history, for example “On leave until the 20th”.",
+        error_messages={"required": "Give a reason for reassigning the audit"},
+    )
+
+    def __init__(self, *args, organisation: Organisation, exclude: StaffMember, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        field.queryset = (
+            StaffMember.objects.current()
+            .filter(organisation=organisation, role__can_conduct_audit=True)
+            .exclude(pk=exclude.pk)
+            .select_related("user", "role", "team")
+        )
+        field.label_from_instance = lambda p: (
+            f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else "")
+        )
+
+
+class ExtraRequestForm(GovukForm):
+    standard = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Choose a standard",
+        error_messages={"required": "Choose the standard to audit"},
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose teams, services or both.",
+    )
+    services = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    number = forms.IntegerField(
+        label="Number of cases",
+        min_value=1,
+        max_value=1000,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        error_messages={
+            "required": "Enter the number of cases to audit",
+            "invalid": "Enter the number of cases as a whole number, like 10",
+            "min_value": "Ask for at least 1 case",
+            "max_value": "Ask for 1,000 cases or fewer",
+        },
+    )
+    due_date = DateField(
+        label="Due date",
+        help_text="A working day in the future, for example 27 3 2027.",
+        error_messages={"required": "Enter the date the audits are due"},
+    )
+    reason = forms.CharField(
+        label="Why the board asked for these audits",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the board’s reason for the extra audits"},
+    )
+
+    def __init__(
+        self, *args, programme: Programme, closures: frozenset[date], today: date, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.closures, self.today = closures, today
+        self.fields["standard"].queryset = programme.framework.standards.order_by("position")
+        self.fields["standard"].label_from_instance = lambda s: f"{s.code} {s.title}"
+        self.fields["teams"].queryset = teams_of(programme.organisation)
+        self.fields["teams"].label_from_instance = lambda t: f"{t.name} ({t.service.name})"
+        self.fields["services"].queryset = Service.objects.filter(
+            organisation=programme.organisation
+        )
+
+    def clean_due_date(self) -> date:
+        due = self.cleaned_data["due_date"]
+        if due <= self.today:
+            raise forms.ValidationError("The due date must be in the future")
+        if not is_working_day(due, self.closures):
+            raise forms.ValidationError(
+                f"{due:%A %-d %B %Y} is not a working day: choose a weekday that is not a "
+                "bank holiday or a closure day"
+            )
+        return due
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("teams") and not data.get("services") and not self.has_error("teams"):
+            self.add_error("teams", "Choose at least one team or service")
+        return data
+
+
+class ClosureDayForm(GovukForm):
+    day = DateField(
+        label="Date",
+        help_text="For example 24 12 2026.",
+        error_messages={"required": "Enter the date the organisation is closed"},
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=200,
+        help_text="For example “Staff development day”.",
+    )
+
+
+CONFIDENCE_LEVELS = {"95": 0.95, "90": 0.90, "80": 0.80}
+
+
+class SampleSizeForm(GovukForm):
+    population = forms.IntegerField(
+        label="Number of cases in the population (N)",
+        help_text="All the cases you could audit, for example every open case in the team.",
+        min_value=1,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-5"}),
+        error_messages={
+            "required": "Enter the number of cases in the population",
+            "invalid": "Enter the number of cases as a whole number of 1 or more, like 400",
+            "min_value": "The number of cases must be 1 or more",
+        },
+    )
+    expected_compliance = forms.DecimalField(
+        label="Expected compliance, in % (p)",
+        help_text="What share of cases you expect to meet the standard. If you do not know, "
+        "use 50: it gives the largest sample.",
+        min_value=Decimal("0.1"),
+        max_value=Decimal("99.9"),
+        decimal_places=1,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-4"}),
+        error_messages={
+            "required": "Enter the expected compliance, or 50 if you do not know",
+            "invalid": "Enter the expected compliance as a number, like 70",
+            "min_value": "Expected compliance must be more than 0%%",
+            "max_value": "Expected compliance must be less than 100%%",
+            "max_decimal_places": "Enter the expected compliance with at most 1 decimal place",
+        },
+    )
+    margin = forms.DecimalField(
+        label="Margin of error, in percentage points (A)",
+        help_text="How close to the true compliance the result must be: 5 means ±5%.",
+        min_value=Decimal("0.1"),
+        max_value=Decimal("50"),
+        decimal_places=1,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-4"}),
+        error_messages={
+            "required": "Enter the margin of error, for example 5",
+            "invalid": "Enter the margin of error as a number, like 5",
+            "min_value": "The margin of error must be more than 0",
+            "max_value": "The margin of error must be 50 or less",
+            "max_decimal_places": "Enter the margin of error with at most 1 decimal place",
+        },
+    )
+    confidence = forms.ChoiceField(
+        label="Confidence level",
+        choices=[("95", "95%"), ("90", "90%"), ("80", "80%")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a confidence level"},
+    )
+
+    INITIAL = {"expected_compliance": 50, "margin": 5, "confidence": "95"}

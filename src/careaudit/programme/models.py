@@ -1,0 +1,334 @@
+"""The audit programme: a timetable of months → standards, role quotas, and the requests
+that the daily tick (`careaudit run_cycle`) sends out each month.
+
+Idempotency is in the schema, not in luck: one draw per programme month (its seed is
+committed before anything is drawn), and one request per draw, auditor, mode and slot.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from careaudit.cases.models import Case
+from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
+from careaudit.standards.models import AuditTool, Framework, Standard, ToolVersion
+
+
+class ProgrammeStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class Programme(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="programmes"
+    )
+    name = models.CharField(max_length=200)
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="programmes")
+    template_key = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=10, choices=ProgrammeStatus, default=ProgrammeStatus.DRAFT)
+    eligibility_closed_days = models.PositiveIntegerField(
+        "closed cases eligible for (days)",
+        default=90,
+        help_text="A closed case can be sampled for this many days after it closed.",
+    )
+    repeat_exclusion_months = models.PositiveSmallIntegerField(
+        "months before a case can be requested again",
+        default=3,
+        help_text="A case requested for audit (and not cancelled) is not drawn again for "
+        "this many calendar months.",
+    )
+    moderation_percent = models.DecimalField(
+        "share of submitted audits moderated (%)", max_digits=5, decimal_places=2, default=10
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def timetable_months(self) -> list["ProgrammeMonth"]:
+        return [m for m in self.months.all() if not m.skipped]
+
+
+class ProgrammeMonth(models.Model):
+    """One calendar month of the programme: the standard audited, or skipped."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(help_text="The first day of the month.")
+    standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tool = models.ForeignKey(
+        AuditTool,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The tool used; its current published version is fixed when requests go out.",
+    )
+    skipped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["programme", "month"]
+        constraints = [
+            models.UniqueConstraint("programme", "month", name="one_entry_per_programme_month"),
+            models.CheckConstraint(
+                condition=models.Q(skipped=True) | models.Q(tool__isnull=False),
+                name="timetable_month_has_a_tool",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%B %Y")
+
+
+class QuotaMode(models.TextChoices):
+    SAMPLE = "sample", "Random sample of cases"
+    SELF = "self", "Self-audit"
+    PEER = "peer", "Peer audit"
+    SELF_PEER_ALTERNATING = "self_peer_alternating", "Self-audit and peer audit, alternating"
+    MODERATE = "moderate", "Moderation"
+
+
+class RoleQuota(models.Model):
+    """How many audits each person holding a role does a month, and how."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="quotas")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    per_person = models.PositiveSmallIntegerField("audits a month for each person")
+    mode = models.CharField(max_length=30, choices=QuotaMode)
+
+    class Meta:
+        ordering = ["programme", "role__sort_order"]
+        constraints = [
+            models.UniqueConstraint("programme", "role", name="one_quota_per_role"),
+            models.CheckConstraint(
+                condition=models.Q(per_person__gte=1), name="quota_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.per_person} ({self.get_mode_display()})"
+
+
+class ClosureDay(models.Model):
+    """A day the organisation is closed, on top of England and Wales bank holidays."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="closure_days"
+    )
+    day = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint("organisation", "day", name="one_closure_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d %B %Y}: {self.reason}"
+
+
+class MonthlyDraw(models.Model):
+    """The random draw for one programme month. The seed is saved before drawing, so a
+    crashed run repeats the same draw, and anyone can re-draw with it to check fairness."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="draws")
+    month = models.DateField()
+    seed = models.BigIntegerField()
+    draw_date = models.DateField(help_text="The first working day: eligibility is judged on it.")
+    due_date = models.DateField()
+    tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="draws")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(
+        default=False, help_text="Requests went out after the first working day."
+    )
+
+    class Meta:
+        ordering = ["programme", "month"]
+        constraints = [
+            models.UniqueConstraint("programme", "month", name="one_draw_per_programme_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} – {self.month:%B %Y}"
+
+
+class ExtraRequest(models.Model):
+    """Audits the board asks for outside the timetable."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="extra_requests"
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.SET_NULL, null=True, blank=True, related_name="extra_requests"
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="+")
+    teams = models.ManyToManyField(Team, blank=True, related_name="+")
+    services = models.ManyToManyField(Service, blank=True, related_name="+")
+    number = models.PositiveIntegerField()
+    due_date = models.DateField()
+    reason = models.TextField()
+    seed = models.BigIntegerField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.number} extra audits of {self.standard.code}"
+
+
+class RequestMode(models.TextChoices):
+    """Values as they appear in the requests and audits exports."""
+
+    SAMPLE = "sample", "Sample"
+    SELF = "self", "Self-audit"
+    PEER = "peer", "Peer audit"
+    EXTRA = "extra", "Extra audit"
+    REAUDIT = "reaudit", "Re-audit"
+    MODERATION = "moderation", "Moderation"
+
+
+class RequestStatus(models.TextChoices):
+    REQUESTED = "requested", "To do"
+    NO_ELIGIBLE_CASE = "no_eligible_case", "No eligible case"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS)
+
+
+class AuditRequestQuerySet(models.QuerySet):
+    def open(self) -> "AuditRequestQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, on: date) -> "AuditRequestQuerySet":
+        return self.open().filter(due_date__lt=on)
+
+    def with_related(self) -> "AuditRequestQuerySet":
+        return self.select_related(
+            "auditor__user",
+            "auditor_role",
+            "auditor_team",
+            "case__team",
+            "case__worker__user",
+            "standard",
+            "tool_version__tool",
+            "draw",
+        )
+
+
+class AuditRequest(models.Model):
+    """A request for one person to audit one case (or, for a self-audit, to pick one)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="audit_requests"
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    draw = models.ForeignKey(
+        MonthlyDraw, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    extra = models.ForeignKey(
+        ExtraRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    month = models.DateField(
+        help_text="The month audited (for moderation: of the audit moderated)."
+    )
+    mode = models.CharField(max_length=20, choices=RequestMode)
+    slot = models.PositiveSmallIntegerField(default=1)
+    auditor = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="audit_requests"
+    )
+    # The auditor's role and team when the request went out (people move; reports must not).
+    auditor_role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    auditor_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    tool_version = models.ForeignKey(
+        ToolVersion, on_delete=models.PROTECT, related_name="audit_requests"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_requests"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=RequestStatus, default=RequestStatus.REQUESTED)
+    reason = models.TextField(
+        blank=True, help_text="Why there is no eligible case, or why cancelled."
+    )
+    seed = models.BigIntegerField(help_text="The seed of the draw that chose the case.")
+    late = models.BooleanField(default=False)
+    picked_automatically = models.BooleanField(
+        default=False, help_text="A self-audit case picked by the daily tick, not by the auditor."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "draw",
+                "auditor",
+                "mode",
+                "slot",
+                condition=models.Q(draw__isnull=False),
+                name="one_request_per_draw_auditor_mode_slot",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "month"]),
+            models.Index(fields=["auditor", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} of {self.case or 'a case to pick'} by {self.auditor}"
+
+    def is_overdue(self, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.status in OPEN_STATUSES and self.due_date < on
+
+    @property
+    def awaiting_pick(self) -> bool:
+        return (
+            self.mode == RequestMode.SELF and self.case_id is None and self.status in OPEN_STATUSES
+        )
+
+
+class RequestEvent(models.Model):
+    """What happened to a request, in order: created, picked, reassigned, reminded…"""
+
+    request = models.ForeignKey(AuditRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=30)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d %b %Y}: {self.text}"

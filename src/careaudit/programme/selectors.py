@@ -1,0 +1,454 @@
+"""Reads for the programme pages, and who may see and change what.
+
+Every view reaches a programme or a request through `get_programme_for_user` or
+`get_request_for_user`: another organisation's object is a 404 (we do not even say it
+exists), one of your own that you may not see or change is a 403 saying why.
+
+Who sees a request (DESIGN §2): its auditor, the worker whose case it is, the auditor's
+supervisor, managers whose sample scope covers the auditor, and anyone who manages the
+programme or views all reports. Who may reassign it: programme managers and the auditor's
+supervisor.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from careaudit.cases.models import Case
+from careaudit.lib.dates import month_start
+from careaudit.organisation.access import require_staff
+from careaudit.organisation.models import Capability, Organisation, SampleScope, StaffMember
+from careaudit.programme.cycle import plan_for_draw
+from careaudit.programme.models import (
+    OPEN_STATUSES,
+    AuditRequest,
+    ExtraRequest,
+    MonthlyDraw,
+    Programme,
+    ProgrammeMonth,
+    RequestEvent,
+    RequestMode,
+    RequestStatus,
+)
+from careaudit.programme.services import self_audit_eligibility, taken_this_month
+from careaudit.standards.models import Framework, ProgrammeTemplate
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def can_see_programme(staff: StaffMember) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME) or staff.can(Capability.VIEW_ALL_REPORTS)
+
+
+def check_programme_access(staff: StaffMember, *, write: bool = False) -> None:
+    if write and not staff.can(Capability.MANAGE_PROGRAMME):
+        raise PermissionDenied(
+            f"You need the “{Capability.MANAGE_PROGRAMME.label}” capability to change the "
+            "programme."
+        )
+    if not can_see_programme(staff):
+        raise PermissionDenied(
+            "The audit programme is for people who manage it or view all reports. "
+            "Your own audits are on My audits."
+        )
+
+
+def get_programme_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Programme:
+    staff = require_staff(request)
+    programme = get_object_or_404(
+        Programme.objects.select_related("framework", "organisation"),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    check_programme_access(staff, write=write)
+    return programme
+
+
+def scope_filter(staff: StaffMember) -> Q:
+    """The people a manager looks after: those their sample scope covers, and their supervisees."""
+    people = Q(supervisor=staff)
+    scope = staff.role.sample_scope
+    if scope == SampleScope.ORGANISATION:
+        people |= Q(organisation=staff.organisation)
+    elif scope == SampleScope.SERVICE and staff.service_id:
+        people |= Q(service_id=staff.service_id) | Q(team__service_id=staff.service_id)
+    elif scope == SampleScope.TEAM and staff.team_id:
+        people |= Q(team_id=staff.team_id)
+    return people
+
+
+def has_team_view(staff: StaffMember) -> bool:
+    return bool(staff.role.sample_scope) or staff.supervisees.exists()
+
+
+def can_view_request(staff: StaffMember, audit_request: AuditRequest) -> bool:
+    if staff.pk in (audit_request.auditor_id, audit_request.auditor.supervisor_id):
+        return True
+    if audit_request.case_id and audit_request.case.worker_id == staff.pk:
+        return True
+    if can_see_programme(staff):
+        return True
+    return (
+        StaffMember.objects.filter(scope_filter(staff), pk=audit_request.auditor_id)
+        .exclude(pk=staff.pk)
+        .exists()
+    )
+
+
+def can_reassign(staff: StaffMember, audit_request: AuditRequest) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME) or (
+        staff.pk == audit_request.auditor.supervisor_id
+    )
+
+
+def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> AuditRequest:
+    """A request of the person's own organisation they may see (or, with `write`, reassign)."""
+    staff = require_staff(request)
+    audit_request = get_object_or_404(
+        AuditRequest.objects.with_related().select_related(
+            "programme", "auditor__supervisor", "audit", "moderation"
+        ),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    if write:
+        if not can_reassign(staff, audit_request):
+            raise PermissionDenied(
+                "Only the auditor’s supervisor or someone who manages the programme can "
+                "reassign an audit."
+            )
+    elif not can_view_request(staff, audit_request):
+        raise PermissionDenied(
+            "You can see your own audits, audits of your cases and those of the people you "
+            "supervise or manage."
+        )
+    return audit_request
+
+
+def get_request_to_pick(request: HttpRequest, pk: int) -> AuditRequest:
+    """A self-audit of the signed-in person, for them to choose its case."""
+    audit_request = get_request_for_user(request, pk)
+    if audit_request.auditor_id != require_staff(request).pk:
+        raise PermissionDenied("Only the person doing a self-audit can choose its case.")
+    return audit_request
+
+
+# --- Programme pages --------------------------------------------------------------------------
+
+
+def programmes_of(organisation: Organisation) -> QuerySet[Programme]:
+    return (
+        Programme.objects.filter(organisation=organisation)
+        .select_related("framework")
+        .annotate(first_month=Min("months__month"), last_month=Max("months__month"))
+    )
+
+
+def templates_for(organisation: Organisation) -> QuerySet[ProgrammeTemplate]:
+    return (
+        ProgrammeTemplate.objects.filter(framework__in=Framework.objects.visible_to(organisation))
+        .select_related("framework")
+        .order_by("framework__name", "name")
+    )
+
+
+@dataclass
+class MonthRow:
+    entry: ProgrammeMonth
+    draw: MonthlyDraw | None
+    requested: int = 0
+    submitted: int = 0
+    overdue: int = 0
+    no_eligible_case: int = 0
+
+
+def month_counts(programme: Programme, on: date) -> dict[date, dict[str, int]]:
+    """Requests in each month of the programme (cancelled ones left out), in one query."""
+    rows = (
+        AuditRequest.objects.filter(programme=programme)
+        .exclude(status=RequestStatus.CANCELLED)
+        .order_by()  # the default ordering would split the groups
+        .values("month")
+        .annotate(
+            requested=Count("pk"),
+            submitted=Count("pk", filter=Q(status=RequestStatus.SUBMITTED)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=on)),
+            no_eligible_case=Count("pk", filter=Q(status=RequestStatus.NO_ELIGIBLE_CASE)),
+        )
+    )
+    return {row.pop("month"): row for row in rows}
+
+
+def programme_year(programme: Programme, on: date) -> list[MonthRow]:
+    entries = programme.months.select_related("standard", "tool").order_by("month")
+    draws = {d.month: d for d in programme.draws.select_related("tool_version")}
+    counts = month_counts(programme, on)
+    return [
+        MonthRow(entry, draws.get(entry.month), **counts.get(entry.month, {})) for entry in entries
+    ]
+
+
+def extra_requests_of(programme: Programme) -> QuerySet[ExtraRequest]:
+    return (
+        programme.extra_requests.select_related("standard", "requested_by")
+        .prefetch_related("teams", "services")
+        .annotate(created=Count("requests"))
+    )
+
+
+def get_programme_month(programme: Programme, year: int, month: int) -> ProgrammeMonth:
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        raise Http404("No such month.")
+    return get_object_or_404(
+        programme.months.select_related("standard", "tool"), month=date(year, month, 1)
+    )
+
+
+def draw_of(programme: Programme, month: date) -> MonthlyDraw | None:
+    return (
+        MonthlyDraw.objects.filter(programme=programme, month=month)
+        .select_related("tool_version__tool")
+        .first()
+    )
+
+
+def month_requests(
+    programme: Programme,
+    month: date,
+    *,
+    on: date,
+    status: str = "",
+    mode: str = "",
+    team=None,
+) -> QuerySet[AuditRequest]:
+    requests = (
+        AuditRequest.objects.filter(programme=programme, month=month)
+        .with_related()
+        .order_by("auditor__user__full_name", "mode", "slot", "pk")
+    )
+    if status == "overdue":
+        requests = requests.overdue(on)
+    elif status:
+        requests = requests.filter(status=status)
+    if mode:
+        requests = requests.filter(mode=mode)
+    if team is not None:
+        requests = requests.filter(auditor_team=team)
+    return requests
+
+
+# --- Re-draw with the seed: the fairness check -------------------------------------------------
+
+
+@dataclass
+class Difference:
+    who: str
+    what: str  # "Sample 1", "Peer audit 1"…
+    stored: str
+    redrawn: str
+
+
+@dataclass
+class RedrawCheck:
+    draw: MonthlyDraw
+    compared: int
+    differences: list[Difference] = field(default_factory=list)
+    reassigned: int = 0  # stored requests matched to the re-draw although since reassigned
+
+    @property
+    def reproduced(self) -> bool:
+        return not self.differences
+
+
+def redraw_check(draw: MonthlyDraw) -> RedrawCheck:
+    """Re-draw the month with its recorded seed and compare with the stored requests.
+
+    Changes nothing. Samples and peer audits are compared case by case; self-audits by
+    who was asked (the practitioner chooses the case later, so the draw never does). A
+    request reassigned since the draw is matched on its mode and case.
+    """
+    plan, staff = plan_for_draw(draw)
+    stored = list(draw.requests.select_related("auditor__user", "case"))
+    reassigned_ids = set(
+        RequestEvent.objects.filter(request__draw=draw, kind="reassigned").values_list(
+            "request_id", flat=True
+        )
+    )
+    refs = dict(
+        Case.objects.filter(pk__in={p.case_id for p in plan if p.case_id}).values_list(
+            "pk", "case_ref"
+        )
+    )
+    labels = dict(RequestMode.choices)
+
+    def outcome(mode: str, case_ref: str | None) -> str:
+        if mode == RequestMode.SELF:
+            return "a self-audit (case chosen by the practitioner)"
+        return f"case {case_ref}" if case_ref else "no eligible case"
+
+    planned = {(p.auditor_id, p.mode, p.slot): p for p in plan}
+    check = RedrawCheck(draw=draw, compared=len(stored))
+    unmatched = []
+    for request in stored:
+        key = (request.auditor_id, request.mode, request.slot)
+        p = planned.get(key)
+        if p is None:
+            unmatched.append(request)
+            continue
+        del planned[key]
+        if request.mode != RequestMode.SELF and p.case_id != request.case_id:
+            check.differences.append(
+                Difference(
+                    request.auditor.full_name,
+                    f"{labels[request.mode]} {request.slot}",
+                    outcome(request.mode, request.case.case_ref if request.case_id else None),
+                    outcome(p.mode, refs.get(p.case_id)),
+                )
+            )
+    for request in unmatched:
+        match = None
+        if request.pk in reassigned_ids and request.case_id:
+            match = next(
+                (
+                    key
+                    for key, p in planned.items()
+                    if (p.mode, p.case_id) == (request.mode, request.case_id)
+                ),
+                None,
+            )
+        if match is not None:
+            del planned[match]
+            check.reassigned += 1
+            continue
+        check.differences.append(
+            Difference(
+                request.auditor.full_name,
+                f"{labels[request.mode]} {request.slot}",
+                outcome(request.mode, request.case.case_ref if request.case_id else None),
+                "not in the re-draw",
+            )
+        )
+    for p in planned.values():
+        check.differences.append(
+            Difference(
+                staff[p.auditor_id].full_name,
+                f"{labels[p.mode]} {p.slot}",
+                "not among the stored requests",
+                outcome(p.mode, refs.get(p.case_id)),
+            )
+        )
+    return check
+
+
+# --- My audits and the team view ----------------------------------------------------------------
+
+
+@dataclass
+class MyAudits:
+    to_do: list[AuditRequest] = field(default_factory=list)
+    awaiting_pick: list[AuditRequest] = field(default_factory=list)
+    no_eligible_case: list[AuditRequest] = field(default_factory=list)
+    done: list[AuditRequest] = field(default_factory=list)
+
+    @property
+    def open_count(self) -> int:
+        return len(self.to_do) + len(self.awaiting_pick)
+
+
+def my_audits(staff: StaffMember) -> MyAudits:
+    """The person's requests by what they need to do next, in one query."""
+    sections = MyAudits()
+    requests = (
+        AuditRequest.objects.filter(auditor=staff)
+        .exclude(status=RequestStatus.CANCELLED)
+        .with_related()
+        .select_related("audit", "moderation")  # for each request's next step
+        .order_by("due_date", "pk")
+    )
+    for request in requests:
+        if request.awaiting_pick:
+            sections.awaiting_pick.append(request)
+        elif request.status in OPEN_STATUSES:
+            sections.to_do.append(request)
+        elif request.status == RequestStatus.NO_ELIGIBLE_CASE:
+            sections.no_eligible_case.append(request)
+        elif request.status == RequestStatus.SUBMITTED:
+            sections.done.append(request)
+    sections.no_eligible_case.reverse()
+    sections.done.reverse()  # the most recent first
+    return sections
+
+
+def self_audit_options(audit_request: AuditRequest) -> list[Case]:
+    """The auditor's own cases eligible on the draw date and not requested this month."""
+    on, days = self_audit_eligibility(audit_request)
+    return list(
+        Case.objects.filter(
+            organisation_id=audit_request.organisation_id, worker_id=audit_request.auditor_id
+        )
+        .eligible(on, days)
+        .exclude(pk__in=taken_this_month(audit_request))
+        .select_related("team")
+        .order_by("case_ref")
+    )
+
+
+def request_history(audit_request: AuditRequest) -> QuerySet[RequestEvent]:
+    return audit_request.events.select_related("by").order_by("at", "pk")
+
+
+@dataclass
+class PersonRow:
+    person: StaffMember
+    this_month: list[AuditRequest] = field(default_factory=list)
+    overdue_earlier: list[AuditRequest] = field(default_factory=list)
+
+    @property
+    def requested(self) -> int:
+        return len(self.this_month)
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.status == RequestStatus.SUBMITTED for r in self.this_month)
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.is_overdue() for r in self.this_month) + len(self.overdue_earlier)
+
+
+def team_view(staff: StaffMember, month: date, on: date) -> list[PersonRow]:
+    """The people a manager looks after, each with the month's requests and any overdue ones."""
+    people = (
+        StaffMember.objects.current(on)
+        .filter(scope_filter(staff), organisation=staff.organisation)
+        .exclude(pk=staff.pk)
+        .with_related()
+        .order_by("team__name", "user__full_name", "pk")
+    )
+    rows = {person.pk: PersonRow(person) for person in people}
+    requests = (
+        AuditRequest.objects.filter(auditor__in=people.values("pk"))
+        .filter(Q(month=month_start(month)) | Q(status__in=OPEN_STATUSES, due_date__lt=on))
+        .exclude(status=RequestStatus.CANCELLED)
+        .with_related()
+        .order_by("due_date", "pk")
+    )
+    grouped: dict[int, list[AuditRequest]] = defaultdict(list)
+    for request in requests:
+        grouped[request.auditor_id].append(request)
+    for person_id, items in grouped.items():
+        row = rows[person_id]
+        row.this_month = [r for r in items if r.month == month_start(month)]
+        row.overdue_earlier = [r for r in items if r.month != month_start(month)]
+    return list(rows.values())

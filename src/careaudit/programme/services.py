@@ -1,0 +1,483 @@
+"""Workflows for programmes and requests. Each validates first and runs in a transaction."""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from careaudit.accounts.models import User
+from careaudit.cases.models import Case
+from careaudit.core.notify import notify, site_link
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.sampling import draw, new_seed, rng_for
+from careaudit.lib.workdays import is_working_day
+from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
+from careaudit.programme import planning
+from careaudit.programme.cycle import closures_of, describe, eligible_case_records
+from careaudit.programme.models import (
+    AuditRequest,
+    ClosureDay,
+    ExtraRequest,
+    Programme,
+    ProgrammeMonth,
+    ProgrammeStatus,
+    RequestEvent,
+    RequestMode,
+    RequestStatus,
+    RoleQuota,
+)
+from careaudit.standards.models import Framework, ProgrammeTemplate, Standard
+
+
+class ProgrammeError(ValueError):
+    """A programme could not be created or changed; the message says why."""
+
+
+def find_template(framework: Framework, key: str | None = None) -> ProgrammeTemplate:
+    templates = list(framework.programme_templates.all())
+    if key:
+        templates = [t for t in templates if t.key == key]
+    if len(templates) != 1:
+        raise ProgrammeError(
+            f"{framework.name} has {'no' if not templates else 'more than one'} programme "
+            "template" + (f" called “{key}”" if key else "") + "."
+        )
+    return templates[0]
+
+
+@transaction.atomic
+def programme_create_from_template(
+    *,
+    organisation: Organisation,
+    template: ProgrammeTemplate,
+    start: date,
+    name: str | None = None,
+    activate: bool = True,
+    by: User | None = None,
+) -> Programme:
+    """A year's programme from a template: 12 months from `start`, the template's months
+    audited and the others skipped, and its role quotas matched to the organisation's roles."""
+    if start.month != template.start_month:
+        raise ProgrammeError(
+            f"The {template.name} template starts in "
+            f"{date(2000, template.start_month, 1):%B}, not {start:%B}."
+        )
+    quotas = []
+    missing = []
+    for quota in template.quotas:
+        role = Role.objects.for_organisation(organisation).named(quota["role"]).first()
+        if role is None:
+            missing.append(quota["role"])
+        else:
+            quotas.append((role, quota))
+    if missing:
+        raise ProgrammeError(f"These roles in the template do not exist: {', '.join(missing)}.")
+    standards = {s.key: s for s in template.framework.standards.prefetch_related("tools")}
+    by_month = {entry["month"]: standards[entry["standard"]] for entry in template.months}
+    months = [add_months(start, i) for i in range(12)]
+    if activate:
+        programme_check_no_overlap(organisation=organisation, months=months)
+    programme = Programme.objects.create(
+        organisation=organisation,
+        name=name or f"{template.name} {start.year}/{(start.year + 1) % 100:02d}",
+        framework=template.framework,
+        template_key=template.key,
+        status=ProgrammeStatus.ACTIVE if activate else ProgrammeStatus.DRAFT,
+        eligibility_closed_days=template.eligibility_closed_days,
+        created_by=by,
+    )
+    for month in months:
+        standard = by_month.get(month.month)
+        tool = standard.tools.order_by("position").first() if standard else None
+        if standard is not None and tool is None:
+            raise ProgrammeError(f"Standard {standard.code} has no audit tool.")
+        ProgrammeMonth.objects.create(
+            programme=programme, month=month, standard=standard, tool=tool, skipped=tool is None
+        )
+    RoleQuota.objects.bulk_create(
+        RoleQuota(programme=programme, role=role, per_person=q["per_person"], mode=q["mode"])
+        for role, q in quotas
+    )
+    return programme
+
+
+def programme_check_no_overlap(*, organisation: Organisation, months: list[date]) -> None:
+    """Two active programmes auditing the same month would send every request twice."""
+    clash = (
+        ProgrammeMonth.objects.filter(
+            programme__organisation=organisation,
+            programme__status=ProgrammeStatus.ACTIVE,
+            month__in=months,
+            skipped=False,
+        )
+        .select_related("programme")
+        .first()
+    )
+    if clash is not None:
+        raise ProgrammeError(
+            f"The active programme “{clash.programme.name}” already audits "
+            f"{clash.month:%B %Y}. Close it first, or start the new programme later."
+        )
+
+
+@transaction.atomic
+def request_reassign(
+    *, request: AuditRequest, to: StaffMember, reason: str, by: User | None
+) -> AuditRequest:
+    """Give a request to someone else; the reason is kept in the request's history."""
+    if not reason.strip():
+        raise ProgrammeError("Give a reason for reassigning the audit.")
+    if request.status not in (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE):
+        raise ProgrammeError("Only audits that have not been started can be reassigned.")
+    if to.organisation_id != request.organisation_id or not to.is_current():
+        raise ProgrammeError("Choose someone in post in the same organisation.")
+    if request.case_id and request.case.worker_id == to.pk:
+        raise ProgrammeError(f"{to.full_name} is the case's allocated worker.")
+    if to.pk == request.auditor_id:
+        raise ProgrammeError(f"The audit is already {to.full_name}’s.")
+    previous = request.auditor
+    request.auditor = to
+    request.auditor_role_id = to.role_id
+    request.auditor_team_id = to.team_id
+    if request.draw_id:
+        # One request per draw, auditor, mode and slot: take the new auditor's next free slot.
+        taken = AuditRequest.objects.filter(
+            draw_id=request.draw_id, auditor=to, mode=request.mode
+        ).aggregate(models.Max("slot"))["slot__max"]
+        request.slot = (taken or 0) + 1
+    request.save(update_fields=["auditor", "auditor_role", "auditor_team", "slot"])
+    RequestEvent.objects.create(
+        request=request,
+        by=by,
+        kind="reassigned",
+        text=f"Reassigned from {previous.full_name} to {to.full_name}: {reason.strip()}",
+    )
+    return request
+
+
+# --- Programme status ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_activate(*, programme: Programme, by: User | None = None) -> Programme:
+    """Start sending the programme's requests: from the next daily tick on."""
+    if programme.status == ProgrammeStatus.ACTIVE:
+        raise ProgrammeError(f"{programme.name} is already active.")
+    months = list(programme.months.filter(skipped=False).values_list("month", flat=True))
+    programme_check_no_overlap(organisation=programme.organisation, months=months)
+    programme.status = ProgrammeStatus.ACTIVE
+    programme.save(update_fields=["status"])
+    return programme
+
+
+@transaction.atomic
+def programme_close(*, programme: Programme, by: User | None = None) -> Programme:
+    """Stop sending requests. Requests already sent stay as they are."""
+    if programme.status == ProgrammeStatus.CLOSED:
+        raise ProgrammeError(f"{programme.name} is already closed.")
+    programme.status = ProgrammeStatus.CLOSED
+    programme.save(update_fields=["status"])
+    return programme
+
+
+# --- Self-audit: the practitioner chooses the case -----------------------------------------
+
+
+def self_audit_eligibility(request: AuditRequest) -> tuple[date, int]:
+    """The date and closed-case window a self-audit's case is judged eligible on: the draw's."""
+    on = request.draw.draw_date if request.draw_id else timezone.localdate(request.created_at)
+    days = request.programme.eligibility_closed_days if request.programme_id else 90
+    return on, days
+
+
+def taken_this_month(request: AuditRequest) -> models.QuerySet:
+    """Ids of the cases already requested (and not cancelled) in the request's month."""
+    return (
+        AuditRequest.objects.filter(
+            organisation_id=request.organisation_id, month=request.month, case__isnull=False
+        )
+        .exclude(status=RequestStatus.CANCELLED)
+        .values("case_id")
+    )
+
+
+@transaction.atomic
+def request_pick_case(*, request: AuditRequest, case: Case, by: StaffMember) -> AuditRequest:
+    """The auditor chooses which of their own cases a self-audit is of."""
+    # Lock only the request's own row: PostgreSQL cannot lock the nullable side of the
+    # outer joins select_related would add.
+    request = (
+        AuditRequest.objects.select_for_update(of=("self",))
+        .select_related("draw", "programme")
+        .get(pk=request.pk)
+    )
+    if by.pk != request.auditor_id:
+        raise ProgrammeError("Only the person asked to do a self-audit can choose its case.")
+    if request.mode != RequestMode.SELF:
+        raise ProgrammeError("Only a self-audit's case is chosen by the auditor.")
+    if not request.awaiting_pick:
+        raise ProgrammeError("This self-audit is not waiting for a case to be chosen.")
+    if case.organisation_id != request.organisation_id or case.worker_id != request.auditor_id:
+        raise ProgrammeError(
+            f"Case {case.case_ref} is not one of your cases: a self-audit is of a case "
+            "allocated to you."
+        )
+    on, days = self_audit_eligibility(request)
+    if not case.is_eligible(on, days):
+        raise ProgrammeError(
+            f"Case {case.case_ref} cannot be audited this month: on {on:%-d %B %Y} it had "
+            + ("not yet opened." if case.opened_on > on else f"been closed for over {days} days.")
+        )
+    if taken_this_month(request).filter(case_id=case.pk).exists():
+        raise ProgrammeError(
+            f"Case {case.case_ref} has already been requested for audit this month. "
+            "Choose another case."
+        )
+    request.case = case
+    request.save(update_fields=["case"])
+    RequestEvent.objects.create(
+        request=request,
+        by=by.user,
+        kind="picked",
+        text=f"Case {case.case_ref} picked by the auditor.",
+    )
+    return request
+
+
+# --- Extra audits requested by the board ----------------------------------------------------
+
+
+@transaction.atomic
+def extra_request_create(
+    *,
+    organisation: Organisation,
+    programme: Programme,
+    standard: Standard,
+    teams: Iterable[Team],
+    services: Iterable[Service],
+    number: int,
+    due_date: date,
+    reason: str,
+    by: User | None,
+    on: date | None = None,
+) -> ExtraRequest:
+    """Audits the board asks for outside the timetable, drawn now with a recorded seed.
+
+    `number` eligible cases (judged on `on`, default today, with the programme's closed-case
+    window; cases requested in the exclusion period left out) are drawn uniformly from the
+    teams and services chosen. Each goes to someone whose sample scope covers the case's team:
+    the team's advanced practitioners first, then the service's managers, then an
+    organisation-wide sampler, shared evenly and never the case's own worker. When there are
+    fewer eligible cases than asked, every one there is gets a request: compare
+    `extra.requests.count()` with `extra.number`.
+    """
+    on = on or timezone.localdate()
+    teams, services = list(teams), list(services)
+    closures = closures_of(organisation)
+    _check_extra_request(
+        organisation, programme, standard, teams, services, number, due_date, reason, on, closures
+    )
+    tool = standard.tools.order_by("position").first()
+    version = tool.current_version() if tool else None
+    if version is None:
+        raise ProgrammeError(f"{standard.code} has no published audit tool to audit it with.")
+    team_ids = {t.pk for t in teams} | set(
+        Team.objects.filter(service__in=services).values_list("pk", flat=True)
+    )
+    excluded = set(
+        AuditRequest.objects.filter(
+            organisation=organisation,
+            month__gte=add_months(month_start(on), -programme.repeat_exclusion_months),
+            case__isnull=False,
+        )
+        .exclude(status=RequestStatus.CANCELLED)
+        .values_list("case_id", flat=True)
+    )
+    cases = [
+        c
+        for c in eligible_case_records(organisation, on, programme.eligibility_closed_days)
+        if c.team_id in team_ids and c.id not in excluded
+    ]
+    auditors = _extra_auditors(organisation, on)
+    seed = new_seed()
+    records = [
+        planning.Auditor(
+            id=p.pk,
+            role_id=p.role_id,
+            team_id=p.team_id,
+            service_id=p.team.service_id if p.team_id else p.service_id,
+            scope=p.role.sample_scope,
+        )
+        for p in auditors.values()
+    ]
+    plan = plan_extra(cases, records, number=number, seed=seed)
+    if not plan:
+        raise ProgrammeError(
+            "There are no eligible cases in those teams and services that someone could audit "
+            "(open or recently closed, not requested in the last "
+            f"{programme.repeat_exclusion_months} months), so nothing was requested."
+        )
+    extra = ExtraRequest.objects.create(
+        organisation=organisation,
+        programme=programme,
+        standard=standard,
+        tool_version=version,
+        number=number,
+        due_date=due_date,
+        reason=reason.strip(),
+        seed=seed,
+        requested_by=by,
+    )
+    extra.teams.set(teams)
+    extra.services.set(services)
+    AuditRequest.objects.bulk_create(
+        AuditRequest(
+            organisation=organisation,
+            programme=programme,
+            extra=extra,
+            month=month_start(due_date),
+            mode=RequestMode.EXTRA,
+            auditor_id=auditor_id,
+            auditor_role_id=auditors[auditor_id].role_id,
+            auditor_team_id=auditors[auditor_id].team_id,
+            standard=standard,
+            tool_version=version,
+            case_id=case.id,
+            due_date=due_date,
+            seed=seed,
+        )
+        for case, auditor_id in plan
+    )
+    created = list(AuditRequest.objects.filter(extra=extra).select_related("auditor__user", "case"))
+    RequestEvent.objects.bulk_create(
+        RequestEvent(
+            request=request,
+            by=by,
+            kind="created",
+            text=f"Requested by the board (seed {seed}): {extra.reason}",
+        )
+        for request in created
+    )
+    transaction.on_commit(lambda: _email_extra_requests(created))
+    return extra
+
+
+def _check_extra_request(
+    organisation, programme, standard, teams, services, number, due_date, reason, on, closures
+) -> None:
+    if programme.organisation_id != organisation.pk:
+        raise ProgrammeError("Choose a programme of your own organisation.")
+    if standard.framework_id != programme.framework_id:
+        raise ProgrammeError(f"Choose a standard from {programme.framework.name}.")
+    if not teams and not services:
+        raise ProgrammeError("Choose at least one team or service.")
+    if any(t.service.organisation_id != organisation.pk for t in teams) or any(
+        s.organisation_id != organisation.pk for s in services
+    ):
+        raise ProgrammeError("Choose teams and services of your own organisation.")
+    if number < 1:
+        raise ProgrammeError("Ask for at least 1 audit.")
+    if due_date <= on:
+        raise ProgrammeError("The due date must be in the future.")
+    if not is_working_day(due_date, closures):
+        raise ProgrammeError(
+            f"{due_date:%A %-d %B %Y} is not a working day. Choose a weekday that is not a "
+            "bank holiday or a closure day."
+        )
+    if not reason.strip():
+        raise ProgrammeError("Give the board’s reason for the extra audits.")
+
+
+def _extra_auditors(organisation: Organisation, on: date) -> dict[int, StaffMember]:
+    """People in post who conduct audits and sample a team, a service or the organisation."""
+    people = (
+        StaffMember.objects.current(on=on)
+        .filter(organisation=organisation, role__can_conduct_audit=True)
+        .exclude(role__sample_scope="")
+        .select_related("user", "role", "team")
+        .order_by("pk")
+    )
+    return {person.pk: person for person in people}
+
+
+def plan_extra(
+    cases: Sequence[planning.CaseRecord],
+    auditors: Sequence[planning.Auditor],
+    *,
+    number: int,
+    seed: int,
+) -> list[tuple[planning.CaseRecord, int]]:
+    """Which cases the board's extra audits are of, and who audits each: (case, auditor id).
+
+    Pure and seeded: the same cases, people and seed give the same plan. Only cases someone
+    may audit are drawn, uniformly; then each case goes to the least-loaded person of the
+    first tier that covers it (team scope, then service, then organisation), never its
+    own worker, ties broken by the seed.
+    """
+
+    def tier_for(case: planning.CaseRecord) -> list[planning.Auditor]:
+        for scope in (planning.TEAM, planning.SERVICE, planning.ORGANISATION):
+            tier = [
+                a
+                for a in auditors
+                if a.scope == scope and a.id != case.worker_id and planning.in_scope(a, case)
+            ]
+            if tier:
+                return tier
+        return []
+
+    candidates = [c for c in cases if tier_for(c)]
+    picked = draw(candidates, number, rng_for(seed, "extra", "cases"), key=lambda c: c.id)
+    rng = rng_for(seed, "extra", "auditors")
+    load: Counter[int] = Counter()
+    plan = []
+    for case in picked:
+        tier = tier_for(case)
+        least = min(load[a.id] for a in tier)
+        auditor = draw([a for a in tier if load[a.id] == least], 1, rng, key=lambda a: a.id)[0]
+        load[auditor.id] += 1
+        plan.append((case, auditor.id))
+    return plan
+
+
+def _email_extra_requests(requests: list[AuditRequest]) -> None:
+    by_auditor: dict[int, list[AuditRequest]] = defaultdict(list)
+    for request in requests:
+        by_auditor[request.auditor_id].append(request)
+    for items in by_auditor.values():
+        auditor = items[0].auditor
+        notify(
+            to=auditor.email,
+            subject=f"Extra audits requested by the board, due by {items[0].due_date:%-d %B %Y}",
+            body=(
+                f"Hello {auditor.user.get_short_name()},\n\n"
+                "The board has asked for extra audits:\n"
+                + "\n".join(f"- {describe(r)}" for r in items)
+                + f"\n\nThey are due by {items[0].due_date:%A %-d %B %Y}. "
+                f"Open them from My audits: {site_link('/my-audits/')}\n"
+            ),
+        )
+
+
+# --- Closure days ---------------------------------------------------------------------------
+
+
+def closure_day_add(
+    *, organisation: Organisation, day: date, reason: str, on: date | None = None
+) -> ClosureDay:
+    """A day the organisation is closed: future first and last working days move around it."""
+    if day < (on or timezone.localdate()):
+        raise ProgrammeError("Closure days only change future draws: enter today or a later date.")
+    if ClosureDay.objects.filter(organisation=organisation, day=day).exists():
+        raise ProgrammeError(f"{day:%-d %B %Y} is already a closure day.")
+    if not is_working_day(day):
+        raise ProgrammeError(
+            f"{day:%A %-d %B %Y} is a weekend or a bank holiday, so it is not a working day anyway."
+        )
+    return ClosureDay.objects.create(organisation=organisation, day=day, reason=reason.strip())
+
+
+def closure_day_remove(*, closure_day: ClosureDay) -> None:
+    closure_day.delete()

@@ -1,0 +1,470 @@
+"""Programme pages: the year, a month's requests and the re-draw check; My audits, the
+self-audit picker and a request's history; the manager's team view; reassigning; the
+board's extra audits; closure days; the sample-size calculator.
+
+Every programme and request is reached through `selectors.get_programme_for_user` or
+`selectors.get_request_for_user`, which decide who may see and change what.
+"""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from careaudit.lib.dates import add_months, month_start, parse_month
+from careaudit.lib.sampling import sample_size
+from careaudit.organisation.access import capability_required, require_staff
+from careaudit.organisation.models import Capability
+from careaudit.programme import selectors, services
+from careaudit.programme.cycle import closures_of
+from careaudit.programme.forms import (
+    CONFIDENCE_LEVELS,
+    CasePickForm,
+    ClosureDayForm,
+    ExtraRequestForm,
+    ProgrammeCreateForm,
+    ReassignForm,
+    RequestFilterForm,
+    SampleSizeForm,
+)
+from careaudit.programme.models import ClosureDay, MonthlyDraw, RequestStatus
+from careaudit.programme.selectors import (
+    get_programme_for_user,
+    get_request_for_user,
+    get_request_to_pick,
+)
+from careaudit.programme.services import ProgrammeError
+
+PAGE_SIZE = 50
+
+
+def _posted(request: HttpRequest):
+    """The form data of a POST (even an empty one, so that it shows its errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- Programmes -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def programme_list(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    selectors.check_programme_access(staff)
+    return render(
+        request,
+        "programme/programme_list.html",
+        {
+            "programmes": selectors.programmes_of(staff.organisation),
+            "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_http_methods(["GET", "POST"])
+def programme_create(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    form = ProgrammeCreateForm(
+        _posted(request), organisation=staff.organisation, today=selectors.today()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create_from_template(
+                organisation=staff.organisation,
+                template=form.cleaned_data["template"],
+                start=form.cleaned_data["start"],
+                name=form.cleaned_data["name"].strip() or None,
+                activate=form.cleaned_data["activate"],
+                by=request.user,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{programme.name} has been created.")
+            return redirect("programme_detail", pk=programme.pk)
+    return render(request, "programme/programme_create.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_programme_for_user(request, pk)
+    staff = require_staff(request)
+    today = selectors.today()
+    return render(
+        request,
+        "programme/programme_detail.html",
+        {
+            "programme": programme,
+            "months": selectors.programme_year(programme, today),
+            "quotas": programme.quotas.select_related("role"),
+            "extra_requests": selectors.extra_requests_of(programme),
+            "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def programme_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_programme_for_user(request, pk, write=True)
+    try:
+        services.programme_activate(programme=programme, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{programme.name} is active: requests go out on the first working day of each "
+            "of its months.",
+        )
+    return redirect("programme_detail", pk=programme.pk)
+
+
+@require_http_methods(["POST"])
+def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_programme_for_user(request, pk, write=True)
+    try:
+        services.programme_close(programme=programme, by=request.user)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{programme.name} is closed: it will send no more requests.")
+    return redirect("programme_detail", pk=programme.pk)
+
+
+@require_http_methods(["GET"])
+def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    programme = get_programme_for_user(request, pk)
+    entry = selectors.get_programme_month(programme, year, month)
+    today = selectors.today()
+    form = RequestFilterForm(request.GET or None, organisation=programme.organisation)
+    filters = form.cleaned_data if form.is_valid() else {}
+    requests = selectors.month_requests(
+        programme,
+        entry.month,
+        on=today,
+        status=filters.get("status", ""),
+        mode=filters.get("mode", ""),
+        team=filters.get("team"),
+    )
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programme/programme_month.html",
+        {
+            "programme": programme,
+            "entry": entry,
+            "draw": selectors.draw_of(programme, entry.month),
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "filtered": any(filters.values()),
+            "today": today,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def programme_month_redraw(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    """The fairness check: re-draw with the recorded seed and compare. Changes nothing."""
+    programme = get_programme_for_user(request, pk)
+    entry = selectors.get_programme_month(programme, year, month)
+    draw = get_object_or_404(
+        MonthlyDraw.objects.select_related("programme__organisation", "tool_version__tool"),
+        programme=programme,
+        month=entry.month,
+        completed_at__isnull=False,
+    )
+    return render(
+        request,
+        "programme/programme_month_redraw.html",
+        {"programme": programme, "entry": entry, "check": selectors.redraw_check(draw)},
+    )
+
+
+# --- Extra audits requested by the board --------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def extra_request_create(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_programme_for_user(request, pk, write=True)
+    today = selectors.today()
+    form = ExtraRequestForm(
+        _posted(request),
+        programme=programme,
+        closures=closures_of(programme.organisation),
+        today=today,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            extra = services.extra_request_create(
+                organisation=programme.organisation,
+                programme=programme,
+                standard=data["standard"],
+                teams=data["teams"],
+                services=data["services"],
+                number=data["number"],
+                due_date=data["due_date"],
+                reason=data["reason"],
+                by=request.user,
+                on=today,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
+        else:
+            created = extra.requests.count()
+            if created < extra.number:
+                messages.warning(
+                    request,
+                    f"Only {created} eligible case{'' if created == 1 else 's'} could be "
+                    f"found in those teams and services, so {created} extra "
+                    f"audit{' was' if created == 1 else 's were'} requested, not "
+                    f"{extra.number}.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"{created} extra audit{' was' if created == 1 else 's were'} requested, "
+                    f"due {extra.due_date:%-d %B %Y} (seed {extra.seed}).",
+                )
+            return redirect("programme_detail", pk=programme.pk)
+    return render(
+        request, "programme/extra_request_create.html", {"programme": programme, "form": form}
+    )
+
+
+# --- Closure days ---------------------------------------------------------------------------
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_http_methods(["GET", "POST"])
+def closure_day_list(request: HttpRequest) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    form = ClosureDayForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            closure = services.closure_day_add(
+                organisation=organisation,
+                day=form.cleaned_data["day"],
+                reason=form.cleaned_data["reason"],
+                on=selectors.today(),
+            )
+        except ProgrammeError as error:
+            form.add_error("day", str(error))
+        else:
+            messages.success(request, f"{closure.day:%A %-d %B %Y} is now a closure day.")
+            return redirect("closure_day_list")
+    return render(
+        request,
+        "programme/closure_day_list.html",
+        {
+            "form": form,
+            "closure_days": ClosureDay.objects.filter(organisation=organisation),
+            "today": selectors.today(),
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_PROGRAMME)
+@require_http_methods(["POST"])
+def closure_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = require_staff(request).organisation
+    closure = get_object_or_404(ClosureDay, pk=pk, organisation=organisation)
+    services.closure_day_remove(closure_day=closure)
+    messages.success(request, f"{closure.day:%A %-d %B %Y} is no longer a closure day.")
+    return redirect("closure_day_list")
+
+
+# --- Sample-size calculator -----------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def sample_size_calculator(request: HttpRequest) -> HttpResponse:
+    require_staff(request)
+    submitted = "population" in request.GET
+    form = SampleSizeForm(request.GET if submitted else None, initial=SampleSizeForm.INITIAL)
+    result = None
+    if submitted and form.is_valid():
+        data = form.cleaned_data
+        p = float(data["expected_compliance"]) / 100
+        margin = float(data["margin"]) / 100
+        confidence = CONFIDENCE_LEVELS[data["confidence"]]
+        result = {
+            "n": sample_size(
+                data["population"], expected_compliance=p, margin=margin, confidence=confidence
+            ),
+            "population": data["population"],
+            "p": data["expected_compliance"],
+            "margin": data["margin"],
+            "confidence": data["confidence"],
+            "c": {"95": "1.96", "90": "1.645", "80": "1.28"}[data["confidence"]],
+        }
+    return render(request, "programme/sample_size.html", {"form": form, "result": result})
+
+
+# --- My audits --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def my_audits(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    return render(
+        request,
+        "programme/my_audits.html",
+        {
+            "sections": selectors.my_audits(staff),
+            "has_team_view": selectors.has_team_view(staff),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    audit_request = get_request_for_user(request, pk)
+    staff = require_staff(request)
+    return render(
+        request,
+        "programme/request_detail.html",
+        {
+            "audit_request": audit_request,
+            "events": selectors.request_history(audit_request),
+            "is_auditor": audit_request.auditor_id == staff.pk,
+            "can_reassign": selectors.can_reassign(staff, audit_request)
+            and audit_request.status in (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_pick(request: HttpRequest, pk: int) -> HttpResponse:
+    """The self-audit picker: the practitioner chooses one of their own eligible cases."""
+    audit_request = get_request_to_pick(request, pk)
+    if not audit_request.awaiting_pick:
+        messages.error(request, "This self-audit is not waiting for a case to be chosen.")
+        return redirect("request_detail", pk=audit_request.pk)
+    options = selectors.self_audit_options(audit_request)
+    form = CasePickForm(
+        _posted(request), organisation_id=audit_request.organisation_id, options=options
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_pick_case(
+                request=audit_request, case=form.cleaned_data["case"], by=require_staff(request)
+            )
+        except ProgrammeError as error:
+            form.add_error("case", str(error))
+        else:
+            messages.success(
+                request,
+                f"You will self-audit case {form.cleaned_data['case'].case_ref}, "
+                f"due {audit_request.due_date:%-d %B %Y}.",
+            )
+            return redirect("my_audits")
+    on, days = services.self_audit_eligibility(audit_request)
+    return render(
+        request,
+        "programme/request_pick.html",
+        {
+            "audit_request": audit_request,
+            "form": form,
+            "options": options,
+            "eligible_on": on,
+            "closed_days": days,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    audit_request = get_request_for_user(request, pk, write=True)
+    form = ReassignForm(
+        _posted(request),
+        organisation=audit_request.organisation,
+        exclude=audit_request.auditor,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_reassign(
+                request=audit_request,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ProgrammeError as error:
+            messages.error(request, f"The audit was not reassigned. {error}")
+            return redirect("request_reassign", pk=pk)
+        messages.success(
+            request, f"The audit has been reassigned to {form.cleaned_data['to'].full_name}."
+        )
+        return redirect("request_detail", pk=pk)
+    return render(
+        request,
+        "programme/request_reassign.html",
+        {"audit_request": audit_request, "form": form},
+    )
+
+
+# --- The manager's team view ------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def team_requests(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    if not selectors.has_team_view(staff):
+        raise PermissionDenied(
+            "The team view is for managers: people whose role samples a team, a service or "
+            "the organisation, or who supervise someone."
+        )
+    today = selectors.today()
+    month = _month_asked(request, today)
+    rows = selectors.team_view(staff, month, today)
+    return render(
+        request,
+        "programme/team_requests.html",
+        {
+            "rows": rows,
+            "month": month,
+            "previous": add_months(month, -1),
+            "next": add_months(month, 1) if month < month_start(today) else None,
+            "is_current_month": month == month_start(today),
+            "totals": {
+                "requested": sum(r.requested for r in rows),
+                "submitted": sum(r.submitted for r in rows),
+                "overdue": sum(r.overdue for r in rows),
+            },
+            "scope": _scope_words(staff),
+            "base_url": reverse("team_requests"),
+        },
+    )
+
+
+def _month_asked(request: HttpRequest, today) -> date:
+    """The `?month=YYYY-MM` asked for, if it is a sensible one; otherwise this month."""
+    this_month = month_start(today)
+    try:
+        month = parse_month(request.GET.get("month", ""))
+    except ValueError:
+        return this_month
+    return month if date(2000, 1, 1) <= month <= this_month else this_month
+
+
+def _scope_words(staff) -> str:
+    scope = staff.role.sample_scope
+    if scope == "organisation":
+        return f"everyone in {staff.organisation.name}"
+    if scope == "service" and staff.service_id:
+        return f"everyone in {staff.service.name} and the people you supervise"
+    if scope == "team" and staff.team_id:
+        return f"everyone in {staff.team.name} and the people you supervise"
+    return "the people you supervise"

@@ -1,0 +1,14 @@
+"""Loaded by pytest before Django (`-p careaudit.testing.env`): a safe test environment.
+
+Settings are read at import, before any conftest runs, so the test defaults must be in
+place this early. Nothing here overrides a value the caller set (e.g. DATABASE_URL).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("CAREAUDIT_HTTPS", "0")
+os.environ.setdefault("CAREAUDIT_DATA_DIR", tempfile.mkdtemp(prefix="careaudit-test-"))
+os.environ["CAREAUDIT_TESTING"] = "1"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests

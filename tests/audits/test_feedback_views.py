@@ -1,0 +1,149 @@
+"""The accessible feedback link: no account, plain language or Easy Read, used once."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django.utils.html import escape
+
+from careaudit.audits import services
+from careaudit.audits.models import FeedbackLink, FeedbackResponse
+
+pytestmark = pytest.mark.django_db
+
+ANSWERS = {
+    "who": "carer",
+    "felt_listened_to": "yes",
+    "knew_who_to_contact": "partly",
+    "has_copy_of_plan": "no",
+    "what_went_well": "She rang back the same day.",
+    "what_could_be_better": "Send the plan sooner.",
+}
+
+
+@pytest.fixture
+def audit(peer_request):
+    return services.audit_start(request=peer_request, by=peer_request.auditor)
+
+
+@pytest.fixture
+def token(audit) -> str:
+    _, token = services.feedback_link_create(audit=audit, by=audit.auditor)
+    return token
+
+
+def assert_nothing_from_the_audit(page: str, audit) -> None:
+    for private in (
+        audit.case.case_ref,
+        audit.auditor.full_name,
+        audit.worker.full_name,
+        audit.organisation.name,
+        audit.case.team.name,
+    ):
+        assert private not in page and escape(private) not in page
+
+
+def test_a_valid_link_opens_the_plain_language_form_without_signing_in(client, audit, token):
+    response = client.get(f"/feedback/{token}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Tell us about your social care support" in page
+    assert "Did you feel listened to?" in page
+    assert '<meta name="robots" content="noindex, nofollow">' in page
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Referrer-Policy"] == "same-origin"  # the token never goes elsewhere
+    assert "no-store" in response["Cache-Control"]
+    assert 'href="?easy-read=1"' in page
+    assert_nothing_from_the_audit(page, audit)
+
+
+def test_the_easy_read_version_asks_the_same_questions_in_short_sentences(client, audit, token):
+    response = client.get(f"/feedback/{token}?easy-read=1")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "careaudit-easy-read" in page
+    assert "Did we listen to you?" in page
+    assert "Do you have your plan?" in page
+    assert 'action="?easy-read=1"' in page
+    assert_nothing_from_the_audit(page, audit)
+
+
+def test_the_page_loads_nothing_from_another_site_and_keeps_the_token_out_of_links(client, token):
+    page = client.get(f"/feedback/{token}").content.decode()
+
+    assert "http://" not in page and "https://" not in page
+    assert page.count(token) == 0  # the form posts back to its own address
+
+
+def test_submitting_stores_the_answers_and_thanks_the_person(client, audit, token):
+    response = client.post(f"/feedback/{token}", ANSWERS, follow=True)
+
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    stored = FeedbackResponse.objects.get()
+    assert stored.audit == audit
+    assert (stored.who, stored.felt_listened_to, stored.knew_who_to_contact) == (
+        "carer",
+        "yes",
+        "partly",
+    )
+    assert stored.what_could_be_better == "Send the plan sooner."
+    assert FeedbackLink.objects.get().used_at is not None
+
+
+def test_submitting_the_easy_read_version_thanks_in_easy_read(client, token):
+    response = client.post(f"/feedback/{token}?easy-read=1", ANSWERS, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/feedback/thank-you?easy-read=1"
+    assert "We have your answers." in response.content.decode()
+
+
+def test_a_missing_answer_is_asked_for_again_and_nothing_is_stored(client, token):
+    response = client.post(f"/feedback/{token}", {**ANSWERS, "felt_listened_to": ""})
+
+    assert response.status_code == 200
+    assert "Choose yes, partly or no" in response.content.decode()
+    assert not FeedbackResponse.objects.exists()
+    assert FeedbackLink.objects.get().used_at is None
+
+
+def test_a_second_use_of_the_link_says_it_has_been_used(client, token):
+    client.post(f"/feedback/{token}", ANSWERS)
+
+    seen = client.get(f"/feedback/{token}")
+    sent_again = client.post(f"/feedback/{token}", {**ANSWERS, "who": "person"})
+
+    assert seen.status_code == sent_again.status_code == 410
+    assert "already been used" in seen.content.decode()
+    assert FeedbackResponse.objects.get().who == "carer"
+
+
+def test_an_expired_link_says_so_and_stores_nothing(client, audit, token):
+    FeedbackLink.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    seen = client.get(f"/feedback/{token}")
+    sent = client.post(f"/feedback/{token}", ANSWERS)
+
+    assert seen.status_code == sent.status_code == 410
+    assert "expired" in seen.content.decode()
+    assert_nothing_from_the_audit(seen.content.decode(), audit)
+    assert not FeedbackResponse.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["not-a-real-token", "x" * 32, "thank-you-not"])
+def test_an_unknown_link_is_not_found_and_stores_nothing(client, db, token):
+    seen = client.get(f"/feedback/{token}")
+    sent = client.post(f"/feedback/{token}", ANSWERS)
+
+    assert seen.status_code == sent.status_code == 404
+    assert "not recognised" in seen.content.decode()
+    assert not FeedbackResponse.objects.exists()
+
+
+def test_the_thank_you_page_is_open_without_signing_in(client, db):
+    response = client.get("/feedback/thank-you")
+
+    assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex, nofollow"

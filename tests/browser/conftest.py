@@ -1,0 +1,87 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium, with axe-core checks.
+
+Where Chromium is not installed they are skipped with a message saying how to install it;
+CI installs it, so there they always run.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+import careaudit
+from tests.conftest import TOTP_SECRET
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("CAREAUDIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(careaudit.__file__).parent / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
+            "(or set CAREAUDIT_CHROMIUM) to run the browser tests."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # The page under test keeps its CSP; only this test browser may inject axe-core.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def current_totp_code() -> str:
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
+
+
+def sign_in(page, email: str, password: str = PASSWORD, *, totp: bool = False) -> None:
+    """Sign in through the real sign-in page, as a person would."""
+    page.goto("/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", password)
+    page.locator("main form button[type=submit]").first.click()
+    if totp:
+        page.wait_for_selector("input[name=code]")
+        page.fill("input[name=code]", current_totp_code())
+        page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core on the current page: no serious or critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"axe-core found problems on {page.url}:\n" + "\n".join(serious)

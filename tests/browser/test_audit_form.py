@@ -1,0 +1,201 @@
+"""A practitioner does a peer audit in a real browser: answers saved as they are given,
+the error summary when something is missing, and answers kept through a dropped connection."""
+
+import importlib
+import re
+from datetime import date
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import expect
+
+from careaudit.audits import services
+from careaudit.audits.models import Answer, Audit, AuditStatus
+from careaudit.programme.cycle import run_cycle
+from careaudit.programme.models import AuditRequest, RequestMode
+from careaudit.standards.models import CqcStatement
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import role
+from tests.programme.conftest import build_council
+
+
+@pytest.fixture
+def audit(transactional_db) -> Audit:
+    """A peer audit started from October's request (as "Start audit" on My audits does)."""
+    if not CqcStatement.objects.exists():  # the live server's database lost the migration's data
+        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
+        migration.load_cqc_statements(apps, None)
+    role("Director")  # puts the built-in roles back too
+    build_council()
+    run_cycle(date(2023, 10, 2))
+    request = (
+        AuditRequest.objects.filter(mode=RequestMode.PEER, case__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return services.audit_start(request=request, by=request.auditor)
+
+
+def _answer(page, criterion, option: str = "") -> None:
+    """Choose an answer (the first option, "Met", unless told) and wait until it is saved."""
+    page.check(f"#criterion-{criterion.pk}{option}")
+    expect(page.locator(f"#criterion-{criterion.pk}-status")).to_contain_text("Saved at")
+
+
+def test_a_practitioner_completes_a_peer_audit_end_to_end(page, audit):
+    criteria = services.criteria_of(audit)
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+    expect(page.locator("h1")).to_contain_text(f"Audit of case {audit.case.case_ref}")
+    assert_accessible(page)
+
+    # Submitting too early lists what is missing, each linked to its question.
+    page.get_by_role("button", name="Submit audit").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.locator("a")).to_have_count(len(criteria) + 2)
+    assert_accessible(page)
+    summary.get_by_role("link", name="Say how the worker was involved in the audit").click()
+    expect(page.locator("#worker-involvement")).to_be_focused()
+
+    for criterion in criteria[:-1]:
+        _answer(page, criterion)
+    _answer(page, criteria[-1], "-2")  # partly met
+    page.fill(f"#criterion-{criteria[0].pk}-note", "The plan is on file, signed.")
+    expect(page.locator(f"#criterion-{criteria[0].pk}-status")).to_contain_text("Saved at")
+    expect(page.locator("#score-value")).not_to_have_text(
+        "No score – no question has been answered yet"
+    )
+
+    # The person was not reached: the reason is revealed and required.
+    page.check("#person-contacted-2")
+    expect(page.locator("#not-contacted-reason")).to_be_visible()
+    expect(page.locator("#what-they-said")).to_be_hidden()
+    page.check("#not-contacted-reason-4")  # unable to reach them
+    page.fill("#contact-attempts", "3")
+    expect(page.locator("#voice-status")).to_contain_text("Saved at")
+
+    page.check("#worker-involvement")  # a joint audit
+    page.fill("#involvement-date", "10")
+    page.fill("#involvement-date-month", "10")
+    page.fill("#involvement-date-year", "2023")
+    page.fill("#involvement-how", "Together on Teams")
+    page.fill("#strengths", "Letters are clear and kind.")
+    page.locator("#strengths").blur()
+    expect(page.locator("#development-status")).to_contain_text("Saved at")
+
+    page.get_by_role("button", name="Submit audit").click()
+
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "has been submitted"
+    )
+    expect(page).to_have_url(re.compile(rf"/audits/{audit.pk}/view$"))
+    assert_accessible(page)
+    saved = Audit.objects.get(pk=audit.pk)
+    assert saved.status == AuditStatus.SUBMITTED
+    assert (saved.person_contacted, saved.not_contacted_reason, saved.contact_attempts) == (
+        False,
+        "unable_to_reach",
+        3,
+    )
+    assert saved.involvement_how == "Together on Teams"
+    assert saved.strengths == "Letters are clear and kind."
+    assert Answer.objects.get(audit=audit, criterion=criteria[-1]).value == "partly_met"
+    assert Answer.objects.get(audit=audit, criterion=criteria[0]).evidence_note == (
+        "The plan is on file, signed."
+    )
+
+
+def test_answers_given_while_offline_are_kept_and_saved_when_the_connection_is_back(page, audit):
+    first, second, *_ = services.criteria_of(audit)
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+
+    page.context.set_offline(True)
+    page.check(f"#criterion-{first.pk}-3")  # not met
+    page.fill(f"#criterion-{second.pk}-note", "Nothing recorded since May.")
+    page.locator(f"#criterion-{second.pk}-note").blur()
+
+    status = page.locator("#connection-status")
+    expect(status).to_contain_text("You are offline. Your answers are kept in this browser")
+    kept = page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('careaudit:audit:'))"
+    )
+    assert len(kept) == 2
+    assert not Answer.objects.filter(audit=audit).exists()
+
+    page.context.set_offline(False)
+
+    expect(status).to_contain_text("Your answers have been saved.", timeout=15_000)
+    assert Answer.objects.get(audit=audit, criterion=first).value == "not_met"
+    assert Answer.objects.get(audit=audit, criterion=second).evidence_note == (
+        "Nothing recorded since May."
+    )
+    assert page.evaluate("() => Object.keys(localStorage).length") == 0
+    assert Audit.objects.get(pk=audit.pk).lock_version == 3
+
+
+def test_an_answer_given_after_the_session_ends_is_kept_and_saved_after_signing_in_again(
+    page, audit
+):
+    criterion = services.criteria_of(audit)[0]
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+    page.context.clear_cookies(name="sessionid")
+
+    page.check(f"#criterion-{criterion.pk}-2")  # partly met
+
+    expect(page.locator("#connection-status")).to_contain_text("You have been signed out")
+    assert not Answer.objects.filter(audit=audit).exists()
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+    expect(page.locator("#connection-status")).to_contain_text("Your answers have been saved.")
+    assert Answer.objects.get(audit=audit, criterion=criterion).value == "partly_met"
+
+
+def test_the_person_answers_through_a_feedback_link_and_their_answers_join_the_audit(
+    page, browser, live_server, audit
+):
+    criteria = services.criteria_of(audit)
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+    page.get_by_role("button", name="Send an accessible feedback link").click()
+    link = page.locator("#new-feedback-link").input_value()
+    assert "/feedback/" in link
+
+    # The person opens the link on their phone, without an account.
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True)
+    person = phone.new_page()
+    person.goto(link.replace(link.split("/feedback/")[0], live_server.url))
+    assert audit.case.case_ref not in person.content()
+    person.get_by_role("link", name="Easy Read version").click()
+    assert_accessible(person)
+    person.get_by_label("My carer").check()
+    person.get_by_role("group", name="Did we listen to you?").get_by_label("Yes").check()
+    person.get_by_role("group", name="Do you know who to call if you need help?").get_by_label(
+        "Yes"
+    ).check()
+    person.get_by_role("group", name="Do you have your plan?").get_by_label("Yes").check()
+    person.get_by_label("What could be better?").fill("Ring back sooner.")
+    person.get_by_role("button", name="Send").click()
+    expect(person.locator("h1")).to_have_text("Thank you")
+    phone.close()
+
+    # Back in the audit, the person's voice is there and the audit can be completed.
+    page.reload()
+    expect(page.locator("main")).to_contain_text("Ring back sooner.")
+    for criterion in criteria:
+        _answer(page, criterion)
+    page.check("#worker-involvement")
+    page.fill("#involvement-date", "10")
+    page.fill("#involvement-date-month", "10")
+    page.fill("#involvement-date-year", "2023")
+    page.fill("#involvement-how", "In person")
+    page.locator("#involvement-how").blur()
+    expect(page.locator("#involvement-status")).to_contain_text("Saved at")
+    page.get_by_role("button", name="Submit audit").click()
+
+    expect(page).to_have_url(re.compile(rf"/audits/{audit.pk}/view$"))
+    expect(page.locator("main")).to_contain_text("Ring back sooner.")
+    assert_accessible(page)
+    assert Audit.objects.get(pk=audit.pk).status == AuditStatus.SUBMITTED

@@ -1,0 +1,164 @@
+"""Journeys after an audit is submitted: blind moderation, the person's feedback link on a
+phone, and the supervision discussion, each checked with axe-core."""
+
+import importlib
+from datetime import date
+
+import pytest
+from django.apps import apps as django_apps
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from careaudit.audits import moderation as mod
+from careaudit.audits import services
+from careaudit.audits.models import FeedbackResponse, Moderation, ModerationStatus
+from careaudit.organisation.default_roles import ensure_default_roles
+from careaudit.organisation.models import Role
+from careaudit.programme.cycle import run_cycle
+from careaudit.programme.models import AuditRequest, RequestMode
+from tests.audits.test_moderation_views import EVIDENCE, submit_with_evidence
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.programme.conftest import build_council
+
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def council(transactional_db):
+    # Browser tests empty the tables between tests, and with them what the data migrations
+    # loaded (built-in roles, CQC statements): put them back (both safe to run twice).
+    ensure_default_roles(Role)
+    cqc = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
+    cqc.load_cqc_statements(django_apps, None)
+    council = build_council(cases_per_worker=2, teams_per_service=1)
+    run_cycle(date(2023, 10, 2))
+    return council
+
+
+@pytest.fixture
+def peer_request(council) -> AuditRequest:
+    return (
+        AuditRequest.objects.filter(mode=RequestMode.PEER, case__isnull=False)
+        .select_related("case__worker", "auditor")
+        .order_by("pk")
+        .first()
+    )
+
+
+def test_the_moderator_rescores_blind_then_compares_and_completes(page, council, peer_request):
+    submit_with_evidence(peer_request)
+    mod.moderation_draw(council.organisation, date(2023, 10, 1))
+    moderation = Moderation.objects.get()
+    criteria = services.criteria_of(moderation.audit)
+
+    sign_in(page, council.moderator.email)
+    page.locator("section", has_text="Audits to moderate").get_by_role(
+        "link", name=f"Case {peer_request.case.case_ref}"
+    ).click()
+
+    assert (
+        page.locator("h1").inner_text()
+        == f"Re-score the audit of case {peer_request.case.case_ref}"
+    )
+    assert EVIDENCE not in page.content()
+    assert_accessible(page)
+    for number, criterion in enumerate(criteria):
+        page.locator(f"#id_answer_{criterion.pk}_{1 if number == 0 else 0}").check()
+        page.wait_for_function(
+            f"document.getElementById('id_lock_version').value == '{moderation.lock_version + number + 1}'"
+        )  # each answer is saved as it is given (htmx)
+    page.fill(f"#id_note_{criteria[0].pk}", "The review date is missing.")
+    page.locator(f"#id_note_{criteria[0].pk}").blur()
+    saved = moderation.lock_version + len(criteria) + 1
+    page.wait_for_function(f"document.getElementById('id_lock_version').value == '{saved}'")
+    assert "Saved at" in page.locator("#save-status").inner_text()
+    assert moderation.answers.count() == len(criteria)
+    assert moderation.answers.get(criterion=criteria[0]).note == "The review date is missing."
+    page.get_by_role("button", name="Submit my re-scoring").click()
+
+    expect(page.locator("h1")).to_have_text("Compare with the auditor")
+    expect(page.locator("#comparison .govuk-tag", has_text="Differs")).to_have_count(1)
+    assert EVIDENCE in page.locator("#comparison").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Yes").check()
+    page.fill("#id_feedback_for_auditor", "Clear evidence notes. Check the review dates.")
+    page.get_by_role("button", name="Complete moderation").click()
+
+    assert "The moderation is complete" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+    moderation.refresh_from_db()
+    assert moderation.status == ModerationStatus.DONE
+
+
+def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, peer_request):
+    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    _, token = services.feedback_link_create(audit=audit, by=audit.auditor)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"/feedback/{token}")
+
+    expect(page.locator("h1")).to_have_text("Tell us about your social care support")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert peer_request.case.case_ref not in page.content()
+    assert_accessible(page)
+    plain_size = page.locator("legend").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+
+    page.get_by_role("link", name="Easy Read version").click()
+
+    expect(page.locator("h1")).to_have_text("Tell us what you think")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    easy_size = page.locator("legend").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert easy_size > plain_size
+    assert_accessible(page)
+    page.get_by_role("button", name="Send").click()  # nothing chosen yet
+
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("My carer").check()
+    page.get_by_role("group", name="Did we listen to you?").get_by_label("Yes").check()
+    page.get_by_role("group", name="Do you know who to call if you need help?").get_by_label(
+        "A bit"
+    ).check()
+    page.get_by_role("group", name="Do you have your plan?").get_by_label("No").check()
+    page.get_by_label("What could be better?").fill("Send my plan sooner.")
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.locator("h1")).to_have_text("Thank you")
+    assert_accessible(page)
+    response = FeedbackResponse.objects.get()
+    assert (response.who, response.has_copy_of_plan) == ("carer", "no")
+
+    page.goto(f"/feedback/{token}")
+    assert "already been used" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_the_supervisor_records_a_supervision_discussion(page, council, peer_request):
+    audit = submit_with_evidence(peer_request)
+    supervisor = audit.worker.supervisor
+    today = timezone.localdate()
+
+    sign_in(page, supervisor.email)
+    page.locator("#main-content").get_by_role("link", name="Supervision", exact=True).click()
+
+    expect(page.locator("h1")).to_have_text("Supervision")
+    assert_accessible(page)
+    page.get_by_role("button", name=f"Record discussion with {audit.worker.full_name}").click()
+
+    expect(page.locator("h1")).to_have_text(f"Supervision with {audit.worker.full_name}")
+    assert_accessible(page)
+    page.locator("#id_audits_0").check()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.fill("#id_reflection", "We looked at how the person's own words are recorded.")
+    page.get_by_role("button", name="Record discussion").click()
+
+    assert "Supervision recorded" in page.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(page)
+    audit.refresh_from_db()
+    assert audit.supervision_discussions.exists()

@@ -1,0 +1,111 @@
+"""Shared fixtures: named personas in one organisation, and someone from another."""
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from hypothesis import settings as hypothesis_settings
+
+from careaudit.organisation.models import StaffMember, Team
+from careaudit.organisation.services import staff_deactivate
+from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_seeds(monkeypatch):
+    """Draws in tests use known seeds (1001, 1002, …), so a test never passes or fails by
+    the luck of the draw; the sampling rules themselves are property-tested over many
+    seeds in tests/lib and tests/programme/test_planning.py."""
+    seeds = itertools.count(1001)
+    for module in (
+        "careaudit.programme.cycle",
+        "careaudit.programme.services",
+        "careaudit.audits.moderation",
+    ):
+        monkeypatch.setattr(f"{module}.new_seed", lambda: next(seeds))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class People:
+    """The personas every test can use, all in one council except `outsider`."""
+
+    quality_lead: StaffMember  # Administrator role: administer, manage programme (two-factor on)
+    service_manager: StaffMember
+    advanced_practitioner: StaffMember
+    social_worker: StaffMember  # supervised by the advanced practitioner
+    peer_social_worker: StaffMember  # same role, different team
+    moderator: StaffMember
+    board_member: StaffMember
+    outsider: StaffMember  # an administrator in another organisation
+    deactivated: StaffMember  # a social worker who has left
+    team: Team
+    other_team: Team
+
+    def all(self) -> dict[str, StaffMember]:
+        return {name: value for name, value in vars(self).items() if isinstance(value, StaffMember)}
+
+
+@pytest.fixture
+def people(db) -> People:
+    council = OrganisationFactory(code="council", name="Test Council")
+    north = ServiceFactory(organisation=council, name="North")
+    south = ServiceFactory(organisation=council, name="South")
+    team = TeamFactory(service=north, name="Ashby Team")
+    other_team = TeamFactory(service=south, name="Dunmere Team")
+    service_manager = StaffFactory(
+        role="Service Manager", organisation=council, service=north, user__full_name="Sam Manager"
+    )
+    advanced_practitioner = StaffFactory(
+        role="Advanced Practitioner", team=team, supervisor=service_manager
+    )
+    quality_lead = StaffFactory(
+        role="Administrator", organisation=council, user__email="quality.lead@council.example"
+    )
+    TOTP.activate(quality_lead.user, TOTP_SECRET)
+    outsider = StaffFactory(role="Administrator", organisation=OrganisationFactory(code="other"))
+    TOTP.activate(outsider.user, TOTP_SECRET)
+    deactivated = StaffFactory(role="Social Worker", team=team)
+    staff_deactivate(staff=deactivated)
+    return People(
+        quality_lead=quality_lead,
+        service_manager=service_manager,
+        advanced_practitioner=advanced_practitioner,
+        social_worker=StaffFactory(
+            role="Social Worker",
+            team=team,
+            supervisor=advanced_practitioner,
+            user__email="social.worker@council.example",
+        ),
+        peer_social_worker=StaffFactory(role="Social Worker", team=other_team),
+        moderator=StaffFactory(role="Moderator", organisation=council),
+        board_member=StaffFactory(role="Board Member", organisation=council),
+        outsider=outsider,
+        deactivated=deactivated,
+        team=team,
+        other_team=other_team,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Sign a staff member in for the Django test client (two-factor treated as done)."""
+
+    def sign_in(staff: StaffMember):
+        client.force_login(staff.user)
+        return client
+
+    return sign_in
+
+
+# Property tests must never fail by chance in CI: the same examples on every run.
+hypothesis_settings.register_profile("careaudit", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("careaudit")

@@ -1,0 +1,244 @@
+"""`careaudit import_staff` and the staff import service behind it."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from careaudit.organisation.models import Organisation, Service, StaffMember, Team
+from tests.factories import OrganisationFactory, StaffFactory
+
+HEADER = "email,full_name,role,team,service,supervisor_email\n"
+
+
+def staff_file(tmp_path, *lines: str, header: str = HEADER):
+    path = tmp_path / "staff.csv"
+    path.write_text(header + "".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+def run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_staff", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_first_import_creates_the_organisation_teams_services_and_people(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "ann@somerset.example,Ann Director,Director,,,",
+        "sam@somerset.example,Sam Manager,service-manager,,North,ann@somerset.example",
+        "ava@somerset.example,Ava Practitioner,Advanced Practitioner,Ashby Team,North,sam@somerset.example",
+    )
+
+    output = run(path, "--organisation", "somerset", "--organisation-name", "Somerset Council")
+
+    organisation = Organisation.objects.get()
+    assert (organisation.code, organisation.name, organisation.kind) == (
+        "somerset",
+        "Somerset Council",
+        "council",
+    )
+    assert "Created the organisation Somerset Council" in output
+    assert "3 people were added" in output
+    assert list(Service.objects.values_list("name", flat=True)) == ["North"]
+    assert list(Team.objects.values_list("name", flat=True)) == ["Ashby Team"]
+    ava = StaffMember.objects.get(user__email="ava@somerset.example")
+    assert (ava.team.name, ava.service.name, ava.supervisor.email) == (
+        "Ashby Team",
+        "North",
+        "sam@somerset.example",
+    )
+    assert not ava.user.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_with_no_organisation_code_the_created_organisation_is_called_default(tmp_path):
+    path = staff_file(tmp_path, "ann@home.example,Ann Lead,Quality Lead,,,")
+
+    run(path, "--kind", "provider")
+
+    organisation = Organisation.objects.get()
+    assert (organisation.code, organisation.name, organisation.kind) == (
+        "default",
+        "default",
+        "provider",
+    )
+
+
+@pytest.mark.django_db
+def test_supervisors_may_appear_later_in_the_file(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "worker@x.example,Wendy Worker,Social Worker,Ashby Team,North,boss@x.example",
+        "boss@x.example,Bob Boss,Advanced Practitioner,Ashby Team,North,",
+    )
+
+    run(path)
+
+    worker = StaffMember.objects.get(user__email="worker@x.example")
+    assert worker.supervisor.email == "boss@x.example"
+
+
+def test_people_already_there_are_updated_and_people_missing_from_the_file_are_only_reported(
+    tmp_path, people
+):
+    path = staff_file(
+        tmp_path,
+        f"{people.social_worker.email.upper()},Sally Renamed,Occupational Therapist,"
+        f"Dunmere Team,South,{people.service_manager.email}",
+    )
+
+    output = run(path, "--organisation", "council")
+
+    worker = StaffMember.objects.get(pk=people.social_worker.pk)
+    assert worker.user.full_name == "Sally Renamed"
+    assert worker.role.name == "Occupational Therapist"
+    assert worker.team == people.other_team
+    assert worker.supervisor == people.service_manager
+    assert "0 people were added, 1 updated, 0 unchanged" in output
+    assert people.peer_social_worker.email in output
+    assert people.quality_lead.email in output
+    assert "left as they are" in output
+    assert StaffMember.objects.get(pk=people.peer_social_worker.pk).user.is_active
+    assert StaffMember.objects.get(pk=people.peer_social_worker.pk).end_date is None
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(tmp_path, people):
+    path = staff_file(
+        tmp_path,
+        f"new@council.example,New Person,Social Worker,Ashby Team,North,{people.advanced_practitioner.email}",
+    )
+    run(path, "--organisation", "council")
+
+    output = run(path, "--organisation", "council")
+
+    assert "0 people were added, 0 updated, 1 unchanged" in output
+
+
+def test_an_unknown_role_is_refused_with_the_list_of_valid_roles(tmp_path, people):
+    path = staff_file(tmp_path, "x@council.example,X Y,Chief Wizard,Ashby Team,North,")
+
+    with pytest.raises(CommandError) as error:
+        run(path, "--organisation", "council")
+
+    message = str(error.value)
+    assert "Row 2, role: There is no role called “Chief Wizard”" in message
+    assert "Social Worker" in message and "Service Manager" in message
+    assert "Registered Manager" not in message  # a provider role, not offered to a council
+    assert not StaffMember.objects.filter(user__email="x@council.example").exists()
+
+
+def test_any_invalid_row_changes_nothing_and_every_problem_is_reported_by_row_and_column(
+    tmp_path, people
+):
+    foreigner = StaffFactory(organisation=people.outsider.organisation)
+    before = StaffMember.objects.count(), Team.objects.count(), Service.objects.count()
+    path = staff_file(
+        tmp_path,
+        "good@council.example,Good Person,Social Worker,New Team,New Service,",
+        "not-an-email,Bad Email,Social Worker,Ashby Team,North,",
+        "worker@council.example,Team Missing,Social Worker,,North,",
+        "manager@council.example,Service Missing,Service Manager,,,",
+        "self@council.example,Self Supervised,Social Worker,Ashby Team,North,self@council.example",
+        "lost@council.example,,Social Worker,Ashby Team,North,nobody@council.example",
+        f"{people.outsider.email},Outsider,Social Worker,Ashby Team,North,",
+        f"boss@council.example,Boss,Director,,,{foreigner.email}",
+        "good@council.example,Good Again,Social Worker,Ashby Team,North,",
+    )
+
+    with pytest.raises(CommandError) as error:
+        run(path, "--organisation", "council")
+
+    message = str(error.value)
+    assert "nothing was changed" in message
+    for expected in [
+        "Row 3, email: “not-an-email” is not a valid email address.",
+        "Row 4, team: A Social Worker works in a team: enter the team.",
+        "Row 5, service: A Service Manager works in a service: enter the service.",
+        "Row 6, supervisor_email: Nobody can supervise themselves.",
+        "Row 7, full_name: Enter the person’s full name.",
+        "Row 7, supervisor_email: There is no one with the email address nobody@council.example",
+        "Row 8, email: "
+        + people.outsider.email
+        + " already has an account in another organisation.",
+        "Row 9, supervisor_email: " + foreigner.email + " works for another organisation",
+        "Row 10, email: good@council.example appears more than once (first on row 2).",
+    ]:
+        assert expected in message
+    assert (StaffMember.objects.count(), Team.objects.count(), Service.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_a_dry_run_reports_what_would_happen_and_changes_nothing(tmp_path):
+    path = staff_file(tmp_path, "ann@x.example,Ann,Social Worker,Ashby Team,North,")
+
+    output = run(path, "--dry-run", "--organisation", "somerset")
+
+    assert "Would create the organisation" in output
+    assert "1 person would be added" in output
+    assert "Teams that would be created: Ashby Team (North)" in output
+    assert "Dry run: nothing was saved." in output
+    assert not Organisation.objects.exists()
+    assert not StaffMember.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_organisation_must_be_named_when_there_are_several(tmp_path):
+    OrganisationFactory(code="a")
+    OrganisationFactory(code="b")
+    path = staff_file(tmp_path, "ann@x.example,Ann,Board Member,,,")
+
+    with pytest.raises(CommandError, match="more than one organisation"):
+        run(path)
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_needed_column_says_which_columns_it_needs(tmp_path):
+    path = staff_file(tmp_path, "ann@x.example,Ann", header="email,full_name\n")
+
+    with pytest.raises(CommandError, match="no “role”, “team” or “service” column"):
+        run(path)
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_supervisor_column_leaves_supervisors_alone(tmp_path):
+    boss = StaffFactory(role="Advanced Practitioner", organisation=OrganisationFactory(code="only"))
+    worker = StaffFactory(
+        role="Social Worker",
+        organisation=boss.organisation,
+        supervisor=boss,
+        user__email="w@x.example",
+    )
+    path = staff_file(
+        tmp_path,
+        "w@x.example,Wendy,Social Worker,Ashby Team,North",
+        header="email,full_name,role,team,service\n",
+    )
+
+    run(path)
+
+    worker.refresh_from_db()
+    assert worker.supervisor == boss
+    assert worker.team.name == "Ashby Team"
+
+
+@pytest.mark.django_db
+def test_roles_can_be_given_by_code_and_organisation_wide_roles_need_no_team(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "pd@x.example,Pat,practice-development-ap,,,",
+        "mod@x.example,Mo,MODERATOR,,,",
+        "board@x.example,Bea,Board Member,,,",
+    )
+
+    run(path)
+
+    assert sorted(StaffMember.objects.values_list("role__code", flat=True)) == [
+        "board-member",
+        "moderator",
+        "practice-development-ap",
+    ]
+    assert not StaffMember.objects.exclude(team=None).exists()

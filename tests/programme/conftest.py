@@ -1,0 +1,77 @@
+"""A small council with a practice-quality programme starting September 2023."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+
+from careaudit.cases.models import Case
+from careaudit.organisation.models import Organisation, StaffMember, Team
+from careaudit.programme.models import Programme
+from careaudit.programme.services import find_template, programme_create_from_template
+from careaudit.standards.pack_io import pack_load
+from careaudit.standards.packfile import load_builtin
+from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
+
+
+@dataclass
+class Council:
+    organisation: Organisation
+    programme: Programme
+    teams: list[Team]
+    director: StaffMember
+    service_managers: list[StaffMember]
+    advanced_practitioners: dict[int, StaffMember]  # team id → AP
+    practitioners: list[StaffMember]
+    moderator: StaffMember
+    cases: list[Case] = field(default_factory=list)
+
+    def staff_in(self, team: Team) -> list[StaffMember]:
+        return [p for p in self.practitioners if p.team_id == team.pk]
+
+
+def build_council(*, cases_per_worker: int = 4, teams_per_service: int = 2) -> Council:
+    organisation = OrganisationFactory(code="somerset", name="Somerset Council")
+    framework = pack_load(load_builtin("practice-quality")).framework
+    programme = programme_create_from_template(
+        organisation=organisation, template=find_template(framework), start=date(2023, 9, 1)
+    )
+    director = StaffFactory(role="Director", organisation=organisation)
+    moderator = StaffFactory(role="Moderator", organisation=organisation, supervisor=director)
+    teams, managers, aps, practitioners = [], [], {}, []
+    for s in range(2):
+        service = ServiceFactory(organisation=organisation, name=f"Service {s + 1}")
+        manager = StaffFactory(
+            role="Service Manager", organisation=organisation, service=service, supervisor=director
+        )
+        managers.append(manager)
+        for t in range(teams_per_service):
+            team = TeamFactory(service=service, name=f"Team {s + 1}{'ABC'[t]}")
+            teams.append(team)
+            ap = StaffFactory(role="Advanced Practitioner", team=team, supervisor=manager)
+            aps[team.pk] = ap
+            for role in ("Social Worker", "Social Worker", "Occupational Therapist"):
+                practitioners.append(StaffFactory(role=role, team=team, supervisor=ap))
+    council = Council(
+        organisation, programme, teams, director, managers, aps, practitioners, moderator
+    )
+    number = 0
+    for worker in practitioners:
+        for _ in range(cases_per_worker):
+            number += 1
+            council.cases.append(
+                Case.objects.create(
+                    organisation=organisation,
+                    case_ref=f"C{number:05d}",
+                    team=worker.team,
+                    worker=worker,
+                    status="open",
+                    opened_on=date(2023, 1, 1),
+                )
+            )
+    return council
+
+
+@pytest.fixture
+def council(db) -> Council:
+    return build_council()

@@ -1,0 +1,231 @@
+"""Concurrent saves of the same audit: exactly one wins, the other gets a conflict message.
+
+Two threads, each with its own database connection, save an answer to the same audit
+with the same `lock_version`, as two browser tabs opened on the same version would.
+Optimistic locking must let exactly one of them through: the other is refused with the
+conflict message, its answer is not stored and the version moves on by exactly one.
+
+On PostgreSQL the threads connect to the suite's test database. On SQLite the suite's
+test database is in memory, in shared-cache mode, where a second writer is refused at
+once with "database table is locked" (the busy timeout does not apply to shared-cache
+locks), which is nothing like the file database Care Audit runs on. So on SQLite the
+threads use a file copy of the test database, opened with the project's own settings
+(WAL, IMMEDIATE transactions, busy timeout): two real connections to one file, as two
+server workers have.
+"""
+
+import contextlib
+import copy
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.db import connection, connections
+from django.db.utils import load_backend
+
+from careaudit.audits import services
+from careaudit.audits.models import Answer, Audit
+from careaudit.lib import scoring
+from careaudit.programme.cycle import run_cycle
+from careaudit.programme.models import AuditRequest, RequestMode
+from careaudit.standards.models import Criterion
+from tests.programme.conftest import build_council
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the threads must see committed data
+
+CONFLICT_MESSAGE = "Someone else has saved this audit since you opened it"
+ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: str
+    saved: bool
+    message: str = ""
+
+
+@pytest.fixture
+def draft_audit(migration_data) -> Audit:
+    build_council(cases_per_worker=2)
+    run_cycle(date(2023, 10, 2))
+    request = (
+        AuditRequest.objects.filter(mode=RequestMode.PEER, case__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return services.audit_start(request=request, by=request.auditor)
+
+
+@pytest.fixture
+def race_database(draft_audit, tmp_path) -> dict | None:
+    """Settings of the database the threads use; None for the suite's own test database."""
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        return None
+    path = tmp_path / "race.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    settings_dict = copy.deepcopy(connection.settings_dict)
+    settings_dict["NAME"] = str(path)
+    return settings_dict
+
+
+@contextlib.contextmanager
+def own_connection(settings_dict: dict | None):
+    """Give the current (non-main) thread its own connection, closed at the end."""
+    if settings_dict is not None:
+        backend = load_backend(settings_dict["ENGINE"])
+        connections["default"] = backend.DatabaseWrapper(settings_dict, "default")
+    try:
+        yield
+    finally:
+        connections.close_all()  # only this thread's connections
+
+
+def in_thread(settings_dict: dict | None, function, *args):
+    """Run `function` in a new thread with its own connection; return its result."""
+
+    def call():
+        with own_connection(settings_dict):
+            return function(*args)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result(timeout=60)
+
+
+def save(settings_dict, audit_pk, criterion_pk, lock_version, value, go) -> Outcome:
+    """One thread's save: load the page's objects, wait for `go`, then save."""
+    with own_connection(settings_dict):
+        audit = Audit.objects.get(pk=audit_pk)
+        criterion = Criterion.objects.select_related("section").get(pk=criterion_pk)
+        go()
+        try:
+            services.answer_save(
+                audit=audit,
+                criterion=criterion,
+                by=audit.auditor,
+                lock_version=lock_version,
+                value=value,
+            )
+        except services.EditConflict as conflict:
+            return Outcome(value, saved=False, message=str(conflict))
+        return Outcome(value, saved=True)
+
+
+def stored(audit_pk, criterion_pk) -> tuple[int, list[str]]:
+    """The audit's lock_version and the stored answers to the criterion."""
+    lock_version = Audit.objects.values_list("lock_version", flat=True).get(pk=audit_pk)
+    values = list(
+        Answer.objects.filter(audit_id=audit_pk, criterion_id=criterion_pk).values_list(
+            "value", flat=True
+        )
+    )
+    return lock_version, values
+
+
+def scored_criteria(audit: Audit) -> list[Criterion]:
+    criteria = [c for c in services.criteria_of(audit) if scoring.is_scored(c.scale)]
+    assert criteria, "the practice-quality tool has scored questions"
+    return criteria
+
+
+def two_values(criterion: Criterion, round_number: int) -> tuple[str, str]:
+    """Two different answers to the question, varying from round to round."""
+    choices = [value for value, _label in scoring.scale_choices(criterion.scale)]
+    first = round_number % len(choices)
+    return choices[first], choices[(first + 1) % len(choices)]
+
+
+def assert_one_won(outcomes: list[Outcome], before: int, after: tuple[int, list[str]]) -> None:
+    winners = [o for o in outcomes if o.saved]
+    losers = [o for o in outcomes if not o.saved]
+    assert len(winners) == 1, f"exactly one save wins: {outcomes}"
+    assert len(losers) == 1, f"the other save is refused: {outcomes}"
+    assert CONFLICT_MESSAGE in losers[0].message
+    lock_version, values = after
+    assert values == [winners[0].value], "the stored answer is the winner's"
+    assert lock_version == before + 1, "the version moves on by exactly one"
+
+
+def test_simultaneous_saves_one_wins_the_other_gets_a_conflict(draft_audit, race_database):
+    criteria = scored_criteria(draft_audit)
+    for round_number in range(ROUNDS):
+        criterion = criteria[round_number % len(criteria)]
+        before, _ = in_thread(race_database, stored, draft_audit.pk, criterion.pk)
+        barrier = threading.Barrier(2, timeout=30)  # both save at the same moment
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(
+                    save,
+                    race_database,
+                    draft_audit.pk,
+                    criterion.pk,
+                    before,
+                    value,
+                    barrier.wait,
+                )
+                for value in two_values(criterion, round_number)
+            ]
+            outcomes = [future.result(timeout=60) for future in futures]
+        after = in_thread(race_database, stored, draft_audit.pk, criterion.pk)
+        assert_one_won(outcomes, before, after)
+
+
+def test_a_save_made_while_another_is_committing_waits_and_gets_a_conflict(
+    draft_audit, race_database
+):
+    """The race made certain: the second save starts while the first holds its transaction.
+
+    The winner is held inside its transaction, after it has claimed the next version,
+    for half a second; the second save starts in that window. It must wait for the
+    winner's lock and then be refused, not overwrite the winner's answer.
+    """
+    criterion = scored_criteria(draft_audit)[0]
+    before, _ = in_thread(race_database, stored, draft_audit.pk, criterion.pk)
+    first, second = two_values(criterion, 0)
+    claimed = threading.Event()
+    committing = {}
+    original_result_update = services.result_update
+
+    def slow_result_update(audit):  # only a save that claimed the version gets here
+        committing["since"] = time.monotonic()
+        claimed.set()
+        time.sleep(0.5)
+        original_result_update(audit)
+
+    def after_the_first_claims():
+        assert claimed.wait(timeout=30), "the first save claimed the next version"
+        committing["second_started"] = time.monotonic()
+
+    with (
+        mock.patch.object(services, "result_update", slow_result_update),
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        winner = pool.submit(
+            save, race_database, draft_audit.pk, criterion.pk, before, first, lambda: None
+        )
+        loser = pool.submit(
+            save,
+            race_database,
+            draft_audit.pk,
+            criterion.pk,
+            before,
+            second,
+            after_the_first_claims,
+        )
+        outcomes = [winner.result(timeout=60), loser.result(timeout=60)]
+
+    assert committing["second_started"] - committing["since"] < 0.5, (
+        "the second save started while the first was still in its transaction"
+    )
+    assert outcomes[0].saved, "the save that claimed the version first wins"
+    after = in_thread(race_database, stored, draft_audit.pk, criterion.pk)
+    assert_one_won(outcomes, before, after)

@@ -1,0 +1,227 @@
+"""One of every object a URL can point at, in the council and in the outsider's organisation."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from careaudit.audits import services as audit_services
+from careaudit.audits.models import Moderation
+from careaudit.cases.models import Case
+from careaudit.organisation.models import Organisation, StaffMember
+from careaudit.programme.cycle import run_cycle
+from careaudit.programme.models import AuditRequest, ClosureDay, RequestMode
+from careaudit.programme.services import find_template, programme_create_from_template
+from careaudit.standards.models import Framework
+from careaudit.standards.pack_io import pack_load
+from careaudit.standards.packfile import load_builtin, parse_pack
+from careaudit.standards.services import framework_copy, version_start_draft
+from tests import conftest as shared_fixtures
+from tests.audits.conftest import answer_everything
+from tests.factories import ServiceFactory, StaffFactory, TeamFactory
+from tests.standards.conftest import TINY_PACK, tool_of
+
+MONTH = date(2023, 10, 1)
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Objects:
+    """The ids of one organisation's objects, one of each kind a URL can name."""
+
+    framework: int  # the organisation's own copy
+    theme: int
+    standard: int
+    tool: int
+    version: int  # published
+    draft: int  # a draft version of the same tool
+    section: int  # in the draft
+    criterion: int  # in the draft
+    programme: int
+    year: int
+    month: int
+    request: int  # the social worker's request, with an audit started
+    audit: int  # a draft audit, started by the social worker
+    audit_criterion: int  # a criterion of the draft audit's tool version
+    finding: int  # on the draft audit
+    submitted: int  # a submitted audit (auditor: the advanced practitioner)
+    moderation: int  # of the submitted audit, given to the moderator
+    closure_day: int
+    person: int  # a staff member (the social worker)
+    supervisee: int  # the social worker, supervised by the advanced practitioner
+    feedback_token: str
+
+
+@dataclass
+class World:
+    council: Objects
+    other: Objects
+    library: int  # the shared practice-quality framework
+
+
+def _request(programme, auditor, case, mode=RequestMode.PEER) -> AuditRequest:
+    entry = programme.months.select_related("tool").filter(tool__isnull=False).order_by("month")[0]
+    version = entry.tool.versions.filter(status="published").order_by("-number").first()
+    return AuditRequest.objects.create(
+        organisation=programme.organisation,
+        programme=programme,
+        month=entry.month,
+        mode=mode,
+        auditor=auditor,
+        auditor_role=auditor.role,
+        auditor_team=auditor.team,
+        standard=entry.standard,
+        tool_version=version,
+        case=case,
+        due_date=date(2023, 10, 31),
+        seed=1,
+    )
+
+
+def _case(organisation, worker, ref) -> Case:
+    return Case.objects.create(
+        organisation=organisation,
+        case_ref=ref,
+        team=worker.team,
+        worker=worker,
+        status="open",
+        opened_on=date(2023, 1, 1),
+    )
+
+
+def build_objects(
+    *,
+    organisation: Organisation,
+    library: Framework,
+    tiny: Framework,
+    lead: StaffMember,
+    practitioner: StaffMember,  # conducts the draft audit
+    peer: StaffMember,  # holds the case the draft audit is of
+    ap: StaffMember,  # supervises the practitioner; conducts the submitted audit
+    moderator: StaffMember,
+) -> Objects:
+    own = framework_copy(framework=tiny, organisation=organisation, by=lead.user)
+    tool = tool_of(own)
+    published = tool.versions.get(number=1)
+    draft = version_start_draft(tool=tool, by=lead.user)
+    section = draft.sections.order_by("pk").first()
+    criterion = section.criteria.order_by("pk").first()
+
+    programme = programme_create_from_template(
+        organisation=organisation, template=find_template(library), start=date(2023, 9, 1)
+    )
+    prefix = organisation.code.upper()
+    peer_case = _case(organisation, peer, f"{prefix}1")
+    own_case = _case(organisation, practitioner, f"{prefix}2")
+
+    request = _request(programme, practitioner, peer_case)
+    audit = audit_services.audit_start(request=request, by=practitioner)
+    audit_criterion = audit_services.criteria_of(audit)[0]
+    finding = audit_services.finding_add(
+        audit=audit,
+        by=practitioner,
+        lock_version=audit.lock_version,
+        text="A strength.",
+        theme=None,
+        needs_action=False,
+    )
+    audit.refresh_from_db()
+    _, token = audit_services.feedback_link_create(audit=audit, by=practitioner)
+
+    submitted_request = _request(programme, ap, own_case)
+    submitted = audit_services.audit_start(request=submitted_request, by=ap)
+    answer_everything(submitted)
+    submitted = audit_services.audit_submit(
+        audit=submitted, by=ap, lock_version=submitted.lock_version
+    )
+    moderation_request = _request(programme, moderator, own_case, RequestMode.MODERATION)
+    moderation = Moderation.objects.create(
+        audit=submitted, request=moderation_request, moderator=moderator
+    )
+    closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
+    entry = programme.months.filter(month=MONTH).get()
+    return Objects(
+        framework=own.pk,
+        theme=own.themes.order_by("pk").first().pk,
+        standard=tool.standard_id,
+        tool=tool.pk,
+        version=published.pk,
+        draft=draft.pk,
+        section=section.pk,
+        criterion=criterion.pk,
+        programme=programme.pk,
+        year=entry.month.year,
+        month=entry.month.month,
+        request=request.pk,
+        audit=audit.pk,
+        audit_criterion=audit_criterion.pk,
+        finding=finding.pk,
+        submitted=submitted.pk,
+        moderation=moderation.pk,
+        closure_day=closure.pk,
+        person=practitioner.pk,
+        supervisee=practitioner.pk,
+        feedback_token=token,
+    )
+
+
+def build_world(people) -> World:
+    library = pack_load(load_builtin("practice-quality")).framework
+    tiny = pack_load(parse_pack(TINY_PACK, "tiny.yaml")).framework
+    council = build_objects(
+        organisation=people.quality_lead.organisation,
+        library=library,
+        tiny=tiny,
+        lead=people.quality_lead,
+        practitioner=people.social_worker,
+        peer=people.peer_social_worker,
+        ap=people.advanced_practitioner,
+        moderator=people.moderator,
+    )
+    elsewhere = people.outsider.organisation
+    team = TeamFactory(service=ServiceFactory(organisation=elsewhere), name="Elsewhere Team")
+    other_team = TeamFactory(service=ServiceFactory(organisation=elsewhere), name="Far Team")
+    ap = StaffFactory(role="Advanced Practitioner", team=team)
+    other = build_objects(
+        organisation=elsewhere,
+        library=library,
+        tiny=tiny,
+        lead=people.outsider,
+        practitioner=StaffFactory(role="Social Worker", team=team, supervisor=ap),
+        peer=StaffFactory(role="Social Worker", team=other_team),
+        ap=ap,
+        moderator=StaffFactory(role="Moderator", organisation=elsewhere),
+    )
+    run_cycle(date(2023, 10, 2))  # the monthly draws, for the fairness check page
+    return World(council=council, other=other, library=library.pk)
+
+
+@pytest.fixture(scope="module")
+def _built(django_db_setup, django_db_blocker):
+    """The personas and the world, built once per module inside a transaction rolled back after.
+
+    Each test's own `db` transaction nests inside this one as a savepoint (as Django's
+    `setUpTestData` does), so what a test changes is undone and the next test sees the same
+    world; the whole world is rolled back when the module ends.
+    """
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            people = shared_fixtures.people.__wrapped__(db=None)
+            yield people, build_world(people)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def people(_built, db):
+    return _built[0]
+
+
+@pytest.fixture
+def world(_built, db) -> World:
+    return _built[1]

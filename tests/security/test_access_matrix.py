@@ -1,0 +1,496 @@
+"""Who gets what from every page: a role × view matrix generated from the URL configuration.
+
+Every URL the resolver knows must have a row in `MATRIX` (or, for allauth's own pages, in
+`ACCOUNT_PAGES`), so a new page without a decision about who may open it fails here.
+Each row names a concrete path into the `world` fixture and the status each persona gets.
+"""
+
+from dataclasses import dataclass, field, fields
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from careaudit.organisation.models import Capability
+from tests.security.conftest import Objects
+
+# --- The vocabulary -------------------------------------------------------------------------
+
+OK = 200
+INVALID = 400  # the view was reached and refused the empty form
+FORBIDDEN = 403
+NOT_FOUND = 404
+NOT_ALLOWED = 405
+LOGIN = "302 to sign-in"
+REDIRECT = "302 elsewhere"  # the view was reached and sent the person on (e.g. to the read view)
+
+SIGNED_IN = (
+    "quality_lead",
+    "service_manager",
+    "advanced_practitioner",
+    "social_worker",
+    "moderator",
+    "board_member",
+    "outsider",  # an administrator of another organisation
+)
+PERSONAS = ("anonymous", *SIGNED_IN, "deactivated")
+
+P, ADM, R, M = (
+    Capability.MANAGE_PROGRAMME,
+    Capability.ADMINISTER,
+    Capability.VIEW_ALL_REPORTS,
+    Capability.MODERATE,
+)
+# What each persona's role lets them do (checked against the database by a test below).
+PERSONA_CAPABILITIES: dict[str, set[Capability]] = {
+    "quality_lead": {P, ADM, R, Capability.MANAGE_ACTIONS},
+    "service_manager": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
+    "advanced_practitioner": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
+    "social_worker": {Capability.CONDUCT_AUDIT},
+    "moderator": {Capability.CONDUCT_AUDIT, M},
+    "board_member": {R},
+    "outsider": {P, ADM, R, Capability.MANAGE_ACTIONS},
+}
+
+
+def outcome(response) -> int | str:
+    if response.status_code in (301, 302):
+        return LOGIN if "/accounts/login/" in response["Location"] else REDIRECT
+    return response.status_code
+
+
+# --- Rows -----------------------------------------------------------------------------------
+
+
+def public(status=OK) -> dict[str, int | str]:
+    """Open to anyone, signed in or not."""
+    return dict.fromkeys(PERSONAS, status)
+
+
+def row(default, *, object_route: bool = False, **overrides) -> dict[str, int | str]:
+    """Signed-out people (and the deactivated) go to sign-in; everyone else `default`.
+
+    On an object route the outsider gets 404: another organisation's object does not exist.
+    """
+    expected = {"anonymous": LOGIN, "deactivated": LOGIN, **dict.fromkeys(SIGNED_IN, default)}
+    if object_route:
+        expected["outsider"] = NOT_FOUND
+    expected.update(overrides)
+    return expected
+
+
+def everyone_signed_in(status=OK, **kwargs) -> dict[str, int | str]:
+    return row(status, **kwargs)
+
+
+def needs(
+    *capabilities: Capability, ok=OK, denied=FORBIDDEN, object_route: bool = False, **overrides
+) -> dict[str, int | str]:
+    """`ok` for personas with any of the capabilities, `denied` for the rest."""
+    expected = row(denied, object_route=object_route)
+    for persona in SIGNED_IN:
+        if PERSONA_CAPABILITIES[persona] & set(capabilities):
+            expected[persona] = ok
+    if object_route:
+        expected["outsider"] = NOT_FOUND
+    expected.update(overrides)
+    return expected
+
+
+def only(ok=OK, denied=FORBIDDEN, **allowed) -> dict[str, int | str]:
+    """An object route open to the named personas only (`only(social_worker=OK)`)."""
+    return row(denied, object_route=True, **allowed)
+
+
+# --- Paths ----------------------------------------------------------------------------------
+
+OBJECT_FIELDS = {f.name for f in fields(Objects)}
+NOT_IDS = {"year", "month", "feedback_token"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A URL name, how to fill its arguments from an organisation's objects, and who gets what.
+
+    `args` are `Objects` attribute names (filled from the organisation's objects) or, for
+    anything else, literal values. `post` marks a POST-only view: the expectations are for an
+    empty POST, and a GET must never reach it.
+    """
+
+    name: str
+    args: tuple = ()
+    expect: dict = field(default_factory=dict)
+    post: bool = False
+
+    def path(self, objects: Objects) -> str:
+        values = [getattr(objects, a) if a in OBJECT_FIELDS else a for a in self.args]
+        return reverse(self.name, args=values)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The arguments that are database ids (what the isolation test swaps)."""
+        return tuple(a for a in self.args if a in OBJECT_FIELDS and a not in NOT_IDS)
+
+
+def E(name, *args, expect, post=False) -> tuple[str, Entry]:
+    return name, Entry(name, args, expect, post)
+
+
+# The draft audit is the social worker's (a peer audit of the peer social worker's case);
+# the submitted audit is the advanced practitioner's, of the social worker's case, and is
+# being moderated (blind) by the moderator. See tests/security/conftest.py.
+MATRIX: dict[str, Entry] = dict(
+    [
+        E("home", expect=everyone_signed_in()),
+        E("healthz", expect=public()),
+        E("accessibility", expect=public()),
+        E("feedback_thanks", expect=public()),
+        # The person's one-time link: no account, so the token is the only key.
+        E("feedback_form", "feedback_token", expect=public()),
+        E("account_settings", expect=everyone_signed_in()),
+        E("my_audits", expect=everyone_signed_in()),
+        E("moderation_list", expect=everyone_signed_in()),  # lists one's own moderations
+        E("supervision_list", expect=everyone_signed_in()),  # lists one's own supervisees
+        E("sample_size_calculator", expect=everyone_signed_in()),
+        # Records and people
+        E("audit_log", expect=needs(ADM)),
+        E("subject_access", expect=needs(ADM)),
+        E("staff_import", expect=needs(ADM)),
+        E("staff_import_confirm", expect=needs(ADM, ok=REDIRECT), post=True),
+        E("people_list", expect=needs(ADM)),
+        E("person_add", expect=needs(ADM)),
+        E("person_deactivate", "person", expect=needs(ADM, object_route=True)),
+        E(
+            "person_reactivate",
+            "person",
+            expect=needs(ADM, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        # Cases
+        E("case_list", expect=needs(P)),
+        E("case_import", expect=needs(P)),
+        E("case_import_columns", expect=needs(P), post=True),  # re-shows the form
+        E("case_import_confirm", expect=needs(P, ok=REDIRECT), post=True),
+        # Standards: everyone in the organisation reads them; managing them needs P.
+        E("framework_list", expect=everyone_signed_in()),
+        E("framework_create", expect=needs(P)),
+        E("framework_detail", "framework", expect=everyone_signed_in(object_route=True)),
+        E("framework_copy", "framework", expect=needs(P, object_route=True)),
+        E(
+            "theme_add",
+            "framework",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        E("theme_rename", "theme", expect=needs(P, object_route=True)),
+        E("standard_detail", "standard", expect=everyone_signed_in(object_route=True)),
+        E("tool_detail", "tool", expect=everyone_signed_in(object_route=True)),
+        E("tool_copy", "tool", expect=needs(P, object_route=True)),
+        E("tool_edit", "tool", expect=needs(P, ok=REDIRECT, object_route=True), post=True),
+        E("tool_compare", "tool", expect=everyone_signed_in(object_route=True)),
+        E("version_preview", "version", expect=everyone_signed_in(object_route=True)),
+        E("version_pdf", "version", expect=everyone_signed_in(object_route=True)),
+        E("version_builder", "draft", expect=needs(P, object_route=True)),
+        E("version_settings", "draft", expect=needs(P, object_route=True)),
+        E("section_add", "draft", expect=needs(P, object_route=True)),
+        E("version_publish", "draft", expect=needs(P, object_route=True)),
+        E("version_discard", "draft", expect=needs(P, object_route=True)),
+        E("section_edit", "section", expect=needs(P, object_route=True)),
+        E("section_delete", "section", expect=needs(P, object_route=True)),
+        E(
+            "section_move",
+            "section",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        E("criterion_add", "section", expect=needs(P, object_route=True)),
+        E("criterion_edit", "criterion", expect=needs(P, object_route=True)),
+        E("criterion_delete", "criterion", expect=needs(P, object_route=True)),
+        E(
+            "criterion_move",
+            "criterion",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        # Audits. Someone who may not see an audit gets 404; someone who may see it but is
+        # not its auditor gets 403 on every change.
+        E(
+            "audit_start",
+            "request",
+            expect=only(denied=NOT_FOUND, social_worker=REDIRECT),  # already started
+            post=True,
+        ),
+        E(
+            "audit_form",
+            "audit",
+            expect=only(
+                denied=NOT_FOUND,
+                social_worker=OK,
+                # Those who may read it are sent to the read-only view.
+                quality_lead=REDIRECT,
+                advanced_practitioner=REDIRECT,
+                board_member=REDIRECT,
+            ),
+        ),
+        E(
+            "audit_detail",
+            "submitted",
+            # The moderator does not see the answers while moderating blind.
+            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+        ),
+        E(
+            "audit_pdf",
+            "submitted",
+            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+        ),
+    ]
+    + [
+        E(
+            name,
+            *args,
+            expect=only(
+                denied=NOT_FOUND,
+                social_worker=ok,
+                quality_lead=FORBIDDEN,
+                advanced_practitioner=FORBIDDEN,
+                board_member=FORBIDDEN,
+            ),
+            post=True,
+        )
+        for name, args, ok in [
+            ("audit_answer_save", ("audit", "audit_criterion"), REDIRECT),
+            ("audit_section_save", ("audit", "voice"), INVALID),
+            ("audit_finding_add", ("audit",), INVALID),
+            ("audit_finding_remove", ("audit", "finding"), REDIRECT),
+            ("audit_override", ("audit",), INVALID),
+            ("audit_submit", ("audit",), REDIRECT),
+            ("audit_feedback_link_create", ("audit",), OK),
+        ]
+    ]
+    + [
+        # An empty comment is refused before the "only the worker comments" rule applies
+        # (tests/audits covers that rule with a real comment).
+        E(
+            "audit_worker_comment_add",
+            "submitted",
+            expect=everyone_signed_in(INVALID, object_route=True, moderator=FORBIDDEN),
+            post=True,
+        ),
+        # Programme: seen by those who manage it or view all reports; changed by managers.
+        E("programme_list", expect=needs(P, R)),
+        E("programme_create", expect=needs(P)),
+        E("programme_detail", "programme", expect=needs(P, R, object_route=True)),
+        E(
+            "programme_activate",
+            "programme",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        E(
+            "programme_close",
+            "programme",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        E("extra_request_create", "programme", expect=needs(P, object_route=True)),
+        E(
+            "programme_month",
+            "programme",
+            "year",
+            "month",
+            expect=needs(P, R, object_route=True),
+        ),
+        E(
+            "programme_month_redraw",
+            "programme",
+            "year",
+            "month",
+            expect=needs(P, R, object_route=True),
+        ),
+        E("closure_day_list", expect=needs(P)),
+        E(
+            "closure_day_remove",
+            "closure_day",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        # Requests: one's own, one's supervisees', those in one's sample scope (the service
+        # manager's service, the moderator's organisation), and all for programme readers.
+        E(
+            "team_requests",
+            expect=row(FORBIDDEN, service_manager=OK, advanced_practitioner=OK, moderator=OK),
+        ),
+        E("request_detail", "request", expect=everyone_signed_in(object_route=True)),
+        E(
+            "request_pick",
+            "request",
+            expect=only(social_worker=REDIRECT),  # a peer audit: its case is already chosen
+        ),
+        E(
+            "request_reassign",
+            "request",
+            expect=only(quality_lead=OK, advanced_practitioner=OK),  # manager or supervisor
+        ),
+        # Moderation: the assigned moderator only.
+        E("moderation_detail", "moderation", expect=only(moderator=OK)),
+        E("moderation_save", "moderation", expect=only(moderator=OK), post=True),
+        E("moderation_submit", "moderation", expect=only(moderator=OK), post=True),
+        E("moderation_complete", "moderation", expect=only(moderator=REDIRECT), post=True),
+        # Supervision: the supervisor only.
+        E("supervision_record", "supervisee", expect=only(advanced_practitioner=OK)),
+        E("agreement", expect=needs(R, M)),
+    ]
+)
+
+# allauth's own pages, listed so that a new one is noticed. The rule: anonymous may reach
+# the sign-in pages (PUBLIC); everything else redirects a signed-out person to sign-in.
+ACCOUNT_PAGES_PUBLIC = {
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_signup",
+    "account_reauthenticate",
+    "account_email_verification_sent",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_confirm_email",
+    "account_confirm_login_code",
+    "mfa_authenticate",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    "openid_connect_login",
+    "openid_connect_callback",
+    "accounts/social/login/cancelled/",
+    "accounts/social/login/error/",
+    "accounts/social/signup/",
+}
+ACCOUNT_PAGES_SIGNED_IN = {
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "mfa_index",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "socialaccount_connections",
+    "accounts/social/connections/",
+}
+ACCOUNT_PAGES = ACCOUNT_PAGES_PUBLIC | ACCOUNT_PAGES_SIGNED_IN
+
+
+# --- The URL configuration ------------------------------------------------------------------
+
+
+def _walk(resolver: URLResolver, prefix: str = ""):
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def resolver_routes() -> dict[str, str]:
+    """Every page the site serves (name, or route when unnamed) → route; not the admin's."""
+    return {
+        pattern.name or route: route
+        for route, pattern in _walk(get_resolver())
+        if not route.startswith(("admin/", "static/"))
+    }
+
+
+def _example_path(route: str) -> str:
+    """A concrete path for an allauth route: every argument gets a plausible value."""
+    import re
+
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"\(\?P<[^>]+>[^)]*\)", "x", route)
+    route = re.sub(r"<[^>]+>", "x", route)
+    return "/" + route.replace("\\", "")
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    routes = resolver_routes()
+    ours = {name for name, route in routes.items() if not route.startswith("accounts/")}
+    theirs = set(routes) - ours
+
+    assert ours - set(MATRIX) == set(), "pages with no row in MATRIX"
+    assert set(MATRIX) - ours == set(), "rows in MATRIX for pages that no longer exist"
+    assert theirs - ACCOUNT_PAGES == set(), "allauth pages not listed in ACCOUNT_PAGES"
+    assert ACCOUNT_PAGES - theirs == set(), "ACCOUNT_PAGES lists pages that no longer exist"
+
+
+def test_every_row_names_every_persona():
+    for name, entry in MATRIX.items():
+        assert set(entry.expect) == set(PERSONAS), name
+
+
+def test_the_personas_have_the_capabilities_the_matrix_assumes(people):
+    for persona, capabilities in PERSONA_CAPABILITIES.items():
+        staff = getattr(people, persona)
+        assert {c for c in Capability if staff.can(c)} == capabilities, persona
+
+
+# --- The matrix -----------------------------------------------------------------------------
+
+# (url name, persona) → why: real access-control bugs, each a strict xfail until fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def _cases():
+    for name in MATRIX:
+        for persona in PERSONAS:
+            bug = KNOWN_BUGS.get((name, persona))
+            marks = [pytest.mark.xfail(strict=True, reason=f"BUG: {bug}")] if bug else []
+            yield pytest.param(name, persona, id=f"{name}-{persona}", marks=marks)
+
+
+def _client_for(client, people, persona: str):
+    if persona != "anonymous":
+        client.force_login(getattr(people, persona).user)
+    return client
+
+
+@pytest.mark.parametrize(("name", "persona"), list(_cases()))
+def test_each_persona_gets_what_the_matrix_says(client, people, world, name, persona):
+    entry = MATRIX[name]
+    path = entry.path(world.council)
+    client = _client_for(client, people, persona)
+    expected = entry.expect[persona]
+
+    if entry.post:
+        got = client.get(path)
+        # A GET never reaches a POST-only view: refused as a method, or refused earlier.
+        denied_early = expected in (LOGIN, FORBIDDEN, NOT_FOUND)
+        assert got.status_code == NOT_ALLOWED or (denied_early and outcome(got) == expected), (
+            f"GET {path} as {persona}: {outcome(got)}"
+        )
+        response = client.post(path)
+        if expected in (LOGIN, FORBIDDEN, NOT_FOUND):
+            assert response.status_code != 200
+    else:
+        response = client.get(path)
+
+    assert response.status_code != 500
+    assert outcome(response) == expected, (
+        f"{'POST' if entry.post else 'GET'} {path} as {persona}: "
+        f"{outcome(response)}, expected {expected}"
+    )
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "deactivated"])
+@pytest.mark.parametrize("name", sorted(ACCOUNT_PAGES))
+def test_allauth_pages_follow_the_sign_in_rule(client, people, name, persona):
+    path = _example_path(resolver_routes()[name])
+    client = _client_for(client, people, persona)
+
+    response = client.get(path)
+
+    assert response.status_code != 500
+    if name in ACCOUNT_PAGES_SIGNED_IN:
+        assert outcome(response) == LOGIN, f"{path}: {outcome(response)}"
