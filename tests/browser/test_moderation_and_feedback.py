@@ -84,7 +84,9 @@ def test_the_moderator_rescores_blind_then_compares_and_completes(page, council,
     page.fill("#id_feedback_for_auditor", "Clear evidence notes. Check the review dates.")
     page.get_by_role("button", name="Complete moderation").click()
 
-    assert "The moderation is complete" in page.locator(".govuk-notification-banner").inner_text()
+    expect(
+        page.locator(".govuk-notification-banner", has_text="The moderation is complete")
+    ).to_be_visible()
     assert_accessible(page)
     moderation.refresh_from_db()
     assert moderation.status == ModerationStatus.DONE
@@ -133,7 +135,7 @@ def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, p
     assert (response.who, response.has_copy_of_plan) == ("carer", "no")
 
     page.goto(f"/feedback/{token}")
-    assert "already been used" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("already been used")
     assert_accessible(page)
 
 
@@ -158,7 +160,9 @@ def test_the_supervisor_records_a_supervision_discussion(page, council, peer_req
     page.fill("#id_reflection", "We looked at how the person's own words are recorded.")
     page.get_by_role("button", name="Record discussion").click()
 
-    assert "Supervision recorded" in page.locator(".govuk-notification-banner").inner_text()
+    expect(
+        page.locator(".govuk-notification-banner", has_text="Supervision recorded")
+    ).to_be_visible()
     assert_accessible(page)
     audit.refresh_from_db()
     assert audit.supervision_discussions.exists()
