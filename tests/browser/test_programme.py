@@ -10,6 +10,7 @@ from django.apps import apps
 from playwright.sync_api import expect
 
 from careaudit.cases.models import Case
+from careaudit.programme import panels
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.programme.services import find_template, programme_create_from_template
@@ -47,8 +48,14 @@ def september(people):
     return programme
 
 
-def test_the_quality_lead_checks_a_months_draw_by_redrawing_with_its_seed(page, people, september):
+def test_the_quality_lead_checks_a_months_draw_by_redrawing_with_its_seed(
+    page, people, september, monkeypatch
+):
+    monkeypatch.setattr(panels, "today", lambda: date(2023, 9, 6))
     sign_in(page, people.quality_lead.email, totp=True)
+    panel = page.get_by_role("region", name="The programme this month")
+    expect(panel).to_contain_text("September 2023: PQ1")
+    assert_accessible(page)
 
     page.goto("/programme/")
     assert_accessible(page)

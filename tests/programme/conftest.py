@@ -30,8 +30,10 @@ class Council:
         return [p for p in self.practitioners if p.team_id == team.pk]
 
 
-def build_council(*, cases_per_worker: int = 4, teams_per_service: int = 2) -> Council:
-    organisation = OrganisationFactory(code="somerset", name="Somerset Council")
+def build_council(
+    *, cases_per_worker: int = 4, teams_per_service: int = 2, code: str = "somerset"
+) -> Council:
+    organisation = OrganisationFactory(code=code, name=f"{code.title()} Council")
     framework = pack_load(load_builtin("practice-quality")).framework
     programme = programme_create_from_template(
         organisation=organisation, template=find_template(framework), start=date(2023, 9, 1)
