@@ -43,6 +43,18 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work():
     assert SupervisionDiscussion.objects.exists()
 
 
+def test_the_demos_current_month_is_under_way_with_the_personas_work_still_to_do():
+    today = date(2026, 11, 22)
+
+    context = build_demo(today)
+
+    november = AuditRequest.objects.filter(month=date(2026, 11, 1)).exclude(mode="moderation")
+    submitted = november.filter(status="submitted")
+    assert 0 < submitted.count() < november.count()
+    assert not submitted.filter(auditor__in=context.staff.values()).exists()
+    assert not Audit.objects.filter(submitted_at__date__gt=today).exists()
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo runs on its own SQLite file")
 def test_the_demo_command_prints_the_sign_ins_and_reuses_its_data(capsys):
     call_command("demo", "--no-serve")

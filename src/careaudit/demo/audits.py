@@ -8,6 +8,7 @@ moderators; about one request in twelve is still not done.
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from careaudit.audits.models import (
@@ -23,7 +24,7 @@ from careaudit.audits.moderation import moderation_draw
 from careaudit.demo import DemoContext
 from careaudit.lib import scoring
 from careaudit.lib.agreement import percentage_agreement
-from careaudit.lib.dates import add_months
+from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.workdays import first_working_day
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.standards.models import Criterion
@@ -56,10 +57,11 @@ AREAS = [
 def build(context: DemoContext) -> None:
     rng, today = context.rng, context.today
     organisation = context.organisation
+    this_month = month_start(today)
+    personas = {staff.pk for staff in context.staff.values()}
     requests = list(
-        AuditRequest.objects.filter(
-            organisation=organisation, due_date__lt=today, case__isnull=False
-        )
+        AuditRequest.objects.filter(organisation=organisation, case__isnull=False)
+        .filter(Q(due_date__lt=today) | Q(month=this_month))
         .exclude(mode=RequestMode.MODERATION)
         .select_related("case", "tool_version", "auditor")
         .order_by("month", "pk")
@@ -74,11 +76,19 @@ def build(context: DemoContext) -> None:
     truth: dict[tuple[int, int], str] = {}  # (audit id, criterion id) → the "true" answer
     audits, answer_rows = [], []
     for request in requests:
-        if rng.random() > DONE_SHARE:
+        if request.month == this_month:
+            # Work in progress: done in proportion to the month gone, the personas' left to do.
+            gone = (today - this_month).days / max(1, (request.due_date - this_month).days)
+            if request.auditor_id in personas or rng.random() > DONE_SHARE * min(1.0, gone):
+                continue
+            submitted = today - timedelta(days=rng.randint(0, (today - this_month).days))
+        elif rng.random() > DONE_SHARE:
             continue  # still not done: shows as overdue
+        else:
+            submitted = request.due_date - timedelta(days=rng.randint(0, 20))
         base, trend = team_quality[request.case.team_id]
         quality = min(0.97, max(0.3, base + trend * months.index(request.month)))
-        audit = _audit(context, request, quality)
+        audit = _audit(context, request, quality, _at(submitted))
         audits.append(audit)
         answer_rows.append((audit, request, quality))
     Audit.objects.bulk_create(audits)
@@ -122,9 +132,8 @@ def _team_quality(context: DemoContext, team_ids) -> dict[int, tuple[float, floa
     return {team: shapes[i % len(shapes)] for i, team in enumerate(sorted(team_ids))}
 
 
-def _audit(context: DemoContext, request: AuditRequest, quality: float) -> Audit:
+def _audit(context: DemoContext, request: AuditRequest, quality: float, submitted) -> Audit:
     rng = context.rng
-    submitted = _at(request.due_date - timedelta(days=rng.randint(0, 20)))
     contacted = rng.random() < 0.6
     self_audit = request.mode == RequestMode.SELF
     involvement = "" if self_audit else rng.choice(["joint", "feedback", "joint"])
@@ -137,7 +146,7 @@ def _audit(context: DemoContext, request: AuditRequest, quality: float) -> Audit
         worker_id=request.case.worker_id,
         mode=request.mode,
         status=AuditStatus.SUBMITTED,
-        started_at=submitted - timedelta(days=rng.randint(1, 10)),
+        started_at=max(_at(request.month), submitted - timedelta(days=rng.randint(1, 10))),
         submitted_at=submitted,
         person_contacted=contacted,
         contact_method=rng.choice(["phone", "visit", "video"]) if contacted else "",
