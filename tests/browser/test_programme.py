@@ -111,6 +111,7 @@ def test_the_other_programme_pages_are_accessible(page, people, september):
         "/programme/sample-size?population=0&expected_compliance=70&margin=5&confidence=95",
         f"/my-audits/{sample.pk}",
         f"/my-audits/{sample.pk}/reassign",
+        f"/my-audits/{sample.pk}/cancel",
     ):
         page.goto(url)
         expect(page.locator("h1"), url).to_be_visible()
@@ -118,6 +119,10 @@ def test_the_other_programme_pages_are_accessible(page, people, september):
     page.goto(f"/programme/{september.pk}/extra")
     page.get_by_role("button", name="Request audits").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"/my-audits/{sample.pk}/cancel")
+    page.get_by_role("button", name="Cancel the audit").click()  # no reason given
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Give a reason")
     assert_accessible(page)
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 
 from careaudit.cases.models import Case
 from careaudit.organisation.models import Organisation, StaffMember, Team
@@ -11,6 +12,7 @@ from careaudit.programme.models import Programme
 from careaudit.programme.services import find_template, programme_create_from_template
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
+from tests.conftest import TOTP_SECRET
 from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
 
 
@@ -77,3 +79,21 @@ def build_council(
 @pytest.fixture
 def council(db) -> Council:
     return build_council()
+
+
+def an_administrator(organisation: Organisation) -> StaffMember:
+    """A quality lead: an administrator, enrolled in two-factor as administrators must be."""
+    lead = StaffFactory(role="Administrator", organisation=organisation)
+    TOTP.activate(lead.user, TOTP_SECRET)
+    return lead
+
+
+@pytest.fixture
+def quality_lead(council) -> StaffMember:
+    return an_administrator(council.organisation)
+
+
+@pytest.fixture
+def outsider(db) -> StaffMember:
+    """An administrator of another organisation."""
+    return an_administrator(OrganisationFactory(code="other"))

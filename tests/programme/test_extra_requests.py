@@ -257,13 +257,6 @@ def working_day_in_a_fortnight() -> date:
     return day
 
 
-@pytest.fixture
-def quality_lead(council):
-    lead = StaffFactory(role="Administrator", organisation=council.organisation)
-    TOTP.activate(lead.user, TOTP_SECRET)
-    return lead
-
-
 def form_data(council, due: date, **change) -> dict:
     return {
         "standard": council.programme.framework.standards.get(code="PQ3").pk,

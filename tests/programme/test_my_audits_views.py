@@ -4,13 +4,11 @@ reassigning, and the manager's team view."""
 from datetime import date
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 
 from careaudit.cases.models import Case
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestEvent, RequestMode, RequestStatus
-from tests.conftest import TOTP_SECRET
-from tests.factories import OrganisationFactory, StaffFactory
+from tests.factories import StaffFactory
 from tests.programme.conftest import Council
 
 pytestmark = pytest.mark.django_db
@@ -23,20 +21,6 @@ MAX_QUERIES = 15  # the session, the staff record and the page's own few reads
 def drawn(council) -> Council:
     run_cycle(SEPTEMBER)  # September: managers sample, practitioners self-audit
     return council
-
-
-@pytest.fixture
-def quality_lead(council):
-    lead = StaffFactory(role="Administrator", organisation=council.organisation)
-    TOTP.activate(lead.user, TOTP_SECRET)
-    return lead
-
-
-@pytest.fixture
-def outsider(db):
-    person = StaffFactory(role="Administrator", organisation=OrganisationFactory(code="other"))
-    TOTP.activate(person.user, TOTP_SECRET)
-    return person
 
 
 def self_audit_of(person) -> AuditRequest:

@@ -4,7 +4,6 @@ done, overdue or without a case, and how moderation of last month's audits is go
 from datetime import date
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,9 +15,7 @@ from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.programme.overview import MonthState, month_state, programme_overview
 from careaudit.standards.models import VersionStatus
 from tests.audits.test_moderation_views import submit_with_evidence
-from tests.conftest import TOTP_SECRET
-from tests.factories import StaffFactory
-from tests.programme.conftest import build_council
+from tests.programme.conftest import an_administrator, build_council
 
 pytestmark = pytest.mark.django_db
 
@@ -142,17 +139,6 @@ def test_moderation_of_last_months_audits_shows_its_progress(council):
 # --- On the home page -----------------------------------------------------------------------
 
 
-def a_quality_lead(organisation):
-    lead = StaffFactory(role="Administrator", organisation=organisation)
-    TOTP.activate(lead.user, TOTP_SECRET)
-    return lead
-
-
-@pytest.fixture
-def quality_lead(council):
-    return a_quality_lead(council.organisation)
-
-
 def test_the_quality_lead_sees_the_month_on_their_home_page(
     council, quality_lead, login, monkeypatch
 ):
@@ -185,7 +171,7 @@ def test_the_panel_costs_the_same_queries_however_large_the_council(db, login, m
     )
 
     def home_page_queries(council) -> int:
-        client = login(a_quality_lead(council.organisation))
+        client = login(an_administrator(council.organisation))
         with CaptureQueriesContext(connection) as queries:
             assert "The programme this month" in client.get("/").text
         return len(queries)

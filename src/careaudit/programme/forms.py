@@ -113,6 +113,17 @@ def _case_label(case: Case) -> str:
     return f"{case.case_ref} ({kind}{case.team.name}, {status})"
 
 
+class CancelForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is this audit being cancelled?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the request’s history and sent to the auditor, for example "
+        "“The worker has left and the case has been closed”.",
+        error_messages={"required": "Give a reason for cancelling the audit"},
+    )
+
+
 class ReassignForm(GovukForm):
     to = forms.ModelChoiceField(
         queryset=None,

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>", views.request_detail, name="request_detail"),
     path("<int:pk>/choose-case", views.request_pick, name="request_pick"),
     path("<int:pk>/reassign", views.request_reassign, name="request_reassign"),
+    path("<int:pk>/cancel", views.request_cancel, name="request_cancel"),
 ]

@@ -136,6 +136,18 @@ def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) 
     return audit_request
 
 
+def can_cancel(staff: StaffMember) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME)
+
+
+def get_request_to_cancel(request: HttpRequest, pk: int) -> AuditRequest:
+    """A request of the person's organisation, for someone who manages the programme."""
+    audit_request = get_request_for_user(request, pk)
+    if not can_cancel(require_staff(request)):
+        raise PermissionDenied("Only someone who manages the programme can cancel an audit.")
+    return audit_request
+
+
 def get_request_to_pick(request: HttpRequest, pk: int) -> AuditRequest:
     """A self-audit of the signed-in person, for them to choose its case."""
     audit_request = get_request_for_user(request, pk)

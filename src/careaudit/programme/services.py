@@ -17,6 +17,7 @@ from careaudit.organisation.models import Organisation, Role, Service, StaffMemb
 from careaudit.programme import planning
 from careaudit.programme.cycle import closures_of, describe, eligible_case_records
 from careaudit.programme.models import (
+    NOT_STARTED,
     AuditRequest,
     ClosureDay,
     ExtraRequest,
@@ -129,7 +130,7 @@ def request_reassign(
     """Give a request to someone else; the reason is kept in the request's history."""
     if not reason.strip():
         raise ProgrammeError("Give a reason for reassigning the audit.")
-    if request.status not in (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE):
+    if request.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be reassigned.")
     if to.organisation_id != request.organisation_id or not to.is_current():
         raise ProgrammeError("Choose someone in post in the same organisation.")
@@ -153,6 +154,41 @@ def request_reassign(
         by=by,
         kind="reassigned",
         text=f"Reassigned from {previous.full_name} to {to.full_name}: {reason.strip()}",
+    )
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> AuditRequest:
+    """Withdraw a request that will not be done, for a reason kept in its history.
+
+    A cancelled request leaves the month's figures, and its case may be drawn again. An audit
+    that has been started is never cancelled: its answers are a record.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ProgrammeError("Give a reason for cancelling the audit.")
+    if request.mode == RequestMode.MODERATION:
+        raise ProgrammeError(
+            "A moderation cannot be cancelled; reassign it to another moderator instead."
+        )
+    locked = AuditRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status not in NOT_STARTED:
+        raise ProgrammeError("Only audits that have not been started can be cancelled.")
+    text = f"Cancelled: {reason}"
+    if locked.status == RequestStatus.NO_ELIGIBLE_CASE and locked.reason:
+        text += f" (there was no eligible case: {locked.reason})"
+    request.status, request.reason = RequestStatus.CANCELLED, reason
+    request.save(update_fields=["status", "reason"])
+    RequestEvent.objects.create(request=request, by=by, kind="cancelled", text=text)
+    notify(
+        to=request.auditor.email,
+        subject=f"Audit cancelled: {describe(request)}",
+        body=(
+            f"Hello {request.auditor.user.get_short_name()},\n\n"
+            f"This audit, due by {request.due_date:%-d %B %Y}, has been cancelled, so you "
+            f"do not need to do it:\n- {describe(request)}\n\nThe reason: {reason}\n"
+        ),
     )
     return request
 

@@ -24,6 +24,7 @@ from careaudit.programme import selectors, services
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.forms import (
     CONFIDENCE_LEVELS,
+    CancelForm,
     CasePickForm,
     ClosureDayForm,
     ExtraRequestForm,
@@ -32,7 +33,7 @@ from careaudit.programme.forms import (
     RequestFilterForm,
     SampleSizeForm,
 )
-from careaudit.programme.models import ClosureDay, MonthlyDraw, RequestStatus
+from careaudit.programme.models import NOT_STARTED, ClosureDay, MonthlyDraw, RequestMode
 from careaudit.programme.selectors import (
     get_programme_for_user,
     get_request_for_user,
@@ -341,7 +342,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.request_history(audit_request),
             "is_auditor": audit_request.auditor_id == staff.pk,
             "can_reassign": selectors.can_reassign(staff, audit_request)
-            and audit_request.status in (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE),
+            and audit_request.status in NOT_STARTED,
+            "can_cancel": selectors.can_cancel(staff)
+            and audit_request.status in NOT_STARTED
+            and audit_request.mode != RequestMode.MODERATION,
         },
     )
 
@@ -411,6 +415,27 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "programme/request_reassign.html",
+        {"audit_request": audit_request, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    audit_request = selectors.get_request_to_cancel(request, pk)
+    form = CancelForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_cancel(
+                request=audit_request, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ProgrammeError as error:
+            messages.error(request, f"The audit was not cancelled. {error}")
+            return redirect("request_detail", pk=pk)
+        messages.success(request, "The audit has been cancelled and the auditor told.")
+        return redirect("request_detail", pk=pk)
+    return render(
+        request,
+        "programme/request_cancel.html",
         {"audit_request": audit_request, "form": form},
     )
 
