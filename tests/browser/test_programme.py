@@ -106,6 +106,7 @@ def test_the_other_programme_pages_are_accessible(page, people, september):
     for url in (
         "/programme/new",
         "/programme/closure-days",
+        "/programme/download",
         f"/programme/{september.pk}/extra",
         "/programme/sample-size?population=400&expected_compliance=70&margin=5&confidence=95",
         "/programme/sample-size?population=0&expected_compliance=70&margin=5&confidence=95",

@@ -307,6 +307,7 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(P, R, object_route=True),
         ),
         E("closure_day_list", expect=needs(P)),
+        E("data_download", expect=needs(P, R)),
         E(
             "closure_day_remove",
             "closure_day",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from careaudit.cases.models import Case
+from careaudit.core.exports import EXPORTS
 from careaudit.core.forms import DateField, GovukForm
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.workdays import is_working_day
@@ -111,6 +112,42 @@ def _case_label(case: Case) -> str:
     status = "open" if case.status == "open" else f"closed {case.closed_on:%-d %B %Y}"
     kind = f"{case.case_type}, " if case.case_type else ""
     return f"{case.case_ref} ({kind}{case.team.name}, {status})"
+
+
+class DownloadForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="What do you want to download?", initial="requests", widget=forms.RadioSelect
+    )
+    month = forms.TypedChoiceField(
+        label="Month",
+        coerce=date.fromisoformat,
+        help_text="Audits and answers are those of requests sent out that month.",
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[
+            ("csv", "CSV, for a spreadsheet or a BI tool"),
+            ("xlsx", "Excel workbook (.xlsx)"),
+            ("json", "JSON"),
+        ],
+        initial="csv",
+        widget=forms.RadioSelect,
+    )
+    pseudonymise = forms.BooleanField(
+        label="Replace case references with pseudonyms",
+        required=False,
+        help_text="The same case always gets the same pseudonym, so the rows can still be "
+        "linked, but nobody can work back to the case. Use this when the file leaves the "
+        "quality team.",
+    )
+
+    def __init__(self, *args, months: list[date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (kind.name, f"{kind.name.capitalize()}: {kind.description}")
+            for kind in EXPORTS.values()
+        ]
+        self.fields["month"].choices = [(m.isoformat(), f"{m:%B %Y}") for m in months]
 
 
 class CancelForm(GovukForm):

@@ -211,6 +211,16 @@ def programme_year(programme: Programme, on: date) -> list[MonthRow]:
     ]
 
 
+def months_with_requests(organisation: Organisation) -> list[date]:
+    """The months the organisation has sent requests in, newest first: what can be downloaded."""
+    return list(
+        AuditRequest.objects.filter(organisation=organisation)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
 def extra_requests_of(programme: Programme) -> QuerySet[ExtraRequest]:
     return (
         programme.extra_requests.select_related("standard", "requested_by")

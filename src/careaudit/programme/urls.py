@@ -1,6 +1,6 @@
 from django.urls import path
 
-from careaudit.programme import views
+from careaudit.programme import views, views_downloads
 
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),
@@ -18,4 +18,5 @@ urlpatterns = [
     path("closure-days", views.closure_day_list, name="closure_day_list"),
     path("closure-days/<int:pk>/remove", views.closure_day_remove, name="closure_day_remove"),
     path("sample-size", views.sample_size_calculator, name="sample_size_calculator"),
+    path("download", views_downloads.data_download, name="data_download"),
 ]

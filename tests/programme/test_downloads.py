@@ -1,0 +1,136 @@
+"""Downloading a month's data from the browser: the export contract's files, for one's own
+organisation only, each download logged."""
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from careaudit.audits.exports import ANSWER_COLUMNS, AUDIT_COLUMNS
+from careaudit.core.models import AccessLog
+from careaudit.programme.cycle import run_cycle
+from careaudit.programme.exports import REQUEST_COLUMNS
+from careaudit.programme.models import AuditRequest
+from tests.factories import StaffFactory
+from tests.programme.conftest import build_council
+
+pytestmark = pytest.mark.django_db
+
+SEPTEMBER = date(2023, 9, 1)
+URL = "/programme/download"
+
+
+@pytest.fixture
+def drawn(council):
+    run_cycle(SEPTEMBER)
+    return council
+
+
+def download(client, kind="requests", month="2023-09-01", fmt="csv", **extra):
+    return client.post(URL, {"kind": kind, "month": month, "format": fmt, **extra})
+
+
+def rows_of(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_the_quality_lead_downloads_a_months_requests_with_the_contract_columns(
+    drawn, login, quality_lead
+):
+    response = download(login(quality_lead))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="careaudit-requests-2023-09.csv"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    header = response.content.decode().splitlines()[0]
+    assert tuple(header.split(",")) == REQUEST_COLUMNS
+    assert len(rows_of(response)) == AuditRequest.objects.filter(month=SEPTEMBER).count()
+
+
+def test_every_download_is_logged_with_who_and_what(drawn, login, quality_lead):
+    download(login(quality_lead), kind="audits", fmt="json", pseudonymise="on")
+
+    entry = AccessLog.objects.get(action="export")
+    assert (entry.actor_email, entry.object_id, entry.organisation_id) == (
+        quality_lead.email,
+        "audits",
+        drawn.organisation.pk,
+    )
+    assert entry.description == "Downloaded audits for September 2023 as json, pseudonymised"
+
+
+@pytest.mark.parametrize(
+    ("kind", "columns"),
+    [("requests", REQUEST_COLUMNS), ("audits", AUDIT_COLUMNS), ("answers", ANSWER_COLUMNS)],
+)
+def test_each_kind_comes_as_csv_excel_or_json(drawn, login, quality_lead, kind, columns):
+    client = login(quality_lead)
+
+    as_json = json.loads(download(client, kind=kind, fmt="json").content)
+    book = load_workbook(io.BytesIO(download(client, kind=kind, fmt="xlsx").content))
+    as_csv = download(client, kind=kind).content.decode()
+
+    assert tuple(next(book.active.iter_rows(values_only=True))) == columns
+    assert as_csv.splitlines()[0] == ",".join(columns)
+    assert all(tuple(row) == columns for row in as_json)
+
+
+def test_a_pseudonymised_download_holds_no_case_reference(drawn, login, quality_lead):
+    response = download(login(quality_lead), pseudonymise="on")
+
+    case_refs = {row["case_ref"] for row in rows_of(response)} - {""}
+    assert case_refs and all(ref.startswith("P-") for ref in case_refs)
+    assert response["Content-Disposition"].endswith('-pseudonymised.csv"')
+
+
+def test_only_the_organisations_own_data_is_downloaded(drawn, login, quality_lead):
+    other = build_council(cases_per_worker=1, teams_per_service=1, code="other")
+    run_cycle(SEPTEMBER)  # the other council's requests, in the same month
+    theirs = AuditRequest.objects.filter(organisation=other.organisation)
+    assert theirs.exists()
+
+    ids = {int(row["request_id"]) for row in rows_of(download(login(quality_lead)))}
+
+    assert ids == set(
+        AuditRequest.objects.filter(organisation=drawn.organisation).values_list("pk", flat=True)
+    )
+
+
+def test_readers_of_all_reports_may_download_and_practitioners_may_not(drawn, login):
+    board_member = StaffFactory(role="Board Member", organisation=drawn.organisation)
+
+    assert login(board_member).get(URL).status_code == 200
+    assert download(login(board_member)).status_code == 200
+    assert login(drawn.practitioners[0]).get(URL).status_code == 403
+    assert download(login(drawn.practitioners[0])).status_code == 403
+    assert AccessLog.objects.filter(action="export").count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"month": "2023-08-01"},  # nothing was sent that month
+        {"month": "September"},
+        {"kind": "passwords"},
+        {"fmt": "exe"},
+    ],
+)
+def test_a_bad_choice_is_an_error_on_the_page_and_nothing_is_logged(
+    drawn, login, quality_lead, change
+):
+    response = download(login(quality_lead), **change)
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+    assert not AccessLog.objects.filter(action="export").exists()
+
+
+def test_before_any_request_there_is_nothing_to_download(council, login, quality_lead):
+    response = login(quality_lead).get(URL)
+
+    assert "There is nothing to download yet" in response.text
