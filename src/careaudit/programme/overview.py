@@ -18,7 +18,6 @@ from careaudit.lib.workdays import first_working_day
 from careaudit.organisation.models import Organisation
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.models import (
-    OPEN_STATUSES,
     AuditRequest,
     MonthlyDraw,
     Programme,
@@ -27,6 +26,7 @@ from careaudit.programme.models import (
     RequestMode,
     RequestStatus,
 )
+from careaudit.programme.selectors import tally_requests
 from careaudit.standards.models import VersionStatus
 
 
@@ -152,20 +152,10 @@ def programme_overview(organisation: Organisation, on: date) -> Overview:
 
 
 def _request_counts(programmes: list[Programme], month: date, on: date) -> dict[int, Counts]:
-    rows = (
-        AuditRequest.objects.filter(programme__in=programmes, month=month)
-        .exclude(status=RequestStatus.CANCELLED)
-        .exclude(mode=RequestMode.MODERATION)
-        .order_by()
-        .values("programme")
-        .annotate(
-            requested=Count("pk"),
-            submitted=Count("pk", filter=Q(status=RequestStatus.SUBMITTED)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=on)),
-            no_eligible_case=Count("pk", filter=Q(status=RequestStatus.NO_ELIGIBLE_CASE)),
-        )
+    requests = AuditRequest.objects.filter(programme__in=programmes, month=month).exclude(
+        mode=RequestMode.MODERATION
     )
-    return {row.pop("programme"): Counts(**row) for row in rows}
+    return {pk: Counts(**row) for pk, row in tally_requests(requests, "programme", on).items()}
 
 
 def _moderation_progress(organisation: Organisation, on: date) -> ModerationProgress | None:
