@@ -1,0 +1,85 @@
+"""Every page of the site passes axe-core, opened by someone the access matrix lets in.
+
+The pages come from the access matrix (which itself must cover every URL), so a new page is
+checked here as soon as it has its matrix row. Django's test client renders each page in
+the test's transaction, with the matrix's world of objects, and the browser is served that
+page and the static files through a Playwright route: no live server is needed.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+from tests.browser.conftest import assert_accessible
+from tests.security.conftest import _built, people, world  # noqa: F401 (the matrix's world)
+from tests.security.test_access_matrix import MATRIX, OK
+
+# Who opens each page: the first of these the matrix lets in.
+PREFERENCE = (
+    "quality_lead",
+    "board_member",
+    "service_manager",
+    "advanced_practitioner",
+    "social_worker",
+    "moderator",
+    "anonymous",
+)
+NOT_HTML = {"healthz", "version_pdf", "audit_pdf"}
+
+
+def _pages():
+    for name, entry in MATRIX.items():
+        if entry.post or name in NOT_HTML:
+            continue
+        persona = next((p for p in PREFERENCE if entry.expect[p] == OK), None)
+        if persona is not None:
+            yield pytest.param(name, persona, id=f"{name}-{persona}")
+
+
+def _serve(path: str, response):
+    """A Playwright route handler: the page as Django rendered it, and the static files.
+
+    The page is fetched by the test itself (Playwright calls handlers in another context,
+    which would not see the test's transaction); anything else the page asks for is a 404.
+    """
+
+    def handle(route):
+        url = urlsplit(route.request.url)
+        if url.path == urlsplit(path).path:
+            route.fulfill(
+                status=response.status_code,
+                headers={key: value for key, value in response.items()},
+                body=response.content,
+            )
+        elif url.path.startswith(settings.STATIC_URL) and (
+            found := finders.find(url.path.removeprefix(settings.STATIC_URL))
+        ):
+            route.fulfill(path=found)
+        else:
+            route.fulfill(status=404, body="")
+
+    return handle
+
+
+@pytest.mark.parametrize(("name", "persona"), list(_pages()))
+def test_the_page_passes_axe_core(browser, client, people, world, name, persona):  # noqa: F811
+    if persona != "anonymous":
+        client.force_login(getattr(people, persona).user)
+    path = MATRIX[name].path(world.council)
+    rendered = client.get(path)
+    assert rendered.status_code == OK, f"{path} as {persona}: {rendered.status_code}"
+    context = browser.new_context(base_url="http://testserver", bypass_csp=True)
+    context.route("**/*", _serve(path, rendered))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(path)
+        assert page.locator("h1").count() == 1, f"{path} has no single main heading"
+        # GOV.UK Frontend's stylesheet applied (the body loses its default margin), so the
+        # colour-contrast rules see the real page.
+        assert page.locator("body").evaluate("b => getComputedStyle(b).margin") == "0px"
+        assert_accessible(page)
+    finally:
+        context.close()
