@@ -199,3 +199,45 @@ def test_the_person_answers_through_a_feedback_link_and_their_answers_join_the_a
     expect(page.locator("main")).to_contain_text("Ring back sooner.")
     assert_accessible(page)
     assert Audit.objects.get(pk=audit.pk).status == AuditStatus.SUBMITTED
+
+
+def _tab_to(page, element_id: str, limit: int = 80) -> None:
+    """Press Tab until the element has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def test_an_auditor_answers_with_the_keyboard_only_and_each_answer_is_saved(page, audit):
+    first = services.criteria_of(audit)[0]
+    sign_in(page, audit.auditor.email)
+    page.goto(f"/audits/{audit.pk}/")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.keyboard.press("Enter")
+    _tab_to(page, f"criterion-{first.pk}")
+    page.keyboard.press("Space")  # Met
+    expect(page.locator(f"#criterion-{first.pk}-status")).to_contain_text("Saved at")
+    page.keyboard.press("ArrowRight")  # the next answer in the group: Partly met
+    expect(page.locator(f"#criterion-{first.pk}-2")).to_be_checked()
+    _tab_to(page, f"criterion-{first.pk}-note")
+    page.keyboard.type("Seen on the case file.")
+    page.keyboard.press("Tab")
+
+    def saved():
+        return Answer.objects.filter(audit=audit, criterion=first).values_list(
+            "value", "evidence_note"
+        )
+
+    expect(page.locator(f"#criterion-{first.pk}-status")).to_contain_text("Saved at")
+    page.wait_for_function(
+        f"document.getElementById('criterion-{first.pk}-note').value == 'Seen on the case file.'"
+    )
+    for _ in range(50):  # the note's save follows the Tab key; wait for it to land
+        if list(saved()) == [("partly_met", "Seen on the case file.")]:
+            break
+        page.wait_for_timeout(100)
+    assert list(saved()) == [("partly_met", "Seen on the case file.")]
