@@ -246,3 +246,35 @@ def test_single_sign_on_cancelled_and_failed_pages_render(client, rf):
     html = render_to_string("socialaccount/authentication_error.html", request=request)
     _assert_govuk_page(html)
     assert "Sorry, there is a problem signing you in" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "data"),
+    [
+        ("mfa_activate_totp", None),  # setting up two-factor
+        ("account_email", {"action_add": "", "email": "new.address@council.example"}),
+    ],
+)
+def test_changing_two_factor_or_email_asks_for_the_password_again(signed_in, user, page, data):
+    url = reverse(page)
+    response = signed_in.post(url, data) if data else signed_in.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not user.emailaddress_set.filter(email="new.address@council.example").exists()
+
+
+@pytest.mark.django_db
+def test_a_reauthentication_lasts_only_a_few_minutes(reauthenticated):
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    session = reauthenticated.session
+    for record in session[AUTHENTICATION_METHODS_SESSION_KEY]:
+        record["at"] -= 60 * 60  # an hour ago
+    session.save()
+
+    response = reauthenticated.get(reverse("mfa_activate_totp"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
