@@ -469,3 +469,27 @@ def test_the_team_view_needs_the_same_number_of_queries_however_many_requests(
 
     queries_for(client, "/my-audits/team?month=2023-09", django_assert_max_num_queries, few)
     queries_for(client, "/my-audits/team?month=2023-10", django_assert_max_num_queries, few)
+
+
+def test_a_request_with_no_eligible_case_is_cancelled_not_reassigned(drawn, login, quality_lead):
+    request = a_sample_by(drawn.director)
+    request.status, request.case, request.reason = (
+        RequestStatus.NO_ELIGIBLE_CASE,
+        None,
+        "No open case in scope",
+    )
+    request.save()
+    client = login(quality_lead)
+
+    response = client.post(
+        f"/my-audits/{request.pk}/reassign",
+        {"to": drawn.service_managers[0].pk, "reason": "Has more cases"},
+        follow=True,
+    )
+
+    assert "There is no case to audit" in response.text
+    request.refresh_from_db()
+    assert request.auditor == drawn.director
+    page = client.get(f"/my-audits/{request.pk}").text
+    assert "Reassign this audit" not in page
+    assert "Cancel this audit" in page

@@ -212,7 +212,7 @@ class RequestStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS)
-NOT_STARTED = (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE)  # may be reassigned
+NOT_STARTED = (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE)  # may be cancelled
 
 
 class AuditRequestQuerySet(models.QuerySet):

@@ -130,6 +130,11 @@ def request_reassign(
     """Give a request to someone else; the reason is kept in the request's history."""
     if not reason.strip():
         raise ProgrammeError("Give a reason for reassigning the audit.")
+    if request.status == RequestStatus.NO_ELIGIBLE_CASE:
+        raise ProgrammeError(
+            "There is no case to audit, so there is nothing to hand on. Cancel the request "
+            "instead, with the reason."
+        )
     if request.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be reassigned.")
     if to.organisation_id != request.organisation_id or not to.is_current():

@@ -33,7 +33,13 @@ from careaudit.programme.forms import (
     RequestFilterForm,
     SampleSizeForm,
 )
-from careaudit.programme.models import NOT_STARTED, ClosureDay, MonthlyDraw, RequestMode
+from careaudit.programme.models import (
+    NOT_STARTED,
+    ClosureDay,
+    MonthlyDraw,
+    RequestMode,
+    RequestStatus,
+)
 from careaudit.programme.selectors import (
     get_programme_for_user,
     get_request_for_user,
@@ -342,7 +348,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": selectors.request_history(audit_request),
             "is_auditor": audit_request.auditor_id == staff.pk,
             "can_reassign": selectors.can_reassign(staff, audit_request)
-            and audit_request.status in NOT_STARTED,
+            and audit_request.status == RequestStatus.REQUESTED,
             "can_cancel": selectors.can_cancel(staff)
             and audit_request.status in NOT_STARTED
             and audit_request.mode != RequestMode.MODERATION,
