@@ -539,3 +539,9 @@ def test_an_earlier_month_still_reproduces_after_the_next_months_draw(drawn, log
     check = login(drawn.quality_lead).get(drawn.url("/2023-9/redraw")).context["check"]
 
     assert check.reproduced
+
+
+def test_an_active_programme_whose_year_is_over_says_so_in_the_list(drawn, login):
+    page = login(drawn.quality_lead).get("/programme/").text  # today is after August 2024
+
+    assert "Its last month has passed: close it from its page" in page

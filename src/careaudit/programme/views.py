@@ -74,6 +74,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         {
             "programmes": selectors.programmes_of(staff.organisation),
             "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
+            "this_month": month_start(selectors.today()),
         },
     )
 
