@@ -177,3 +177,43 @@ def test_the_panel_costs_the_same_queries_however_large_the_council(db, login, m
         return len(queries)
 
     assert home_page_queries(small) == home_page_queries(large)
+
+
+# --- The manager's team panel ---------------------------------------------------------------
+
+
+def test_a_manager_sees_how_their_team_is_doing_this_month(council, login, monkeypatch):
+    run_cycle(FIRST_WORKING_DAY)
+    ap = next(iter(council.advanced_practitioners.values()))
+    team_requests = AuditRequest.objects.filter(
+        auditor__team=ap.team, month=FIRST_WORKING_DAY
+    ).exclude(auditor=ap)
+    monkeypatch.setattr(panels, "today", lambda: date(2023, 9, 4))
+
+    page = login(ap).get("/").text
+
+    assert "Your team’s audits" in page
+    assert f"In September: 0 of {team_requests.count()} audits submitted." in page
+    assert "overdue" not in page.split("Your team’s audits")[1].split("</section>")[0]
+
+
+def test_after_the_due_date_the_team_panel_counts_what_is_overdue(council, login, monkeypatch):
+    run_cycle(FIRST_WORKING_DAY)
+    manager = council.service_managers[0]
+    monkeypatch.setattr(
+        panels, "today", lambda: date(2023, 10, 1)
+    )  # a Sunday, before October's draw
+
+    page = login(manager).get("/").text
+
+    looked_after = AuditRequest.objects.filter(auditor__team__service=manager.service).exclude(
+        auditor=manager
+    )
+    assert f"{looked_after.open().count()} overdue" in page
+
+
+def test_a_practitioner_who_supervises_nobody_has_no_team_panel(council, login, monkeypatch):
+    run_cycle(FIRST_WORKING_DAY)
+    monkeypatch.setattr(panels, "today", lambda: date(2023, 9, 4))
+
+    assert "Your team’s audits" not in login(council.practitioners[0]).get("/").text

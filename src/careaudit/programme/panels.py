@@ -4,7 +4,13 @@ for those who run the programme, where this month stands."""
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.organisation.models import Capability, StaffMember
 from careaudit.programme.overview import programme_overview
-from careaudit.programme.selectors import can_see_programme, my_audits, today
+from careaudit.programme.selectors import (
+    can_see_programme,
+    has_team_view,
+    my_audits,
+    team_totals,
+    today,
+)
 
 
 @my_work_panel
@@ -32,3 +38,14 @@ def programme_this_month_panel(staff: StaffMember) -> Panel | None:
             or staff.can(Capability.MODERATE),
         },
     )
+
+
+@my_work_panel
+def team_this_month_panel(staff: StaffMember) -> Panel | None:
+    """For managers and supervisors: how the people they look after are doing this month."""
+    if not has_team_view(staff):
+        return None
+    totals = team_totals(staff, today())
+    if not (totals.requested or totals.overdue):
+        return None
+    return Panel("Your team’s audits", "programme/panels/team.html", {"totals": totals})

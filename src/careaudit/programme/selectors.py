@@ -454,6 +454,36 @@ class PersonRow:
         return sum(r.is_overdue() for r in self.this_month) + len(self.overdue_earlier)
 
 
+@dataclass
+class TeamTotals:
+    month: date
+    requested: int
+    submitted: int
+    overdue: int  # this month's and any earlier month's
+
+
+def team_totals(staff: StaffMember, on: date) -> TeamTotals:
+    """This month's requests of the people a manager looks after, and all their overdue ones,
+    in one query."""
+    month = month_start(on)
+    people = (
+        StaffMember.objects.current(on)
+        .filter(scope_filter(staff), organisation=staff.organisation)
+        .exclude(pk=staff.pk)
+    )
+    totals = (
+        AuditRequest.objects.filter(auditor__in=people.values("pk"))
+        .exclude(status=RequestStatus.CANCELLED)
+        .exclude(mode=RequestMode.MODERATION)
+        .aggregate(
+            requested=Count("pk", filter=Q(month=month)),
+            submitted=Count("pk", filter=Q(month=month, status=RequestStatus.SUBMITTED)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=on)),
+        )
+    )
+    return TeamTotals(month, **totals)
+
+
 def team_view(staff: StaffMember, month: date, on: date) -> list[PersonRow]:
     """The people a manager looks after, each with the month's requests and any overdue ones."""
     people = (
