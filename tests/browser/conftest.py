@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core.cache import cache
 
 import careaudit
 from tests.conftest import TOTP_SECRET
@@ -31,6 +32,20 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(db):
+    """Each browser test starts with an empty cache.
+
+    The cache is a database table that a live server's flush does not empty, and it holds
+    the two-factor codes already used (by user id) and the sign-in failures. Ids come round
+    again from test to test, so without this a quality lead signing in within the same
+    30 seconds as one in the test before has their code refused as used.
+    """
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
