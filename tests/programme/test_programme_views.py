@@ -290,6 +290,25 @@ def test_a_reassigned_request_still_counts_as_reproduced(drawn, login):
     assert check.reassigned == 1
 
 
+def test_cancelling_an_earlier_months_request_later_does_not_change_a_months_redraw(drawn, login):
+    """October's draw kept September's sampled cases out; cancelling all of them afterwards
+    frees those cases for future draws, but October re-drawn must still come out the same."""
+    from careaudit.programme.selectors import redraw_check
+    from careaudit.programme.services import request_cancel
+
+    run_cycle(date(2023, 10, 2))
+    october = MonthlyDraw.objects.get(month=date(2023, 10, 1))
+    for request in AuditRequest.objects.filter(month=SEPTEMBER, case__isnull=False).exclude(
+        mode="self"
+    ):
+        request_cancel(request=request, reason="Recorded in error", by=None)
+
+    check = redraw_check(october)
+
+    assert check.reproduced, check.differences
+    assert check.compared == october.requests.count()
+
+
 def test_a_month_not_yet_drawn_has_no_redraw(drawn, login):
     client = login(drawn.quality_lead)
 

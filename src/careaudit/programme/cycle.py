@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from careaudit.audits.retention import apply_retention
@@ -232,14 +233,24 @@ def recently_requested_case_ids(
     """Cases requested (and not cancelled) in `month` or the `months` months before it.
 
     Later months do not count: their requests did not exist when `month` was drawn.
-    `excluding` leaves out a draw's own requests, so re-drawing it compares like with like.
+    `excluding` leaves out a draw's own requests, so re-drawing it compares like with like;
+    for the same reason a request cancelled after that draw was made still counts, as it
+    did when the draw was made.
     """
     requests = AuditRequest.objects.filter(
         organisation=organisation,
         month__gte=add_months(month, -months),
         month__lte=month,
         case__isnull=False,
-    ).exclude(status=RequestStatus.CANCELLED)
+    )
+    as_of = excluding.completed_at if excluding is not None else None
+    if as_of is None:
+        requests = requests.exclude(status=RequestStatus.CANCELLED)
+    else:
+        cancelled_since = RequestEvent.objects.filter(kind="cancelled", at__gt=as_of)
+        requests = requests.filter(
+            ~Q(status=RequestStatus.CANCELLED) | Q(pk__in=cancelled_since.values("request_id"))
+        )
     if excluding is not None:
         requests = requests.exclude(draw=excluding)
     return frozenset(requests.values_list("case_id", flat=True))
