@@ -143,6 +143,20 @@ def test_peer_audits_spread_so_no_caseload_is_audited_twice_while_another_has_no
         assert sorted(load.values()) == [1, 1, 2]
 
 
+def test_a_peer_audit_looked_for_later_goes_to_a_worker_with_the_fewest_this_month():
+    """When one request looks for a case again, the month's earlier peer audits count."""
+    auditor = Assignment(Auditor(1, SOCIAL_WORKER, 1, 1, ""), PEER, 1)
+    cases = [
+        CaseRecord(10 * worker + n, f"C{worker}{n}", 2, 1, worker, SOCIAL_WORKER)
+        for worker in (21, 22, 23)
+        for n in range(5)
+    ]
+    for seed in range(1, 100):
+        (planned,) = plan_month([auditor], cases, seed=seed, peer_load=Counter({21: 1, 22: 1}))
+
+        assert next(c.worker_id for c in cases if c.id == planned.case_id) == 23
+
+
 def test_a_managers_sample_is_uniform_over_the_eligible_cases():
     """Chi-square over many seeded draws (fixed seeds, so it never fails by chance)."""
     cases = [CaseRecord(i, f"C{i}", 1, 1, 50 + i % 3, SOCIAL_WORKER) for i in range(1, 13)]

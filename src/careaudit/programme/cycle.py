@@ -192,17 +192,21 @@ def build_assignments(
         mode = _mode_for(quota.mode, index)
         if mode is None:
             continue
-        scope = (person.role.sample_scope or planning.ORGANISATION) if mode == "sample" else ""
-        auditor = planning.Auditor(
-            id=person.pk,
-            role_id=person.role_id,
-            team_id=person.team_id,
-            service_id=person.service_id,
-            scope=scope,
-            supervisee_ids=frozenset(supervisees[person.pk]),
-        )
+        auditor = planning_auditor(person, mode, supervisees[person.pk])
         assignments.append(planning.Assignment(auditor, mode, quota.per_person))
     return assignments, {person.pk: person for person in staff}
+
+
+def planning_auditor(person: StaffMember, mode: str, supervisee_ids) -> planning.Auditor:
+    """A staff member as the sampling rules see them, for requests of one mode."""
+    return planning.Auditor(
+        id=person.pk,
+        role_id=person.role_id,
+        team_id=person.team_id,
+        service_id=person.service_id,
+        scope=(person.role.sample_scope or planning.ORGANISATION) if mode == "sample" else "",
+        supervisee_ids=frozenset(supervisee_ids),
+    )
 
 
 def _mode_for(quota_mode: str, index: int) -> str | None:

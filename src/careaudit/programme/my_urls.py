@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/choose-case", views.request_pick, name="request_pick"),
     path("<int:pk>/reassign", views.request_reassign, name="request_reassign"),
     path("<int:pk>/cancel", views.request_cancel, name="request_cancel"),
+    path("<int:pk>/find-case", views.request_find_case, name="request_find_case"),
 ]

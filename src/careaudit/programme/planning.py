@@ -93,9 +93,12 @@ def plan_month(
     *,
     seed: int,
     excluded_case_ids: frozenset[int] = frozenset(),
+    peer_load: Counter[int] | None = None,
 ) -> list[PlannedRequest]:
     """The month's requests. `cases` are the eligible cases; `excluded_case_ids` those
-    requested in the exclusion period. Managers draw first, then peers, in a seeded order."""
+    requested in the exclusion period. Managers draw first, then peers, in a seeded order.
+    `peer_load` counts the peer audits each worker already has this month (when one request
+    looks for a case again after the draw), so that the spread still holds."""
     index = _Index(cases)
     used: set[int] = set(excluded_case_ids)
     plan: list[PlannedRequest] = []
@@ -106,6 +109,7 @@ def plan_month(
     for assignment in draw(samplers, len(samplers), order_rng, key=lambda a: a.auditor.id):
         plan += _sample(assignment, index, used, seed)
     pool = _PeerPool(index, used)
+    pool.load.update(peer_load or {})
     for assignment in draw(peers, len(peers), order_rng, key=lambda a: a.auditor.id):
         plan += _peer(assignment, pool, used, seed)
     for assignment in sorted(

@@ -136,15 +136,18 @@ def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) 
     return audit_request
 
 
-def can_cancel(staff: StaffMember) -> bool:
+def can_manage_requests(staff: StaffMember) -> bool:
+    """Cancel a request, or have it look for a case again."""
     return staff.can(Capability.MANAGE_PROGRAMME)
 
 
-def get_request_to_cancel(request: HttpRequest, pk: int) -> AuditRequest:
+def get_request_to_manage(request: HttpRequest, pk: int) -> AuditRequest:
     """A request of the person's organisation, for someone who manages the programme."""
     audit_request = get_request_for_user(request, pk)
-    if not can_cancel(require_staff(request)):
-        raise PermissionDenied("Only someone who manages the programme can cancel an audit.")
+    if not can_manage_requests(require_staff(request)):
+        raise PermissionDenied(
+            "Only someone who manages the programme can cancel an audit or look for its case again."
+        )
     return audit_request
 
 
@@ -303,15 +306,20 @@ def redraw_check(draw: MonthlyDraw) -> RedrawCheck:
 
     Changes nothing. Samples and peer audits are compared case by case; self-audits by
     who was asked (the practitioner chooses the case later, so the draw never does). A
-    request reassigned since the draw is matched on its mode and case.
+    request reassigned since the draw is matched on its mode and case; one whose case was
+    found later (`request_find_case`) is compared as the draw left it, with no case.
     """
     plan, staff = plan_for_draw(draw)
     stored = list(draw.requests.select_related("auditor__user", "case"))
-    reassigned_ids = set(
-        RequestEvent.objects.filter(request__draw=draw, kind="reassigned").values_list(
-            "request_id", flat=True
-        )
-    )
+    events = RequestEvent.objects.filter(request__draw=draw, kind__in=("reassigned", "case_found"))
+    reassigned_ids, found_later_ids = set(), set()
+    for request_id, kind in events.values_list("request_id", "kind"):
+        (reassigned_ids if kind == "reassigned" else found_later_ids).add(request_id)
+
+    def drawn_case(request: AuditRequest) -> Case | None:
+        """The case the draw gave: none, for a request whose case was found later."""
+        return None if request.pk in found_later_ids else request.case
+
     refs = dict(
         Case.objects.filter(pk__in={p.case_id for p in plan if p.case_id}).values_list(
             "pk", "case_ref"
@@ -334,23 +342,25 @@ def redraw_check(draw: MonthlyDraw) -> RedrawCheck:
             unmatched.append(request)
             continue
         del planned[key]
-        if request.mode != RequestMode.SELF and p.case_id != request.case_id:
+        case = drawn_case(request)
+        if request.mode != RequestMode.SELF and p.case_id != (case.pk if case else None):
             check.differences.append(
                 Difference(
                     request.auditor.full_name,
                     f"{labels[request.mode]} {request.slot}",
-                    outcome(request.mode, request.case.case_ref if request.case_id else None),
+                    outcome(request.mode, case.case_ref if case else None),
                     outcome(p.mode, refs.get(p.case_id)),
                 )
             )
     for request in unmatched:
         match = None
-        if request.pk in reassigned_ids and request.case_id:
+        case = drawn_case(request)
+        if request.pk in reassigned_ids and case is not None:
             match = next(
                 (
                     key
                     for key, p in planned.items()
-                    if (p.mode, p.case_id) == (request.mode, request.case_id)
+                    if (p.mode, p.case_id) == (request.mode, case.pk)
                 ),
                 None,
             )
@@ -362,7 +372,7 @@ def redraw_check(draw: MonthlyDraw) -> RedrawCheck:
             Difference(
                 request.auditor.full_name,
                 f"{labels[request.mode]} {request.slot}",
-                outcome(request.mode, request.case.case_ref if request.case_id else None),
+                outcome(request.mode, case.case_ref if case else None),
                 "not in the re-draw",
             )
         )

@@ -15,7 +15,13 @@ from careaudit.lib.sampling import draw, new_seed, rng_for
 from careaudit.lib.workdays import is_working_day
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
 from careaudit.programme import planning
-from careaudit.programme.cycle import closures_of, describe, eligible_case_records
+from careaudit.programme.cycle import (
+    closures_of,
+    describe,
+    eligible_case_records,
+    planning_auditor,
+    recently_requested_case_ids,
+)
 from careaudit.programme.models import (
     NOT_STARTED,
     AuditRequest,
@@ -193,6 +199,95 @@ def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> Au
             f"Hello {request.auditor.user.get_short_name()},\n\n"
             f"This audit, due by {request.due_date:%-d %B %Y}, has been cancelled, so you "
             f"do not need to do it:\n- {describe(request)}\n\nThe reason: {reason}\n"
+        ),
+    )
+    return request
+
+
+FINDABLE = (RequestMode.SAMPLE, RequestMode.PEER, RequestMode.SELF)
+
+
+@transaction.atomic
+def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> AuditRequest:
+    """Look again for a case for one of this month's requests that had none at the draw.
+
+    New cases may have been imported since. The draw's rules apply to the cases eligible
+    today, with a new seed kept in the request's history, and the month's fairness check
+    still compares against what the draw itself gave. A self-audit goes back to its
+    practitioner to choose, as on the first day.
+    """
+    request = (
+        AuditRequest.objects.select_for_update(of=("self",))
+        .select_related("programme", "auditor__role", "auditor__user")
+        .get(pk=request.pk)
+    )
+    if request.status != RequestStatus.NO_ELIGIBLE_CASE:
+        raise ProgrammeError("This request is not waiting for an eligible case.")
+    if request.mode not in FINDABLE or request.programme is None:
+        raise ProgrammeError(
+            "Only the month’s samples, peer audits and self-audits can look for a case again."
+        )
+    if request.month != month_start(on):
+        raise ProgrammeError(
+            f"Only this month’s requests can look for a case again; this one is "
+            f"{request.month:%B %Y}’s."
+        )
+    programme, auditor = request.programme, request.auditor
+    cases = eligible_case_records(request.organisation, on, programme.eligibility_closed_days)
+    excluded = recently_requested_case_ids(
+        request.organisation, request.month, programme.repeat_exclusion_months
+    )
+    was = request.reason
+    if request.mode == RequestMode.SELF:
+        if not any(c.worker_id == auditor.pk and c.id not in excluded for c in cases):
+            raise ProgrammeError(
+                f"There is still no eligible case in {auditor.full_name}’s own caseload."
+            )
+        text = f"Eligible cases found on {on:%-d %B %Y}: the practitioner can now choose one"
+    else:
+        seed = new_seed()
+        supervisees = StaffMember.objects.filter(supervisor=auditor).values_list("pk", flat=True)
+        peer_load = Counter(
+            AuditRequest.objects.filter(
+                organisation=request.organisation,
+                month=request.month,
+                mode=RequestMode.PEER,
+                case__isnull=False,
+            )
+            .exclude(status=RequestStatus.CANCELLED)
+            .values_list("case__worker_id", flat=True)
+        )
+        (planned,) = planning.plan_month(
+            [
+                planning.Assignment(
+                    planning_auditor(auditor, request.mode, supervisees), request.mode, 1
+                )
+            ],
+            cases,
+            seed=seed,
+            excluded_case_ids=excluded,
+            peer_load=peer_load,
+        )
+        if planned.case_id is None:
+            raise ProgrammeError(f"There is still no eligible case. {planned.no_case_reason}")
+        request.case = Case.objects.get(pk=planned.case_id)
+        text = f"Case {request.case.case_ref} found on {on:%-d %B %Y} with seed {seed}"
+    request.status, request.reason = RequestStatus.REQUESTED, ""
+    request.save(update_fields=["case", "status", "reason"])
+    RequestEvent.objects.create(
+        request=request,
+        by=by,
+        kind="case_found",
+        text=f"{text}; at the draw there was none ({was.rstrip('.')})." if was else f"{text}.",
+    )
+    notify(
+        to=auditor.email,
+        subject=f"An audit to do by {request.due_date:%-d %B %Y}: {describe(request)}",
+        body=(
+            f"Hello {auditor.user.get_short_name()},\n\n"
+            "Earlier this month there was no eligible case for this audit. There is now:\n"
+            f"- {describe(request)}\n\nIt is due by {request.due_date:%A %-d %B %Y}. "
+            f"Open it from My work: {site_link('/')}\n"
         ),
     )
     return request

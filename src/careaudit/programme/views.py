@@ -350,9 +350,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_auditor": audit_request.auditor_id == staff.pk,
             "can_reassign": selectors.can_reassign(staff, audit_request)
             and audit_request.status == RequestStatus.REQUESTED,
-            "can_cancel": selectors.can_cancel(staff)
+            "can_cancel": selectors.can_manage_requests(staff)
             and audit_request.status in NOT_STARTED
             and audit_request.mode != RequestMode.MODERATION,
+            "can_find_case": selectors.can_manage_requests(staff)
+            and audit_request.status == RequestStatus.NO_ELIGIBLE_CASE
+            and audit_request.mode in services.FINDABLE
+            and audit_request.month == month_start(selectors.today()),
         },
     )
 
@@ -428,7 +432,7 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    audit_request = selectors.get_request_to_cancel(request, pk)
+    audit_request = selectors.get_request_to_manage(request, pk)
     form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -445,6 +449,25 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         "programme/request_cancel.html",
         {"audit_request": audit_request, "form": form},
     )
+
+
+@require_http_methods(["POST"])
+def request_find_case(request: HttpRequest, pk: int) -> HttpResponse:
+    audit_request = selectors.get_request_to_manage(request, pk)
+    try:
+        found = services.request_find_case(
+            request=audit_request, by=request.user, on=selectors.today()
+        )
+    except ProgrammeError as error:
+        messages.error(request, f"No case was found. {error}")
+        return redirect("request_detail", pk=pk)
+    if found.case_id:
+        messages.success(request, f"Case {found.case.case_ref} was found and the auditor told.")
+    else:
+        messages.success(
+            request, "There are eligible cases now: the practitioner has been told to choose one."
+        )
+    return redirect("request_detail", pk=pk)
 
 
 # --- The manager's team view ------------------------------------------------------------------
