@@ -138,8 +138,8 @@ def request_reassign(
         raise ProgrammeError("Give a reason for reassigning the audit.")
     if request.status == RequestStatus.NO_ELIGIBLE_CASE:
         raise ProgrammeError(
-            "There is no case to audit, so there is nothing to hand on. Cancel the request "
-            "instead, with the reason."
+            "There is no case to audit, so there is nothing to hand on. Look for a case "
+            "again, or cancel the request with the reason."
         )
     if request.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be reassigned.")
