@@ -464,6 +464,15 @@ class PersonRow:
         return sum(r.is_overdue() for r in self.this_month) + len(self.overdue_earlier)
 
 
+def looked_after(staff: StaffMember, on: date) -> QuerySet[StaffMember]:
+    """The people in post whom a manager looks after (their scope and supervisees)."""
+    return (
+        StaffMember.objects.current(on)
+        .filter(scope_filter(staff), organisation=staff.organisation)
+        .exclude(pk=staff.pk)
+    )
+
+
 @dataclass
 class TeamTotals:
     month: date
@@ -476,11 +485,7 @@ def team_totals(staff: StaffMember, on: date) -> TeamTotals:
     """This month's requests of the people a manager looks after, and all their overdue ones,
     in one query."""
     month = month_start(on)
-    people = (
-        StaffMember.objects.current(on)
-        .filter(scope_filter(staff), organisation=staff.organisation)
-        .exclude(pk=staff.pk)
-    )
+    people = looked_after(staff, on)
     totals = (
         AuditRequest.objects.filter(auditor__in=people.values("pk"))
         .exclude(status=RequestStatus.CANCELLED)
@@ -496,13 +501,7 @@ def team_totals(staff: StaffMember, on: date) -> TeamTotals:
 
 def team_view(staff: StaffMember, month: date, on: date) -> list[PersonRow]:
     """The people a manager looks after, each with the month's requests and any overdue ones."""
-    people = (
-        StaffMember.objects.current(on)
-        .filter(scope_filter(staff), organisation=staff.organisation)
-        .exclude(pk=staff.pk)
-        .with_related()
-        .order_by("team__name", "user__full_name", "pk")
-    )
+    people = looked_after(staff, on).with_related().order_by("team__name", "user__full_name", "pk")
     rows = {person.pk: PersonRow(person) for person in people}
     requests = (
         AuditRequest.objects.filter(auditor__in=people.values("pk"))
