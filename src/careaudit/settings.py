@@ -4,7 +4,6 @@ Every variable is documented in the README ("Deploying on PostgreSQL"). The help
 fail loudly on a value they cannot read, so a typo never becomes a silent default.
 """
 
-import os
 import secrets
 from pathlib import Path
 
@@ -77,7 +76,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "careaudit.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "careaudit.portal.views.csrf_failure"
 
 # Content Security Policy: scripts and styles only from our own static files (no
 # 'unsafe-inline'); a nonce is available for an inline script should one ever be needed.
@@ -106,6 +105,10 @@ INSTALLED_APPS = [
     "careaudit.cases",
     "careaudit.programme",
     "careaudit.audits",
+    "careaudit.improvement",
+    "careaudit.insights",
+    "careaudit.api",
+    "careaudit.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,7 +122,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "auditlog",
 ]
@@ -141,7 +143,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
 ]
 
-ROOT_URLCONF = "careaudit.urls"
+ROOT_URLCONF = "careaudit.portal.urls"
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # form templates in templates/forms
 WSGI_APPLICATION = "careaudit.wsgi.application"
 
@@ -155,7 +157,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "careaudit.core.context_processors.shell",
+                "careaudit.portal.context_processors.shell",
             ],
         },
     },
@@ -196,7 +198,6 @@ CACHES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -329,6 +330,3 @@ LOGGING = {
 
 # Shown in the header instead of the crown: this is not a GOV.UK service.
 SERVICE_NAME = "Care Audit"
-
-# Used by tests to tell a browser run from a plain one; never set in production.
-TESTING = os.environ.get("CAREAUDIT_TESTING") == "1"

@@ -10,7 +10,7 @@ from django.apps import apps
 from playwright.sync_api import expect
 
 from careaudit.cases.models import Case
-from careaudit.programme import panels
+from careaudit.insights import panels
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.programme.services import find_template, programme_create_from_template

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 
 from careaudit.audits import moderation as mod
+from careaudit.insights.overview import programme_overview
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
-from careaudit.programme.overview import programme_overview
 from tests.programme.test_my_audits_views import SEPTEMBER, a_sample_by
 
 pytestmark = pytest.mark.django_db

@@ -52,7 +52,7 @@ def subprocess_env(data_dir: Path, database_url: str | None = None) -> dict[str,
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CAREAUDIT_TESTING", "DJANGO_SETTINGS_MODULE"}
+        if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(
         SECRET_KEY=SECRET_KEY,

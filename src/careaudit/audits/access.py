@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from careaudit.audits.models import Audit, Moderation
+from careaudit.core.access_log import record_access
+from careaudit.core.models import AccessAction
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import Capability, StaffMember
 
@@ -70,9 +72,6 @@ def get_moderation_for_user(request: HttpRequest, pk: int) -> Moderation:
 
 def log_audit_read(request: HttpRequest, audit: Audit, how: str) -> None:
     """Every read of a case's audit (and the person's feedback in it) is logged."""
-    from careaudit.core.access_log import record_access
-    from careaudit.core.models import AccessAction
-
     record_access(
         request=request,
         action=AccessAction.READ,

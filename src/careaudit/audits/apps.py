@@ -11,6 +11,7 @@ class AuditsConfig(AppConfig):
 
         from careaudit.audits import (
             exports,  # noqa: F401 (registers the audits exports)
+            jobs,  # noqa: F401 (registers the daily jobs)
             models,
             panels,  # noqa: F401 (registers the My work panels)
         )

@@ -1,6 +1,6 @@
 """The audits and answers exports (contracts: columns exactly as issue 5 lists them)."""
 
-from careaudit.audits.models import Answer, Audit
+from careaudit.audits.models import Answer, Audit, ModerationAnswer
 from careaudit.core.exports import ExportQuery, export_kind
 
 AUDIT_COLUMNS = (
@@ -106,8 +106,6 @@ def _other_answer(answer: Answer) -> str:
 
 
 def _moderator_answers(query: ExportQuery):
-    from careaudit.audits.models import ModerationAnswer
-
     return ModerationAnswer.objects.filter(
         moderation__audit__in=_audits(query), moderation__completed_at__isnull=False
     ).values_list("moderation__audit_id", "criterion_id", "value")

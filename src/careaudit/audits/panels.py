@@ -21,7 +21,7 @@ from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.organisation.models import StaffMember
 
 
-@my_work_panel
+@my_work_panel(order=40)
 def audits_to_moderate(staff: StaffMember) -> Panel | None:
     moderations = list(
         Moderation.objects.filter(moderator=staff, audit__organisation=staff.organisation)
@@ -34,7 +34,7 @@ def audits_to_moderate(staff: StaffMember) -> Panel | None:
     return Panel("Audits to moderate", "audits/panels/moderate.html", {"moderations": moderations})
 
 
-@my_work_panel
+@my_work_panel(order=50)
 def audits_to_discuss_in_supervision(staff: StaffMember) -> Panel | None:
     supervisees = list(
         StaffMember.objects.current().filter(supervisor=staff).values_list("pk", flat=True)
@@ -59,7 +59,7 @@ def audits_to_discuss_in_supervision(staff: StaffMember) -> Panel | None:
 RECENT_DAYS = 90
 
 
-@my_work_panel
+@my_work_panel(order=60)
 def audits_of_my_cases(staff: StaffMember) -> Panel | None:
     """Audits of the person's own cases by someone else, shared with them when submitted."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.db.models import Model
 
 from careaudit.lib.textsafe import neutralise_formula
-from careaudit.organisation.models import Organisation
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -25,7 +25,7 @@ FORMATS = ("csv", "xlsx", "json")
 @dataclass(frozen=True)
 class ExportQuery:
     month: date
-    organisation: Organisation | None  # None: every organisation
+    organisation: Model | None  # an Organisation; None: every organisation
     pseudonymise: bool = False
 
     def case_ref(self, value: str | None) -> str:

@@ -1,13 +1,17 @@
-"""The panels of the "My work" home page. Each feature adds its own panel here.
+"""The panels of the "My work" home page. Each app registers its own panels here.
 
 A panel is a function of the staff member that returns a `Panel` (or None when it does not
-apply to them); its template is included on the home page with `panel.context`.
+apply to them); its template is included on the home page with `panel.context`. `order`
+places it among every app's panels, whichever app is loaded first:
+
+    @my_work_panel(order=10)
+    def my_audits_panel(staff: StaffMember) -> Panel | None: ...
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from careaudit.organisation.models import StaffMember
+from django.db.models import Model
 
 
 @dataclass
@@ -17,15 +21,22 @@ class Panel:
     context: dict = field(default_factory=dict)
 
 
-PanelFunction = Callable[[StaffMember], Panel | None]
-_PANELS: list[PanelFunction] = []
+# The registry sits below the organisation app, so it takes the staff member as a plain
+# model; each panel is written against StaffMember itself.
+PanelFunction = Callable[[Model], Panel | None]
+_PANELS: list[tuple[int, PanelFunction]] = []
 
 
-def my_work_panel(function: PanelFunction) -> PanelFunction:
-    """Decorator that registers a panel for the home page, in import order."""
-    _PANELS.append(function)
-    return function
+def my_work_panel(*, order: int) -> Callable[[PanelFunction], PanelFunction]:
+    """Register a panel for the home page; panels show in ascending `order`."""
+
+    def register(function: PanelFunction) -> PanelFunction:
+        _PANELS.append((order, function))
+        _PANELS.sort(key=lambda entry: entry[0])
+        return function
+
+    return register
 
 
-def panels_for(staff: StaffMember) -> list[Panel]:
-    return [panel for function in _PANELS if (panel := function(staff)) is not None]
+def panels_for(staff: Model) -> list[Panel]:
+    return [panel for _, function in _PANELS if (panel := function(staff)) is not None]

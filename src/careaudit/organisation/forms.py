@@ -1,9 +1,12 @@
 from django import forms
+from django.contrib.auth import get_user_model
 
-from careaudit.accounts.models import User
 from careaudit.core.forms import DateField, GovukForm
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.organisation.selectors import roles_for, teams_of
+
+# Accounts sit above this app in the layers: the user model is named, not imported.
+User = get_user_model()
 
 
 class PeopleFilterForm(GovukForm):

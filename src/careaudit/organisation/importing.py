@@ -15,12 +15,12 @@ of an out-of-date spreadsheet.
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
-from careaudit.accounts.models import User
 from careaudit.core.tabular import Problem, Table, TabularError, locate, project
 from careaudit.organisation.models import (
     Organisation,
@@ -33,6 +33,9 @@ from careaudit.organisation.models import (
 )
 from careaudit.organisation.selectors import organisation_for_command, roles_for
 from careaudit.organisation.services import staff_create
+
+# Accounts sit above this app in the layers: the user model is named, not imported.
+User = get_user_model()
 
 STAFF_COLUMNS = ("email", "full_name", "role", "team", "service", "supervisor_email")
 REQUIRED_COLUMNS = ("email", "full_name", "role", "team", "service")

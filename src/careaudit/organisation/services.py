@@ -2,12 +2,15 @@
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from careaudit.accounts.models import User
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
+
+# Accounts sit above this app in the layers: the user model is named, not imported.
+User = get_user_model()
 
 
 def service_get_or_create(*, organisation: Organisation, name: str) -> Service:

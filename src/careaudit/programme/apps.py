@@ -11,6 +11,7 @@ class ProgrammeConfig(AppConfig):
 
         from careaudit.programme import (
             exports,  # noqa: F401 (registers the requests export)
+            jobs,  # noqa: F401 (registers the daily jobs)
             models,
             panels,  # noqa: F401 (registers the My audits panel on the home page)
         )

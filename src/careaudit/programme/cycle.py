@@ -9,15 +9,14 @@ same month (marked late), never in a later one.
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from careaudit.audits.retention import apply_retention
 from careaudit.cases.models import Case
+from careaudit.core.jobs import TickReport, run_daily_jobs
 from careaudit.core.notify import notify, site_link
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.sampling import new_seed
@@ -34,7 +33,6 @@ from careaudit.programme.models import (
     MonthlyDraw,
     Programme,
     ProgrammeMonth,
-    ProgrammeStatus,
     QuotaMode,
     RequestEvent,
     RequestMode,
@@ -47,65 +45,13 @@ SELF_PICK_WORKING_DAY = 6  # the tick picks a self-audit case from this working 
 REMINDER_WORKING_DAYS = 5  # reminder this many working days before the due date
 
 
-@dataclass
-class TickReport:
-    on: date
-    created: int = 0
-    no_eligible_case: int = 0
-    late_months: list[str] = field(default_factory=list)
-    self_picked: int = 0
-    reminders: int = 0
-    overdue_flagged: int = 0
-    moderation_sampled: int = 0
-    purged: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def changed_anything(self) -> bool:
-        return any((self.created, self.self_picked, self.reminders, self.overdue_flagged))
-
-    def summary(self) -> str:
-        if not self.changed_anything:
-            return f"{self.on:%Y-%m-%d}: nothing due today; nothing changed." + self._notes()
-        parts = [f"{self.created} requests created"]
-        if self.no_eligible_case:
-            parts[0] += f" ({self.no_eligible_case} with no eligible case)"
-        if self.late_months:
-            parts.append(f"late for {', '.join(self.late_months)}")
-        parts += [
-            f"{self.self_picked} self-audit cases picked",
-            f"{self.reminders} reminders sent",
-            f"{self.overdue_flagged} overdue requests flagged to supervisors",
-            f"{self.moderation_sampled} audits sampled for moderation",
-            f"{self.purged} records anonymised under the retention policy",
-        ]
-        return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
-
-    def _notes(self) -> str:
-        return "".join(f" {note}" for note in self.notes)
-
-
 def closures_of(organisation: Organisation) -> frozenset[date]:
     return frozenset(organisation.closure_days.values_list("day", flat=True))
 
 
 def run_cycle(on: date) -> TickReport:
-    report = TickReport(on=on)
-    programmes = Programme.objects.filter(status=ProgrammeStatus.ACTIVE).select_related(
-        "organisation"
-    )
-    for programme in programmes:
-        closures = closures_of(programme.organisation)
-        send_month_requests(programme, on, closures, report)
-        pick_self_audits(programme, on, closures, report)
-    for organisation in Organisation.objects.all():
-        closures = closures_of(organisation)
-        sample_for_moderation(organisation, on, closures, report)
-        send_reminders(organisation, on, closures, report)
-        flag_overdue(organisation, on, report)
-    purged = apply_retention(on)
-    report.purged = purged.feedback + purged.audits
-    return report
+    """The daily tick: every app's registered jobs (see each `jobs.py`), in their order."""
+    return run_daily_jobs(on)
 
 
 # --- Monthly requests ---------------------------------------------------------------
@@ -354,32 +300,6 @@ def describe(request: AuditRequest) -> str:
         return "a self-audit of one of your own cases (choose it in Care Audit)"
     label = request.get_mode_display().lower()
     return f"{label} of case {request.case.case_ref}" if request.case_id else label
-
-
-# --- Moderation of the month just closed ----------------------------------------------
-
-
-def sample_for_moderation(organisation: Organisation, on: date, closures, report) -> None:
-    """On (or after) the first working day of a month, moderate the previous month's audits."""
-    from careaudit.audits.moderation import moderation_draw
-
-    if on < first_working_day(on.year, on.month, closures):
-        return
-    closed_month = add_months(month_start(on), -1)
-    audited = AuditRequest.objects.filter(organisation=organisation, month=closed_month).exclude(
-        mode=RequestMode.MODERATION
-    )
-    if not audited.exists():
-        return
-    programme = (
-        Programme.objects.filter(organisation=organisation, status=ProgrammeStatus.ACTIVE)
-        .order_by("-created_at")
-        .first()
-    )
-    fraction = float(programme.moderation_percent) / 100 if programme else 0.10
-    outcome = moderation_draw(organisation, closed_month, closures, fraction=fraction)
-    if outcome is not None:
-        report.moderation_sampled += outcome.sampled
 
 
 # --- Self-audits not picked by the 6th working day -------------------------------------

@@ -10,5 +10,4 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("CAREAUDIT_HTTPS", "0")
 os.environ.setdefault("CAREAUDIT_DATA_DIR", tempfile.mkdtemp(prefix="careaudit-test-"))
-os.environ["CAREAUDIT_TESTING"] = "1"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests

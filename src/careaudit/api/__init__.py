@@ -1,0 +1,1 @@
+"""Empty for now: its place in the layers is declared in pyproject.toml."""

@@ -1,0 +1,92 @@
+"""The daily tick's jobs: `careaudit run_cycle` runs every registered job once a day.
+
+Each app registers its idempotent daily jobs in its own `jobs.py` (imported by its
+`AppConfig.ready`), like the My-work panels and the exports. A job is a function of the day
+and the tick's report; `order` places it among the jobs of every app, so the tick does the
+same things in the same order whichever app is installed first:
+
+    @daily_job(order=40)
+    def send_reminders(on: date, report: TickReport) -> None: ...
+
+Each job must be safe to run twice on the same day, or again after a crash: it claims its
+rows before it acts (a conditional update or a unique constraint), never relying on luck.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class TickReport:
+    """What one run of the daily tick did, in one line for cron's log."""
+
+    on: date
+    created: int = 0
+    no_eligible_case: int = 0
+    late_months: list[str] = field(default_factory=list)
+    self_picked: int = 0
+    reminders: int = 0
+    overdue_flagged: int = 0
+    moderation_sampled: int = 0
+    purged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any((self.created, self.self_picked, self.reminders, self.overdue_flagged))
+
+    def summary(self) -> str:
+        if not self.changed_anything:
+            return f"{self.on:%Y-%m-%d}: nothing due today; nothing changed." + self._notes()
+        parts = [f"{self.created} requests created"]
+        if self.no_eligible_case:
+            parts[0] += f" ({self.no_eligible_case} with no eligible case)"
+        if self.late_months:
+            parts.append(f"late for {', '.join(self.late_months)}")
+        parts += [
+            f"{self.self_picked} self-audit cases picked",
+            f"{self.reminders} reminders sent",
+            f"{self.overdue_flagged} overdue requests flagged to supervisors",
+            f"{self.moderation_sampled} audits sampled for moderation",
+            f"{self.purged} records anonymised under the retention policy",
+        ]
+        return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
+
+    def _notes(self) -> str:
+        return "".join(f" {note}" for note in self.notes)
+
+
+JobFunction = Callable[[date, TickReport], None]
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    order: int
+    run: JobFunction
+
+
+_JOBS: dict[str, DailyJob] = {}
+
+
+def daily_job(*, order: int) -> Callable[[JobFunction], JobFunction]:
+    """Register a daily job; jobs run in ascending `order` (ties by name)."""
+
+    def register(function: JobFunction) -> JobFunction:
+        name = f"{function.__module__}.{function.__qualname__}"
+        _JOBS[name] = DailyJob(name, order, function)
+        return function
+
+    return register
+
+
+def daily_jobs() -> list[DailyJob]:
+    return sorted(_JOBS.values(), key=lambda job: (job.order, job.name))
+
+
+def run_daily_jobs(on: date) -> TickReport:
+    report = TickReport(on=on)
+    for job in daily_jobs():
+        job.run(on, report)
+    return report

@@ -1,0 +1,307 @@
+"""Demo step: a year of completed audits, moderated, and discussed in supervision.
+
+The variation is deliberate, so that the reports have something true to show: some teams
+improve over the year and some do not; some auditors are more generous than their
+moderators; about one request in twelve is still not done.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    Moderation,
+    ModerationAnswer,
+    ModerationStatus,
+    SupervisionDiscussion,
+)
+from careaudit.audits.moderation import moderation_draw
+from careaudit.lib import scoring
+from careaudit.lib.agreement import percentage_agreement
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.workdays import first_working_day
+from careaudit.organisation.models import StaffMember
+from careaudit.portal.demo import DemoContext
+from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
+from careaudit.standards.models import Criterion
+
+DONE_SHARE = 0.92
+ORDER = [scoring.MET, scoring.PARTLY_MET, scoring.NOT_MET]
+
+SAID = [
+    "She said her worker listened and explained things clearly, but she waited weeks for a call back.",
+    "His daughter said they felt involved in the plan and knew who to ring.",
+    "He said he had not received a copy of his support plan.",
+    "Her husband said the visits were kind and unhurried.",
+    "She said she had to repeat her story to three different people.",
+    "He said the occupational therapist's equipment made a real difference at home.",
+]  # fmt: skip
+STRENGTHS = [
+    "Clear, respectful recording in the person's own words.",
+    "Good use of the person's strengths and networks.",
+    "Risks discussed openly with the person and their family.",
+    "Timely case notes and a clear rationale for decisions.",
+]  # fmt: skip
+AREAS = [
+    "Record the mental capacity assessment when there is doubt.",
+    "Offer a carer's assessment and record the outcome.",
+    "Give the person a copy of their plan in an accessible format.",
+    "Review the plan within 6–8 weeks of it starting.",
+]  # fmt: skip
+
+
+def build(context: DemoContext) -> None:
+    rng, today = context.rng, context.today
+    organisation = context.organisation
+    this_month = month_start(today)
+    personas = {staff.pk for staff in context.staff.values()}
+    requests = list(
+        AuditRequest.objects.filter(organisation=organisation, case__isnull=False)
+        .filter(Q(due_date__lt=today) | Q(month=this_month))
+        .exclude(mode=RequestMode.MODERATION)
+        .select_related("case", "tool_version", "auditor")
+        .order_by("month", "pk")
+    )
+    months = sorted({r.month for r in requests})
+    criteria = _criteria_by_version({r.tool_version_id for r in requests})
+    team_quality = _team_quality(context, {r.case.team_id for r in requests})
+    leniency = {
+        auditor: rng.choice([0.0, 0.0, 0.05, 0.1, 0.5, 0.7])
+        for auditor in {r.auditor_id for r in requests}
+    }
+    truth: dict[tuple[int, int], str] = {}  # (audit id, criterion id) → the "true" answer
+    audits, answer_rows = [], []
+    for request in requests:
+        if request.month == this_month:
+            # Work in progress: done in proportion to the month gone, the personas' left to do.
+            gone = (today - this_month).days / max(1, (request.due_date - this_month).days)
+            if request.auditor_id in personas or rng.random() > DONE_SHARE * min(1.0, gone):
+                continue
+            submitted = today - timedelta(days=rng.randint(0, (today - this_month).days))
+        elif rng.random() > DONE_SHARE:
+            continue  # still not done: shows as overdue
+        else:
+            submitted = request.due_date - timedelta(days=rng.randint(0, 20))
+        base, trend = team_quality[request.case.team_id]
+        quality = min(0.97, max(0.3, base + trend * months.index(request.month)))
+        audit = _audit(context, request, quality, _at(submitted))
+        audits.append(audit)
+        answer_rows.append((audit, request, quality))
+    Audit.objects.bulk_create(audits)
+    answers = []
+    for audit, request, quality in answer_rows:
+        given = []
+        for criterion in criteria[request.tool_version_id]:
+            true_value = _true_answer(rng, criterion, quality)
+            value = _as_judged(rng, true_value, leniency[request.auditor_id])
+            truth[(audit.pk, criterion.pk)] = true_value
+            answers.append(Answer(audit=audit, criterion=criterion, value=value))
+            given.append(_scoring_answer(criterion, value))
+        _set_result(audit, request.tool_version, given)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    Audit.objects.bulk_update(
+        audits, ["score_percent", "rating_code", "rating_label", "rating_reasons"], batch_size=500
+    )
+    AuditRequest.objects.filter(pk__in=[a.request_id for a in audits]).update(
+        status=RequestStatus.SUBMITTED
+    )
+    _moderate(context, months, criteria, truth)
+    _supervise(context, audits)
+    context.notes.append(
+        f"Audits: {len(audits)} completed over the year, "
+        f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
+    )
+
+
+def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
+    by_version = defaultdict(list)
+    for criterion in Criterion.objects.filter(section__version__in=version_ids).order_by(
+        "section__position", "position"
+    ):
+        by_version[criterion.section.version_id].append(criterion)
+    return by_version
+
+
+def _team_quality(context: DemoContext, team_ids) -> dict[int, tuple[float, float]]:
+    """Each team's starting compliance and its monthly change: two improve, one slips."""
+    shapes = [(0.55, 0.03), (0.6, 0.025), (0.8, 0.0), (0.75, -0.015), (0.7, 0.005), (0.65, 0.01)]
+    return {team: shapes[i % len(shapes)] for i, team in enumerate(sorted(team_ids))}
+
+
+def _audit(context: DemoContext, request: AuditRequest, quality: float, submitted) -> Audit:
+    rng = context.rng
+    contacted = rng.random() < 0.6
+    self_audit = request.mode == RequestMode.SELF
+    involvement = "" if self_audit else rng.choice(["joint", "feedback", "joint"])
+    return Audit(
+        organisation_id=request.organisation_id,
+        request=request,
+        tool_version_id=request.tool_version_id,
+        auditor_id=request.auditor_id,
+        case=request.case,
+        worker_id=request.case.worker_id,
+        mode=request.mode,
+        status=AuditStatus.SUBMITTED,
+        started_at=max(_at(request.month), submitted - timedelta(days=rng.randint(1, 10))),
+        submitted_at=submitted,
+        person_contacted=contacted,
+        contact_method=rng.choice(["phone", "visit", "video"]) if contacted else "",
+        contact_who=rng.choice(["person", "person", "carer", "representative"])
+        if contacted
+        else "",
+        felt_listened_to=_voice(rng, quality) if contacted else "",
+        knew_who_to_contact=_voice(rng, quality) if contacted else "",
+        has_copy_of_plan=_voice(rng, quality - 0.1) if contacted else "",
+        what_they_said=rng.choice(SAID) if contacted else "",
+        not_contacted_reason=""
+        if contacted
+        else rng.choice(["declined", "unable_to_reach", "no_capacity", "not_appropriate"]),
+        contact_attempts=3,
+        worker_involvement=involvement,
+        involvement_date=submitted.date() - timedelta(days=2) if involvement else None,
+        involvement_how="Teams call" if involvement == "joint" else "",
+        strengths=rng.choice(STRENGTHS),
+        areas_for_development=rng.choice(AREAS),
+    )
+
+
+def _voice(rng, quality: float) -> str:
+    roll = rng.random()
+    return "yes" if roll < quality else ("partly" if roll < quality + 0.15 else "no")
+
+
+def _true_answer(rng, criterion: Criterion, quality: float) -> str:
+    if criterion.scale != scoring.Scale.MET_PARTLY_NOT:
+        return ""
+    if not criterion.critical and rng.random() < 0.05:
+        return scoring.NOT_APPLICABLE
+    roll = rng.random()
+    if roll < quality:
+        return scoring.MET
+    return scoring.PARTLY_MET if roll < quality + (1 - quality) / 2 else scoring.NOT_MET
+
+
+def _as_judged(rng, value: str, leniency: float) -> str:
+    """A generous auditor sometimes sees a shortfall as one step better than it is."""
+    if value in ORDER[1:] and rng.random() < leniency:
+        return ORDER[ORDER.index(value) - 1]
+    if value in ORDER and rng.random() < 0.05:  # honest disagreement happens too
+        return rng.choice(ORDER)
+    return value
+
+
+def _scoring_answer(criterion: Criterion, value: str) -> scoring.CriterionAnswer:
+    return scoring.CriterionAnswer(
+        criterion.key,
+        scoring.Scale(criterion.scale),
+        value or None,
+        float(criterion.weight),
+        criterion.critical,
+    )
+
+
+def _set_result(audit: Audit, version, given) -> None:
+    result = scoring.score(given, partly_met_value=float(version.partly_met_value))
+    rating = scoring.rate(
+        result, version.rating_scheme, version.thresholds(), scoring.critical_failures(given)
+    )
+    audit.score_percent = None if result.score is None else round(result.score, 1)
+    audit.rating_code = rating.code if rating else ""
+    audit.rating_label = rating.label if rating else ""
+    audit.rating_reasons = list(rating.reasons) if rating else []
+
+
+def _moderate(context: DemoContext, months, criteria, truth) -> None:
+    """The moderation sample the daily tick would have drawn, re-scored by the moderators."""
+    rng = context.rng
+    for month in months:
+        following = add_months(month, 1)
+        if first_working_day(following.year, following.month) > context.today:
+            continue
+        moderation_draw(context.organisation, month)
+    moderations = list(
+        Moderation.objects.filter(audit__organisation=context.organisation).select_related(
+            "audit__tool_version", "request"
+        )
+    )
+    rows = []
+    latest = max((m.request.month for m in moderations), default=None)
+    persona = context.staff["moderator"].pk
+    for moderation in moderations:
+        audit = moderation.audit
+        if moderation.request.month == latest and moderation.moderator_id == persona:
+            continue  # left for the moderator persona to do in the demo
+        if moderation.request.due_date >= context.today and rng.random() < 0.5:
+            continue  # this month's moderation still in progress
+        audit_values = dict(audit.answers.values_list("criterion_id", "value"))
+        given, pairs = [], []
+        for criterion in criteria[audit.tool_version_id]:
+            value = truth.get((audit.pk, criterion.pk), "")
+            rows.append(ModerationAnswer(moderation=moderation, criterion=criterion, value=value))
+            given.append(_scoring_answer(criterion, value))
+            if audit_values.get(criterion.pk):
+                pairs.append((audit_values[criterion.pk], value))
+        result = scoring.score(given, partly_met_value=float(audit.tool_version.partly_met_value))
+        agreement = percentage_agreement(pairs)
+        moderation.score_percent = None if result.score is None else round(result.score, 1)
+        rating = scoring.rate(
+            result, audit.tool_version.rating_scheme, audit.tool_version.thresholds()
+        )
+        moderation.rating_label = rating.label if rating else ""
+        moderation.agreement_percent = None if agreement is None else round(agreement, 1)
+        moderation.agrees_overall = moderation.rating_label == audit.rating_label
+        moderation.disagreements = (
+            ""
+            if moderation.agrees_overall
+            else "Some criteria were scored as met without the evidence in the record."
+        )
+        moderation.feedback_for_auditor = (
+            "Thank you: clear evidence notes. See the differences marked."
+        )
+        moderation.status = ModerationStatus.DONE
+        moderation.rescored_at = moderation.completed_at = audit.submitted_at + timedelta(days=10)
+        moderation.request.status = RequestStatus.SUBMITTED
+    ModerationAnswer.objects.bulk_create(rows, batch_size=2000)
+    done = [m for m in moderations if m.status == ModerationStatus.DONE]
+    Moderation.objects.bulk_update(
+        done,
+        ["score_percent", "rating_label", "agreement_percent", "agrees_overall", "disagreements",
+         "feedback_for_auditor", "status", "rescored_at", "completed_at"],
+    )  # fmt: skip
+    AuditRequest.objects.filter(pk__in=[m.request_id for m in done]).update(
+        status=RequestStatus.SUBMITTED
+    )
+
+
+def _supervise(context: DemoContext, audits: list[Audit]) -> None:
+    """Most audits of a worker's cases were discussed in their next supervision."""
+    rng = context.rng
+    cut = timezone.now() - timedelta(days=30)
+    by_worker = defaultdict(list)
+    for audit in audits:
+        if audit.worker_id and audit.submitted_at < cut and rng.random() < 0.75:
+            by_worker[audit.worker_id].append(audit)
+    workers = StaffMember.objects.in_bulk(list(by_worker))
+    for worker_id, items in by_worker.items():
+        worker = workers[worker_id]
+        if worker.supervisor_id is None:
+            continue
+        latest = max(a.submitted_at for a in items)
+        discussion = SupervisionDiscussion.objects.create(
+            supervisor_id=worker.supervisor_id,
+            supervisee=worker,
+            discussed_on=(latest + timedelta(days=7)).date(),
+            reflection="We went through the audits together and what the person said.",
+            learning="Recording the rationale for decisions at the time.",
+            agreed_development="Shadow a colleague's review; attend the capacity workshop.",
+        )
+        discussion.audits.set(items)
+
+
+def _at(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(14, 0)))

@@ -1,0 +1,146 @@
+"""Administrators' views of the logs, and the data protection officer's subject access search."""
+
+import csv
+from datetime import UTC, datetime, time
+
+from auditlog.models import LogEntry
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from careaudit.core.access_log import record_access
+from careaudit.core.forms import DateField, GovukForm
+from careaudit.core.models import AccessAction, AccessLog
+from careaudit.lib.textsafe import neutralise_formula
+from careaudit.organisation.access import capability_required, require_staff
+from careaudit.organisation.models import Capability
+from careaudit.portal.subject_access import subject_access_report
+
+LOGS = {"access": "Reads and exports of personal data", "changes": "Changes"}
+
+
+class LogFilterForm(GovukForm):
+    log = forms.ChoiceField(choices=list(LOGS.items()), initial="access", required=False)
+    who = forms.CharField(label="Email address contains", required=False)
+    since = DateField(label="From", required=False)
+    until = DateField(label="To", required=False)
+
+
+def _filtered(organisation, data: dict):
+    since, until, who = data.get("since"), data.get("until"), data.get("who", "").strip()
+    if data.get("log") == "changes":
+        entries = LogEntry.objects.select_related("content_type").order_by("-timestamp", "-pk")
+        if who:
+            entries = entries.filter(actor_email__icontains=who)
+        if since:
+            entries = entries.filter(timestamp__gte=_start(since))
+        if until:
+            entries = entries.filter(timestamp__lt=_start(until, next_day=True))
+        return entries
+    entries = AccessLog.objects.filter(organisation_id__in=[organisation.pk, None])
+    if who:
+        entries = entries.filter(actor_email__icontains=who)
+    if since:
+        entries = entries.filter(at__gte=_start(since))
+    if until:
+        entries = entries.filter(at__lt=_start(until, next_day=True))
+    return entries
+
+
+def _start(day, next_day: bool = False) -> datetime:
+    from datetime import timedelta
+
+    moment = datetime.combine(day + timedelta(days=1 if next_day else 0), time())
+    return timezone.make_aware(moment, timezone.get_default_timezone())
+
+
+@capability_required(Capability.ADMINISTER)
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    form = LogFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {"log": "access"}
+    data.setdefault("log", "access")
+    data["log"] = data["log"] or "access"
+    entries = _filtered(staff.organisation, data)
+    if request.GET.get("format") == "csv":
+        return _csv(request, staff, entries, data["log"])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/audit_log.html",
+        {"form": form, "page": page, "log": data["log"], "logs": LOGS, "query": query.urlencode()},
+    )
+
+
+def _csv(request, staff, entries, log: str) -> HttpResponse:
+    record_access(
+        request=request,
+        action=AccessAction.EXPORT,
+        object_type="log",
+        description=f"Exported the {LOGS[log].lower()} log as CSV",
+        organisation_id=staff.organisation_id,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="careaudit-{log}-log.csv"'
+    writer = csv.writer(response)
+    if log == "changes":
+        writer.writerow(
+            ["timestamp_utc", "actor_email", "remote_addr", "action", "object", "changes"]
+        )
+        for e in entries.iterator():
+            writer.writerow(
+                neutralise_formula(v)
+                for v in [
+                    e.timestamp.astimezone(UTC).isoformat(),
+                    e.actor_email or "",
+                    e.remote_addr or "",
+                    e.get_action_display(),
+                    f"{e.content_type.model} {e.object_repr}",
+                    e.changes_str,
+                ]
+            )
+    else:
+        writer.writerow(["at_utc", "actor_email", "remote_addr", "action", "object", "description"])
+        for e in entries.iterator():
+            writer.writerow(
+                neutralise_formula(v)
+                for v in [
+                    e.at.astimezone(UTC).isoformat(),
+                    e.actor_email,
+                    e.remote_addr or "",
+                    e.action,
+                    f"{e.object_type} {e.object_id}".strip(),
+                    e.description,
+                ]
+            )
+    return response
+
+
+class SubjectAccessForm(GovukForm):
+    case_ref = forms.CharField(label="Case reference", max_length=100)
+
+
+@capability_required(Capability.ADMINISTER)
+@require_GET
+def subject_access(request: HttpRequest) -> HttpResponse:
+    staff = require_staff(request)
+    form = SubjectAccessForm(request.GET or None)
+    report = None
+    if form.is_valid():
+        ref = form.cleaned_data["case_ref"].strip()
+        report = subject_access_report(staff.organisation, ref)
+        record_access(
+            request=request,
+            action=AccessAction.SEARCH,
+            object_type="case",
+            object_id=ref,
+            description=f"Subject access search for case reference {ref}",
+            organisation_id=staff.organisation_id,
+        )
+    return render(request, "portal/subject_access.html", {"form": form, "report": report})
