@@ -145,11 +145,6 @@ def _sample(assignment, index: _Index, used, seed) -> list[PlannedRequest]:
     return requests
 
 
-def peer_candidates(auditor: Auditor, cases: Iterable[CaseRecord]) -> list[CaseRecord]:
-    """Cases an auditor may peer-audit: same role, different team, not theirs or a supervisee's."""
-    return [c for c in cases if _may_peer_audit(auditor, c.worker_id, c.worker_role_id, c.team_id)]
-
-
 def _may_peer_audit(auditor: Auditor, worker_id, worker_role_id, team_id) -> bool:
     return (
         worker_id is not None
