@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -492,14 +491,12 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
     changes = [(form.criterion, form.differences(answers.get(pk))) for pk, form in forms.items()]
     changes = [(criterion, change) for criterion, change in changes if change]
     try:
-        # All of the section or none of it: the services save one answer each.
-        with transaction.atomic():
-            lock_version = lock.cleaned_data["lock_version"]
-            for criterion, change in changes:
-                services.answer_save(
-                    audit=audit, criterion=criterion, by=staff, lock_version=lock_version, **change
-                )
-                lock_version = audit.lock_version
+        services.answers_save(
+            answering=audit,
+            by=staff,
+            lock_version=lock.cleaned_data["lock_version"],
+            changes=changes,
+        )
     except EditConflict as error:
         audit.refresh_from_db()
         if _is_htmx(request):
