@@ -36,10 +36,6 @@ from careaudit.standards.models import Criterion, Section
 DONE_PER_PAGE = 25
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _detail(moderation: Moderation, anchor: str = "") -> str:
     return reverse("moderation_detail", args=[moderation.pk]) + (f"#{anchor}" if anchor else "")
 
@@ -205,7 +201,7 @@ def _save_status(
 def moderation_save(request: HttpRequest, pk: int) -> HttpResponse:
     moderation = get_moderation_for_user(request, pk)
     staff = require_staff(request)
-    htmx = _is_htmx(request)
+    htmx = request.htmx
     if moderation.status != ModerationStatus.BLIND:
         message = "Your re-scoring has been submitted, so it can no longer change."
         if htmx:
