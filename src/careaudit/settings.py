@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "careaudit.accounts.middleware.absolute_session_timeout",
     "auditlog.middleware.AuditlogMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: is this an htmx request?
 ]
 
 ROOT_URLCONF = "careaudit.portal.urls"

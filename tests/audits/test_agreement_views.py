@@ -126,7 +126,7 @@ def test_self_audits_are_compared_with_peer_audits_with_a_confidence_interval(
 
 def moderate(moderation: Moderation, values: list[str]) -> None:
     for criterion, value in zip(services.criteria_of(moderation.audit), values, strict=True):
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation,
             criterion=criterion,
             value=value,

@@ -78,6 +78,44 @@ def test_an_answer_that_does_not_fit_the_scale_is_refused(peer_request):
     assert not audit.answers.exists()
 
 
+def test_saving_many_answers_saves_none_when_one_is_refused(peer_request):
+    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    first, second, *_ = services.criteria_of(audit)
+
+    with pytest.raises(services.AuditError, match="“excellent” is not an answer"):
+        services.answers_save(
+            answering=audit,
+            by=audit.auditor,
+            lock_version=audit.lock_version,
+            changes=[(first, {"value": "met"}), (second, {"value": "excellent"})],
+        )
+
+    audit.refresh_from_db()
+    assert not audit.answers.exists()
+    assert audit.lock_version == 1
+
+
+def test_saving_many_answers_moves_the_lock_on_once_per_answer(peer_request):
+    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    first, second, *_ = services.criteria_of(audit)
+
+    saved = services.answers_save(
+        answering=audit,
+        by=audit.auditor,
+        lock_version=1,
+        changes=[(first, {"value": "met"}), (second, {"evidence_note": "Seen in the plan."})],
+    )
+
+    assert saved == 2
+    audit.refresh_from_db()
+    assert audit.lock_version == 3
+    with pytest.raises(services.EditConflict, match="Someone else has saved this audit"):
+        services.answers_save(
+            answering=audit, by=audit.auditor, lock_version=1, changes=[(first, {"value": ""})]
+        )
+    assert audit.answers.get(criterion=first).value == "met"
+
+
 def test_the_allocated_worker_can_comment_but_never_score(peer_request):
     audit = services.audit_start(request=peer_request, by=peer_request.auditor)
     worker = audit.worker

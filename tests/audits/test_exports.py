@@ -32,7 +32,7 @@ def _moderated(council):
     run_cycle(date(2023, 11, 1))
     moderation = Moderation.objects.select_related("audit", "moderator").first()
     for criterion in services.criteria_of(moderation.audit):
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation, criterion=criterion, value="met", by=moderation.moderator,
             lock_version=moderation.lock_version,
         )  # fmt: skip

@@ -78,7 +78,7 @@ def test_the_moderator_rescores_blind_then_compares_and_gives_feedback(council, 
     moderation = _moderation_of(council, october_audits)
     criteria = services.criteria_of(moderation.audit)
     for index, criterion in enumerate(criteria):
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation,
             criterion=criterion,
             value="partly_met" if index == 0 else "met",
@@ -121,7 +121,7 @@ def test_a_moderator_cannot_moderate_an_audit_given_to_someone_else(council, oct
     other = StaffFactory(role="Moderator", organisation=council.organisation)
 
     with pytest.raises(services.AuditError, match="another moderator"):
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation,
             criterion=services.criteria_of(moderation.audit)[0],
             value="met",
@@ -129,3 +129,34 @@ def test_a_moderator_cannot_moderate_an_audit_given_to_someone_else(council, oct
             lock_version=moderation.lock_version,
         )
     assert not moderation.answers.exists()
+
+
+def test_the_moderators_answers_are_saved_all_or_nothing(council, october_audits):
+    moderation = _moderation_of(council, october_audits)
+    first, second, *_ = services.criteria_of(moderation.audit)
+
+    with pytest.raises(services.AuditError, match="not an answer"):
+        services.answers_save(
+            answering=moderation,
+            by=moderation.moderator,
+            lock_version=moderation.lock_version,
+            changes=[(first, {"value": "met", "note": ""}), (second, {"value": "excellent"})],
+        )
+    assert not moderation.answers.exists()
+
+    services.answers_save(
+        answering=moderation,
+        by=moderation.moderator,
+        lock_version=1,
+        changes=[(first, {"value": "met", "note": "Plan seen."}), (second, {"value": "met"})],
+    )
+    moderation.refresh_from_db()
+    assert moderation.lock_version == 3
+    with pytest.raises(services.EditConflict, match="saved elsewhere"):
+        services.answers_save(
+            answering=moderation,
+            by=moderation.moderator,
+            lock_version=1,
+            changes=[(first, {"value": "not_met"})],
+        )
+    assert moderation.answers.get(criterion=first).value == "met"

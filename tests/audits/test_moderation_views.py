@@ -67,7 +67,7 @@ def all_answers(moderation: Moderation, first: str = "met") -> dict[int, str]:
 def rescore(moderation: Moderation, first: str = "partly_met") -> None:
     for criterion, _, _ in mod.moderation_pairs(moderation):
         value = first if criterion.pk == services.criteria_of(moderation.audit)[0].pk else "met"
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation,
             criterion=criterion,
             value=value,

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from careaudit.core.models import PendingImport
 from careaudit.organisation.models import StaffMember, Team
 
 HEADER = "email,full_name,role,team,service,supervisor_email\n"
@@ -53,7 +54,7 @@ def test_a_staff_list_is_previewed_then_imported_on_confirmation(login, people):
     assert not StaffMember.objects.filter(user__email="new@council.example").exists()
     assert not Team.objects.filter(name="Brand New Team").exists()
 
-    confirmed = client.post("/people/import/confirm")
+    confirmed = client.post("/people/import/confirm", {"token": preview.context["token"]})
 
     assert confirmed.status_code == 302 and confirmed.url == "/people/"
     person = StaffMember.objects.get(user__email="new@council.example")
@@ -95,3 +96,4 @@ def test_a_malformed_staff_file_gets_a_clear_error_and_nothing_is_stored(
     assert message in response.text
     assert StaffMember.objects.count() == before
     assert not any("staff_import" in s.get_decoded() for s in Session.objects.all())
+    assert not PendingImport.objects.exists()

@@ -19,11 +19,10 @@ from careaudit.audits.models import (
     Audit,
     AuditStatus,
     Moderation,
-    ModerationAnswer,
     ModerationDraw,
     ModerationStatus,
 )
-from careaudit.audits.services import AuditError, EditConflict, criteria_of, scoring_answers
+from careaudit.audits.services import AuditError, _check_moderator, criteria_of, scoring_answers
 from careaudit.core.notify import notify, site_link
 from careaudit.lib import scoring
 from careaudit.lib.agreement import percentage_agreement
@@ -177,45 +176,6 @@ def _pk(audit: Audit) -> int:
 
 
 # --- Re-scoring blind, then comparing -----------------------------------------------------
-
-
-def _check_moderator(moderation: Moderation, by: StaffMember) -> None:
-    if by.pk != moderation.moderator_id:
-        raise AuditError("This audit was given to another moderator to moderate.")
-
-
-@transaction.atomic
-def moderation_answer_save(
-    *,
-    moderation: Moderation,
-    criterion: Criterion,
-    value: str,
-    note: str = "",
-    by: StaffMember,
-    lock_version: int,
-) -> ModerationAnswer:
-    _check_moderator(moderation, by)
-    if moderation.status != ModerationStatus.BLIND:
-        raise AuditError("Your re-scoring has been submitted, so it can no longer change.")
-    if criterion.section.version_id != moderation.audit.tool_version_id:
-        raise AuditError("That question is not part of this audit's tool.")
-    if value:
-        try:
-            scoring.check_answer(criterion.scale, value)
-        except ValueError:
-            raise AuditError(f"“{value}” is not an answer to this question.") from None
-    updated = Moderation.objects.filter(pk=moderation.pk, lock_version=lock_version).update(
-        lock_version=lock_version + 1
-    )
-    if not updated:
-        raise EditConflict(
-            "This moderation was saved elsewhere since you opened it. Reload the page."
-        )
-    moderation.lock_version = lock_version + 1
-    answer, _ = ModerationAnswer.objects.update_or_create(
-        moderation=moderation, criterion=criterion, defaults={"value": value, "note": note}
-    )
-    return answer
 
 
 def moderation_pairs(moderation: Moderation) -> list[tuple[Criterion, str, str]]:

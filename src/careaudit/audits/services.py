@@ -5,8 +5,11 @@ first and runs in a transaction; an error leaves everything as it was.
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -19,6 +22,9 @@ from careaudit.audits.models import (
     FeedbackLink,
     FeedbackResponse,
     Finding,
+    Moderation,
+    ModerationAnswer,
+    ModerationStatus,
     SupervisionDiscussion,
     WorkerComment,
     WorkerInvolvement,
@@ -125,19 +131,12 @@ def answer_save(
     """Save one criterion's answer as it is given; recomputes the score and rating."""
     _check_auditor(audit, by)
     _check_draft(audit)
-    if criterion.section.version_id != audit.tool_version_id:
-        raise AuditError("That question is not part of this audit's tool.")
+    _check_answer(audit, criterion, value)
     answer = Answer.objects.filter(audit=audit, criterion=criterion).first() or Answer(
         audit=audit, criterion=criterion
     )
     if value is not None:
-        value = value.strip()
-        if value:
-            try:
-                scoring.check_answer(criterion.scale, value)
-            except ValueError:
-                raise AuditError(f"“{value}” is not an answer to this question.") from None
-        answer.value = value
+        answer.value = value.strip()
     if counts is not None:
         answer.counts = _clean_counts(criterion, counts)
     if text is not None:
@@ -148,6 +147,99 @@ def answer_save(
     answer.save()
     result_update(audit)
     return answer
+
+
+def _check_moderator(moderation: Moderation, by: StaffMember) -> None:
+    if by.pk != moderation.moderator_id:
+        raise AuditError("This audit was given to another moderator to moderate.")
+
+
+def _check_blind(moderation: Moderation) -> None:
+    if moderation.status != ModerationStatus.BLIND:
+        raise AuditError("Your re-scoring has been submitted, so it can no longer change.")
+
+
+@transaction.atomic
+def moderation_answer_save(
+    *,
+    moderation: Moderation,
+    criterion: Criterion,
+    value: str,
+    note: str = "",
+    by: StaffMember,
+    lock_version: int,
+) -> ModerationAnswer:
+    """Save one of the moderator's blind answers (the moderation's own lock version)."""
+    _check_moderator(moderation, by)
+    _check_blind(moderation)
+    _check_answer(moderation.audit, criterion, value)
+    updated = Moderation.objects.filter(pk=moderation.pk, lock_version=lock_version).update(
+        lock_version=lock_version + 1
+    )
+    if not updated:
+        raise EditConflict(
+            "This moderation was saved elsewhere since you opened it. Reload the page."
+        )
+    moderation.lock_version = lock_version + 1
+    answer, _ = ModerationAnswer.objects.update_or_create(
+        moderation=moderation, criterion=criterion, defaults={"value": value, "note": note}
+    )
+    return answer
+
+
+@transaction.atomic
+def answers_save(
+    *,
+    answering: Audit | Moderation,
+    by: StaffMember,
+    lock_version: int,
+    changes: Sequence[tuple[Criterion, dict[str, Any]]],
+) -> int:
+    """Save several answers at once: all of them or, if any one is refused, none.
+
+    `answering` is an audit (the auditor's answers; each change holds `answer_save`'s
+    ``value``, ``counts``, ``text`` and ``evidence_note``) or a moderation (the
+    moderator's blind answers; ``value`` and ``note``). Each answer claims the next lock
+    version, so a page opened on an older version is refused with `EditConflict` before
+    anything is written. Returns how many answers were saved.
+
+        answers_save(answering=audit, by=auditor, lock_version=3,
+                     changes=[(criterion, {"value": "met", "evidence_note": "Seen."})])
+    """
+    if not changes:
+        return 0
+    # Everything is checked before the first write, so a refusal names the first problem
+    # rather than whichever answer happened to be saved last.
+    if isinstance(answering, Moderation):
+        _check_moderator(answering, by)
+        _check_blind(answering)
+        audit = answering.audit
+        save_one = partial(moderation_answer_save, moderation=answering, by=by)
+    else:
+        _check_auditor(answering, by)
+        _check_draft(answering)
+        audit = answering
+        save_one = partial(answer_save, audit=answering, by=by)
+    for criterion, fields in changes:
+        _check_answer(audit, criterion, fields.get("value"))
+        if fields.get("counts") is not None:
+            _clean_counts(criterion, fields["counts"])
+    for criterion, fields in changes:
+        save_one(criterion=criterion, lock_version=lock_version, **fields)
+        lock_version = answering.lock_version
+    return len(changes)
+
+
+def _check_answer(audit: Audit, criterion: Criterion, value: str | None) -> None:
+    """Refuse a question from another tool, or a value its scale does not have."""
+    if criterion.section.version_id != audit.tool_version_id:
+        raise AuditError("That question is not part of this audit's tool.")
+    value = (value or "").strip()
+    if value:
+        try:
+            scoring.check_answer(criterion.scale, value)
+        except ValueError:
+            raise AuditError(f"“{value}” is not an answer to this question.") from None
 
 
 def _clean_counts(criterion: Criterion, counts: dict) -> dict:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -74,10 +73,6 @@ RATING_TAGS = {
     "requires_improvement": "govuk-tag--orange",
     "inadequate": "govuk-tag--red",
 }
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _get_audit(request: HttpRequest, pk: int, *, write: bool = False) -> Audit:
@@ -363,7 +358,7 @@ def _problem(
 
 def _refused(request: HttpRequest, audit: Audit, error: AuditError, anchor: str = ""):
     """An `AuditError` as a 409/400 partial for htmx, or a message on the page."""
-    if _is_htmx(request):
+    if request.htmx:
         status = 409 if isinstance(error, EditConflict) else 400
         return _problem(request, audit, str(error), status=status)
     messages.error(request, str(error))
@@ -400,14 +395,14 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
         )
     except AuditError as error:
         return _refused(request, audit, error, anchor)
-    if _is_htmx(request):
+    if request.htmx:
         return _saved(request, audit)
     messages.success(request, "Your answer has been saved.")
     return redirect(_form_url(audit, anchor))
 
 
 def _invalid(request: HttpRequest, audit: Audit, problems: list[str], anchor: str):
-    if _is_htmx(request):
+    if request.htmx:
         return _problem(request, audit, "This was not saved.", status=400, messages_list=problems)
     for problem in problems:
         messages.error(request, problem)
@@ -427,7 +422,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     form = PARTS[part].for_audit(audit, request.POST)
     if not lock.is_valid() or not form.is_valid():
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])] + form.error_items()
-        if _is_htmx(request):
+        if request.htmx:
             return _problem(
                 request,
                 audit,
@@ -444,7 +439,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
             **form.update_fields(),
         )
     except EditConflict as error:
-        if _is_htmx(request):
+        if request.htmx:
             return _problem(request, audit, str(error), status=409)
         # Show what they typed, so nothing is lost while they compare.
         return _form_page(
@@ -452,7 +447,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
         )
     except AuditError as error:
         return _refused(request, audit, error, part)
-    if _is_htmx(request):
+    if request.htmx:
         return _saved(request, audit)
     messages.success(request, f"Your answers about {PART_NAMES[part]} have been saved.")
     return redirect(_form_url(audit, part))
@@ -480,7 +475,7 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])]
         for criterion_pk, form in forms.items():
             items += [(f"criterion-{criterion_pk}", str(e)) for e in form.errs.values()]
-        if _is_htmx(request):
+        if request.htmx:
             return _problem(
                 request,
                 audit,
@@ -492,17 +487,15 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
     changes = [(form.criterion, form.differences(answers.get(pk))) for pk, form in forms.items()]
     changes = [(criterion, change) for criterion, change in changes if change]
     try:
-        # All of the section or none of it: the services save one answer each.
-        with transaction.atomic():
-            lock_version = lock.cleaned_data["lock_version"]
-            for criterion, change in changes:
-                services.answer_save(
-                    audit=audit, criterion=criterion, by=staff, lock_version=lock_version, **change
-                )
-                lock_version = audit.lock_version
+        services.answers_save(
+            answering=audit,
+            by=staff,
+            lock_version=lock.cleaned_data["lock_version"],
+            changes=changes,
+        )
     except EditConflict as error:
         audit.refresh_from_db()
-        if _is_htmx(request):
+        if request.htmx:
             return _problem(request, audit, str(error), status=409)
         return _form_page(
             request, audit, status=409, bound_answers=forms, error_items=[("", str(error))]
@@ -510,7 +503,7 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
     except AuditError as error:
         audit.refresh_from_db()
         return _refused(request, audit, error, part)
-    if _is_htmx(request):
+    if request.htmx:
         return _saved(request, audit)
     messages.success(request, f"Your answers to section “{section.title}” have been saved.")
     return redirect(_form_url(audit, f"section-{section.pk}"))
@@ -542,7 +535,7 @@ def audit_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
     staff = require_staff(request)
     form = FindingForm(request.POST, themes=_themes(audit))
     if not form.is_valid():
-        if _is_htmx(request):
+        if request.htmx:
             return _findings_panel(request, audit, form, status=400)
         return _form_page(
             request, audit, status=400, forms={"finding": form}, error_items=form.error_items()
@@ -558,7 +551,7 @@ def audit_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except AuditError as error:
         return _refused(request, audit, error, "findings")
-    if _is_htmx(request):
+    if request.htmx:
         return _findings_panel(request, audit)
     messages.success(request, "The finding has been added.")
     return redirect(_form_url(audit, "findings"))
@@ -579,7 +572,7 @@ def audit_finding_remove(request: HttpRequest, pk: int, finding_pk: int) -> Http
         )
     except AuditError as error:
         return _refused(request, audit, error, "findings")
-    if _is_htmx(request):
+    if request.htmx:
         return _findings_panel(request, audit)
     messages.success(request, "The finding has been removed.")
     return redirect(_form_url(audit, "findings"))
@@ -592,7 +585,7 @@ def audit_override(request: HttpRequest, pk: int) -> HttpResponse:
     staff = require_staff(request)
     form = OverrideForm(request.POST, scheme=audit.tool_version.rating_scheme)
     if not form.is_valid():
-        if _is_htmx(request):
+        if request.htmx:
             return render(
                 request,
                 "audits/partials/override.html",
@@ -613,7 +606,7 @@ def audit_override(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except AuditError as error:
         return _refused(request, audit, error, "override")
-    if _is_htmx(request):
+    if request.htmx:
         return render(
             request,
             "audits/partials/override.html",
@@ -645,7 +638,7 @@ def audit_feedback_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     except AuditError as error:
         return _refused(request, audit, error, "feedback-links")
     url = request.build_absolute_uri(f"/feedback/{token}")
-    if _is_htmx(request):
+    if request.htmx:
         return render(
             request,
             "audits/partials/feedback_links.html",

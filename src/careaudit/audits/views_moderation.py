@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,16 +28,12 @@ from careaudit.audits.forms_outcomes import (
     note_field,
 )
 from careaudit.audits.models import Moderation, ModerationStatus
-from careaudit.audits.services import AuditError, EditConflict, criteria_of
+from careaudit.audits.services import AuditError, EditConflict, answers_save, criteria_of
 from careaudit.lib import scoring
 from careaudit.organisation.access import require_staff
 from careaudit.standards.models import Criterion, Section
 
 DONE_PER_PAGE = 25
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _detail(moderation: Moderation, anchor: str = "") -> str:
@@ -174,23 +169,17 @@ def _save_changes(moderation: Moderation, form: RescoreForm, by) -> int:
     """Save the answers that differ from what is stored; all or nothing. Returns how many."""
     stored = {a.criterion_id: (a.value, a.note) for a in moderation.answers.all()}
     criteria = {c.pk: c for c in form.criteria}
-    lock_version = form.cleaned_data["lock_version"]
-    changed = 0
-    with transaction.atomic():
-        for pk, (value, note) in form.answers().items():
-            if stored.get(pk, ("", "")) == (value, note):
-                continue
-            mod.moderation_answer_save(
-                moderation=moderation,
-                criterion=criteria[pk],
-                value=value,
-                note=note,
-                by=by,
-                lock_version=lock_version,
-            )
-            lock_version = moderation.lock_version
-            changed += 1
-    return changed
+    changes = [
+        (criteria[pk], {"value": value, "note": note})
+        for pk, (value, note) in form.answers().items()
+        if stored.get(pk, ("", "")) != (value, note)
+    ]
+    return answers_save(
+        answering=moderation,
+        by=by,
+        lock_version=form.cleaned_data["lock_version"],
+        changes=changes,
+    )
 
 
 def _save_status(
@@ -212,7 +201,7 @@ def _save_status(
 def moderation_save(request: HttpRequest, pk: int) -> HttpResponse:
     moderation = get_moderation_for_user(request, pk)
     staff = require_staff(request)
-    htmx = _is_htmx(request)
+    htmx = request.htmx
     if moderation.status != ModerationStatus.BLIND:
         message = "Your re-scoring has been submitted, so it can no longer change."
         if htmx:

@@ -4,8 +4,8 @@ Three steps, shared by `careaudit import_cases` and the upload pages:
 
 1. `case_extract(table, shape=…, mapping=…)` keeps the used columns of each row and
    drops the rest on the spot. The result, a `CaseExtract`, holds no personal column
-   (names, NHS number, date of birth, postcode…), so it is safe to keep in the session
-   between the preview and the confirmation; it lists the columns it ignored.
+   (names, NHS number, date of birth, postcode…), so it is safe to keep between the
+   preview and the confirmation (`CaseExtract.to_payload`); it lists the columns it ignored.
 2. `case_import(organisation=…, extract=…, dry_run=…)` checks every row; only when all
    are valid does it upsert the cases by (organisation, case reference), in one
    transaction. It returns a `CaseImportReport`: every problem by row, column and
@@ -17,11 +17,8 @@ on the latest end date; of the type of the latest event (by start date); in the 
 with the worker of the latest event that names a team.
 """
 
-import base64
 import datetime
-import json
 import re
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -107,22 +104,17 @@ class CaseExtract:
     ignored: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
-    def to_session(self) -> str:
-        """Compressed, so a large extract's few columns stay small in the session table."""
-        payload = json.dumps(
-            {
-                "shape": self.shape,
-                "columns": self.columns,
-                "ignored": self.ignored,
-                "rows": self.rows,
-            },
-            separators=(",", ":"),
-        )
-        return base64.b64encode(zlib.compress(payload.encode(), 6)).decode("ascii")
+    def to_payload(self) -> dict:
+        """Plain JSON data, to wait between the preview and the confirmation."""
+        return {
+            "shape": self.shape,
+            "columns": self.columns,
+            "ignored": self.ignored,
+            "rows": self.rows,
+        }
 
     @classmethod
-    def from_session(cls, data: str) -> "CaseExtract":
-        payload = json.loads(zlib.decompress(base64.b64decode(data)))
+    def from_payload(cls, payload: dict) -> "CaseExtract":
         return cls(
             shape=payload["shape"],
             columns=payload["columns"],

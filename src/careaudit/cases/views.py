@@ -1,14 +1,14 @@
 """The case list and the case import: upload → (match columns) → preview → confirm.
 
 The uploaded file is read from the request and never saved. Between the preview and the
-confirmation only the used columns of each row are kept, compressed, in the session
-(`CaseExtract`); the names of ignored columns are shown on the preview and not kept.
+confirmation only the used columns of each row are kept (`CaseExtract`), as a pending
+import for the person who uploaded it (`careaudit.core.imports`); the names of ignored
+columns are shown on the preview and not kept.
 """
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careaudit.cases.forms import (
@@ -20,6 +20,7 @@ from careaudit.cases.forms import (
 from careaudit.cases.importing import (
     FORMATS,
     CaseExtract,
+    CaseImportReport,
     MappingError,
     case_extract,
     case_import,
@@ -27,14 +28,17 @@ from careaudit.cases.importing import (
 from careaudit.cases.models import CaseFileShape
 from careaudit.cases.selectors import case_counts_by_team, case_search
 from careaudit.cases.services import column_mapping_save
-from careaudit.core.tabular import Problem, TabularError, read_table
+from careaudit.core.imports import ImportFlow
+from careaudit.core.tabular import TabularError, read_table
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability, Organisation
 
-SESSION_KEY = "case_import"
-# A preview kept in the session must stay small; bigger files go through the command.
-MAX_SESSION_CHARS = 8_000_000
-PROBLEMS_SHOWN = 500
+FLOW = ImportFlow(
+    kind="cases",
+    preview_template="cases/import_preview.html",
+    upload_url="case_import",
+    done_url="case_list",
+)
 
 
 @capability_required(Capability.MANAGE_PROGRAMME)
@@ -135,26 +139,21 @@ def case_import_columns(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_import_confirm(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation
-    stored = request.session.get(SESSION_KEY)
-    if not stored or stored.get("organisation") != organisation.pk:
-        messages.error(request, "There is no checked file waiting to be imported: upload it again.")
-        return redirect("case_import")
-    extract = CaseExtract.from_session(stored["extract"])
-    report = case_import(organisation=organisation, extract=extract, dry_run=False)
-    del request.session[SESSION_KEY]
-    if not report.ok:
-        # Something changed since the preview (a team renamed, a person moved).
-        return render(
-            request,
-            "cases/import_preview.html",
-            _preview_context(report, changed_since_preview=True),
-        )
-    messages.success(
+    return FLOW.confirm(
         request,
-        f"Cases imported: {len(report.created)} created, {len(report.updated)} updated, "
-        f"{report.unchanged} unchanged.",
+        organisation_id=organisation.pk,
+        run=lambda payload: case_import(
+            organisation=organisation, extract=CaseExtract.from_payload(payload), dry_run=False
+        ),
+        done_message=_imported,
     )
-    return redirect("case_list")
+
+
+def _imported(report: CaseImportReport) -> str:
+    return (
+        f"Cases imported: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged."
+    )
 
 
 def _preview(
@@ -167,40 +166,20 @@ def _preview(
     saved_as: str = "",
 ) -> HttpResponse:
     report = case_import(organisation=organisation, extract=extract, dry_run=True)
-    request.session.pop(SESSION_KEY, None)
-    if report.ok:
-        # Only the used columns; the ignored names are on this page and nowhere else.
-        kept = CaseExtract(
-            shape=extract.shape, columns=extract.columns, ignored=[], rows=extract.rows
-        )
-        payload = kept.to_session()
-        if len(payload) > MAX_SESSION_CHARS:
-            report.problems.append(
-                Problem(
-                    None,
-                    "",
-                    "The file is too big to import through the browser. Ask your system "
-                    "administrator to run “careaudit import_cases” with it.",
-                )
-            )
-        else:
-            request.session[SESSION_KEY] = {"organisation": organisation.pk, "extract": payload}
+    # Only the used columns; the ignored names are on this page and nowhere else.
+    kept = CaseExtract(shape=extract.shape, columns=extract.columns, ignored=[], rows=extract.rows)
     mapping_form = ColumnMappingForm(
         headers=[h for h in headers if h],
         shape=extract.shape,
         initial={**column_mapping_initial(extract.columns), "format": fmt},
     )
-    context = _preview_context(report, mapping_form=mapping_form, saved_as=saved_as)
-    return render(request, "cases/import_preview.html", context)
-
-
-def _preview_context(report, **extra) -> dict:
-    return {
-        "report": report,
-        "problems": report.problems[:PROBLEMS_SHOWN],
-        "problems_hidden": max(0, len(report.problems) - PROBLEMS_SHOWN),
-        "created_sample": report.created[:20],
-        "updated_sample": report.updated[:20],
-        "changes": len(report.created) + len(report.updated),
-        **extra,
-    }
+    return FLOW.preview(
+        request,
+        organisation_id=organisation.pk,
+        report=report,
+        payload=kept.to_payload(),
+        mapping_form=mapping_form,
+        saved_as=saved_as,
+        created_sample=report.created[:20],
+        updated_sample=report.updated[:20],
+    )

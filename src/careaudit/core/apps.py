@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "careaudit.core"
     label = "core"
     verbose_name = "Care Audit"
+
+    def ready(self) -> None:
+        from careaudit.core import imports  # noqa: F401 (registers the stale-import cleanup job)

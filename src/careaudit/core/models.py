@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -42,3 +43,29 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+
+class PendingImport(models.Model):
+    """A checked import file waiting for the person who uploaded it to confirm it.
+
+    Holds only the rows the import uses, compressed (`payload`): the file's other columns
+    were dropped as it was read, so no personal column is ever stored. It belongs to one
+    person in one organisation, is taken (deleted) when confirmed, and is refused and
+    cleaned up once it is older than `careaudit.core.imports.PENDING_MINUTES`.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=20)  # "staff", "cases": which import it is for
+    organisation = models.ForeignKey(
+        "organisation.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    payload = models.BinaryField()
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} import by user {self.created_by_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        )

@@ -1,16 +1,17 @@
 """Importing the staff list through the browser: upload → preview → confirm.
 
 The file is read from the request and not saved; between the preview and the
-confirmation the staff rows (the six columns the import uses) wait in the session.
+confirmation the staff rows (the six columns the import uses) wait as a pending import
+(`careaudit.core.imports`), for the person who uploaded them only.
 """
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careaudit.core.forms import GovukForm
+from careaudit.core.imports import ImportFlow
 from careaudit.core.tabular import MAX_BYTES, TabularError, read_table
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.importing import (
@@ -22,8 +23,12 @@ from careaudit.organisation.importing import (
 )
 from careaudit.organisation.models import Capability
 
-SESSION_KEY = "staff_import"
-PROBLEMS_SHOWN = 500
+FLOW = ImportFlow(
+    kind="staff",
+    preview_template="organisation/import_staff_preview.html",
+    upload_url="staff_import",
+    done_url="people_list",
+)
 
 
 class StaffUploadForm(GovukForm):
@@ -48,13 +53,10 @@ def staff_import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             report = staff_import(organisation=organisation, rows=rows, dry_run=True)
-            request.session.pop(SESSION_KEY, None)
-            if report.ok:
-                request.session[SESSION_KEY] = {
-                    "organisation": organisation.pk,
-                    "rows": [row.as_dict() for row in rows],
-                }
-            return render(request, "organisation/import_staff_preview.html", _context(report))
+            payload = {"rows": [row.as_dict() for row in rows]}
+            return FLOW.preview(
+                request, organisation_id=organisation.pk, report=report, payload=payload
+            )
     return render(request, "organisation/import_staff_upload.html", {"form": form})
 
 
@@ -62,30 +64,21 @@ def staff_import_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_import_confirm(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation
-    stored = request.session.get(SESSION_KEY)
-    if not stored or stored.get("organisation") != organisation.pk:
-        messages.error(request, "There is no checked file waiting to be imported: upload it again.")
-        return redirect("staff_import")
-    rows = [StaffRow(**row) for row in stored["rows"]]
-    report = staff_import(organisation=organisation, rows=rows, dry_run=False)
-    del request.session[SESSION_KEY]
-    if not report.ok:
-        context = _context(report, changed_since_preview=True)
-        return render(request, "organisation/import_staff_preview.html", context)
-    messages.success(
+    return FLOW.confirm(
         request,
+        organisation_id=organisation.pk,
+        run=lambda payload: staff_import(
+            organisation=organisation,
+            rows=[StaffRow(**row) for row in payload["rows"]],
+            dry_run=False,
+        ),
+        done_message=_imported,
+    )
+
+
+def _imported(report: StaffImportReport) -> str:
+    return (
         f"Staff imported: {len(report.created)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged. New people can set a password with "
-        "“Forgotten your password?” on the sign-in page, or sign in with single sign-on.",
+        "“Forgotten your password?” on the sign-in page, or sign in with single sign-on."
     )
-    return redirect("people_list")
-
-
-def _context(report: StaffImportReport, **extra) -> dict:
-    return {
-        "report": report,
-        "problems": report.problems[:PROBLEMS_SHOWN],
-        "problems_hidden": max(0, len(report.problems) - PROBLEMS_SHOWN),
-        "changes": len(report.created) + len(report.updated),
-        **extra,
-    }

@@ -40,11 +40,6 @@ from careaudit.standards.selectors import (
 )
 from careaudit.standards.services import ChangeRefused
 
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 # --- Browse ---------------------------------------------------------------------------
 
 
@@ -327,7 +322,7 @@ def _changed(
 ) -> HttpResponse:
     """After a successful change: the fresh builder for htmx, a redirect otherwise."""
     messages.success(request, message)
-    if _is_htmx(request):
+    if request.htmx:
         return _builder(request, version, **state)
     return redirect(reverse("version_builder", args=[version.pk]) + anchor)
 
@@ -341,7 +336,7 @@ def _refused(request: HttpRequest, version: ToolVersion, error: ChangeRefused) -
         if version.is_draft
         else reverse("tool_detail", args=[version.tool_id])
     )
-    if _is_htmx(request):
+    if request.htmx:
         return HttpResponse(headers={"HX-Redirect": url})
     return redirect(url)
 
@@ -363,7 +358,7 @@ def version_builder(request: HttpRequest, pk: int) -> HttpResponse:
     if not version.is_draft:
         # The builder only ever edits drafts; a published version is changed by editing.
         return redirect("tool_detail", version.tool_id)
-    if _is_htmx(request):
+    if request.htmx:
         return _builder(request, version)
     return render(request, "standards/version_builder.html", _builder_context(version))
 
@@ -372,7 +367,7 @@ def _form_page(
     request: HttpRequest, version: ToolVersion, template: str, form, **context
 ) -> HttpResponse:
     """A builder form that is open: inside the builder for htmx, its own page otherwise."""
-    if _is_htmx(request):
+    if request.htmx:
         if form is not None:
             # The form replaced the control that opened it: move the focus into it.
             fields = [f for f in form.visible_fields() if f.errors] or form.visible_fields()
@@ -425,7 +420,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
             f"#section-{section.pk}",
             focus=("section", section.pk, ""),
         )
-    if _is_htmx(request):
+    if request.htmx:
         return _builder(request, version, new_section_form=form)
     return _form_page(request, version, "standards/section_form.html", form, section=None)
 

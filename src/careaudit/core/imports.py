@@ -1,0 +1,209 @@
+"""Importing a file through the browser: upload → preview → confirm, the same for every import.
+
+The uploaded file is read and checked at once, by a dry run of the real import, and is
+never saved. When the dry run finds no problem, the rows the import uses wait in a
+`PendingImport` until the person confirms. They are already cut down to the import's
+columns, so no personal column is ever stored. They used to wait in the session, which
+is read and written on every request, so a big preview slowed every page until it was
+confirmed.
+
+The preview page carries the pending import's token. Confirming takes the rows back, for
+the same person in the same organisation only, and runs the import for real. Each app
+describes its import once and its views call `preview` and `confirm`:
+
+    STAFF = ImportFlow(kind="staff", preview_template="organisation/import_staff_preview.html",
+                       upload_url="staff_import", done_url="people_list")
+    STAFF.preview(request, organisation_id=org.pk, report=report, payload={"rows": rows})
+    STAFF.confirm(request, organisation_id=org.pk, run=apply_rows, done_message=summary)
+
+A checked file waits `PENDING_MINUTES`, as long as an idle session lasts. After that it is
+refused with a message saying so, and deleted at the next upload or by the daily tick.
+"""
+
+import json
+import secrets
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from careaudit.core.jobs import TickReport, daily_job
+from careaudit.core.models import PendingImport
+from careaudit.core.tabular import Problem
+
+PENDING_MINUTES = 30
+PROBLEMS_SHOWN = 500
+NOTHING_WAITING = "There is no checked file waiting to be imported: upload it again."
+EXPIRED = (
+    f"The checked file was kept for {PENDING_MINUTES} minutes and has expired, so nothing "
+    "was imported: upload it again."
+)
+
+
+class ImportReport(Protocol):
+    """What the staff and case imports' reports have in common."""
+
+    problems: list[Problem]
+    created: list
+    updated: list
+
+    @property
+    def ok(self) -> bool: ...
+
+
+Report = TypeVar("Report", bound=ImportReport)
+
+
+class PendingImportGone(Exception):
+    """There is no checked file to confirm; the message says why and what to do."""
+
+
+# --- Where a checked file waits ---------------------------------------------------------------
+
+
+def _oldest_kept() -> datetime:
+    return timezone.now() - timedelta(minutes=PENDING_MINUTES)
+
+
+def _mine(*, kind: str, organisation_id: int, user_id: int) -> QuerySet[PendingImport]:
+    return PendingImport.objects.filter(
+        kind=kind, organisation_id=organisation_id, created_by_id=user_id
+    )
+
+
+@transaction.atomic
+def pending_import_save(
+    *, kind: str, organisation_id: int, user_id: int, payload: dict[str, Any]
+) -> PendingImport:
+    """Keep a checked file's rows until it is confirmed, in place of the person's earlier one.
+
+    One per person and kind keeps the table small however often someone uploads; a page
+    showing the earlier file then gets `NOTHING_WAITING` if confirmed.
+    """
+    pending_imports_cleanup()
+    _mine(kind=kind, organisation_id=organisation_id, user_id=user_id).delete()
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return PendingImport.objects.create(
+        token=secrets.token_urlsafe(32),
+        kind=kind,
+        organisation_id=organisation_id,
+        created_by_id=user_id,
+        payload=zlib.compress(data, 6),  # a file's few used columns compress about tenfold
+    )
+
+
+def pending_import_discard(*, kind: str, organisation_id: int, user_id: int) -> None:
+    """Forget the person's checked file, when the file they uploaded next has problems."""
+    _mine(kind=kind, organisation_id=organisation_id, user_id=user_id).delete()
+
+
+def pending_import_take(
+    *, token: str, kind: str, organisation_id: int, user_id: int
+) -> dict[str, Any]:
+    """The rows of the person's checked file, removed so they are imported at most once.
+
+    Raises `PendingImportGone` when the token is not theirs (or not for this organisation
+    or import), was already taken, or has expired.
+    """
+    mine = _mine(kind=kind, organisation_id=organisation_id, user_id=user_id)
+    pending = mine.filter(token=token).first() if token else None
+    # Deleting claims it: of two confirmations of the same file (a double click), one wins.
+    if pending is None or not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
+        raise PendingImportGone(NOTHING_WAITING)
+    if pending.created_at < _oldest_kept():
+        raise PendingImportGone(EXPIRED)
+    return json.loads(zlib.decompress(pending.payload))
+
+
+def pending_imports_cleanup() -> int:
+    """Delete every checked file older than `PENDING_MINUTES`; returns how many."""
+    deleted, _ = PendingImport.objects.filter(created_at__lt=_oldest_kept()).delete()
+    return deleted
+
+
+@daily_job(order=95)
+def delete_stale_pending_imports(on: date, report: TickReport) -> None:
+    """Files checked but never confirmed do not outlive the day, even if nobody uploads."""
+    pending_imports_cleanup()
+
+
+# --- The pages ----------------------------------------------------------------------------------
+
+
+def report_context(report: ImportReport, **extra: Any) -> dict[str, Any]:
+    """What every preview page shows: the report, its first problems and the changes."""
+    return {
+        "report": report,
+        "problems": report.problems[:PROBLEMS_SHOWN],
+        "problems_hidden": max(0, len(report.problems) - PROBLEMS_SHOWN),
+        "changes": len(report.created) + len(report.updated),
+        **extra,
+    }
+
+
+@dataclass(frozen=True)
+class ImportFlow:
+    """One browser import: its kind, its preview page and where it sends people."""
+
+    kind: str  # "staff", "cases": which import a pending file is for
+    preview_template: str
+    upload_url: str  # URL name of the upload page, where a missing file sends people back
+    done_url: str  # URL name of the page to show once the file is imported
+
+    def preview(
+        self,
+        request: HttpRequest,
+        *,
+        organisation_id: int,
+        report: ImportReport,
+        payload: dict[str, Any],
+        **context: Any,
+    ) -> HttpResponse:
+        """The dry run's report; when it found no problem, `payload` waits for the confirmation.
+
+        `payload` holds only the rows the import uses (plain JSON data): the caller has
+        already dropped every other column.
+        """
+        owner = {"kind": self.kind, "organisation_id": organisation_id, "user_id": request.user.pk}
+        token = ""
+        if report.ok:
+            token = pending_import_save(**owner, payload=payload).token
+        else:
+            pending_import_discard(**owner)
+        context = report_context(report, token=token, **context)
+        return render(request, self.preview_template, context)
+
+    def confirm(
+        self,
+        request: HttpRequest,
+        *,
+        organisation_id: int,
+        run: Callable[[dict[str, Any]], Report],
+        done_message: Callable[[Report], str],
+    ) -> HttpResponse:
+        """Take the person's checked file and import it for real with `run(payload)`."""
+        try:
+            payload = pending_import_take(
+                token=request.POST.get("token", ""),  # the preview form's hidden field
+                kind=self.kind,
+                organisation_id=organisation_id,
+                user_id=request.user.pk,
+            )
+        except PendingImportGone as gone:
+            messages.error(request, str(gone))
+            return redirect(self.upload_url)
+        report = run(payload)
+        if not report.ok:
+            # Something changed since the preview (a team renamed, a person moved).
+            context = report_context(report, changed_since_preview=True)
+            return render(request, self.preview_template, context)
+        messages.success(request, done_message(report))
+        return redirect(self.done_url)
