@@ -193,3 +193,30 @@ def test_stale_checked_files_are_deleted_by_the_next_upload_and_by_the_daily_tic
     run_daily_jobs(date.today())
 
     assert not PendingImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("flow", "importer"),
+    [
+        (STAFF, "careaudit.organisation.import_views.staff_import"),
+        (CASES, "careaudit.cases.views.case_import"),
+    ],
+    ids=["staff", "cases"],
+)
+def test_an_import_that_crashes_leaves_the_checked_file_waiting(
+    people, flow, importer, monkeypatch
+):
+    client = client_for(people.quality_lead)
+    client.raise_request_exception = False
+    token = flow.upload(client).context["token"]
+
+    def crash(**kwargs):
+        raise RuntimeError("the database went away mid-import")
+
+    monkeypatch.setattr(importer, crash)
+    assert client.post(flow.confirm_url, {"token": token}).status_code == 500
+    monkeypatch.undo()
+
+    assert PendingImport.objects.filter(token=token).exists()
+    client.post(flow.confirm_url, {"token": token})
+    assert flow.imported()

@@ -191,16 +191,19 @@ class ImportFlow:
     ) -> HttpResponse:
         """Take the person's checked file and import it for real with `run(payload)`."""
         try:
-            payload = pending_import_take(
-                token=request.POST.get("token", ""),  # the preview form's hidden field
-                kind=self.kind,
-                organisation_id=organisation_id,
-                user_id=request.user.pk,
-            )
+            # One transaction: if the import crashes, the checked file is still waiting.
+            with transaction.atomic():
+                payload = pending_import_take(
+                    token=request.POST.get("token", ""),  # the preview form's hidden field
+                    kind=self.kind,
+                    organisation_id=organisation_id,
+                    user_id=request.user.pk,
+                )
+                report = run(payload)
         except PendingImportGone as gone:
+            pending_imports_cleanup()  # an expired file goes now, not at the next tick
             messages.error(request, str(gone))
             return redirect(self.upload_url)
-        report = run(payload)
         if not report.ok:
             # Something changed since the preview (a team renamed, a person moved).
             context = report_context(report, changed_since_preview=True)
