@@ -39,5 +39,5 @@ def test_a_refused_read_is_not_logged_as_a_read(peer_request, client):
 
     response = client.get(f"/audits/{audit.pk}/view")
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not AccessLog.objects.filter(action="read").exists()

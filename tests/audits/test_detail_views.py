@@ -177,7 +177,7 @@ def test_another_organisations_audit_is_404(audit, login, view):
     assert response.status_code == 404
 
 
-def test_someone_in_the_same_organisation_with_no_part_in_the_audit_gets_404(audit, council, login):
+def test_someone_in_the_same_organisation_with_no_part_in_the_audit_gets_403(audit, council, login):
     bystander = next(
         p
         for p in council.practitioners
@@ -186,7 +186,10 @@ def test_someone_in_the_same_organisation_with_no_part_in_the_audit_gets_404(aud
         and p.supervisor_id not in (audit.auditor_id, audit.worker_id)
     )
 
-    assert login(bystander).get(detail_url(audit)).status_code == 404
+    response = login(bystander).get(detail_url(audit))
+
+    assert response.status_code == 403
+    assert audit.case.case_ref not in response.text  # the refusal shows nothing of the audit
 
 
 def test_the_detail_page_queries_do_not_grow_with_the_number_of_criteria(

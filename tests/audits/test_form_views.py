@@ -69,7 +69,7 @@ def test_starting_from_a_request_opens_the_form_and_continuing_opens_the_same_au
 def test_someone_else_cannot_start_an_audit_requested_from_another_person(peer_request, login):
     response = login(peer_request.case.worker).post(reverse("audit_start", args=[peer_request.pk]))
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not Audit.objects.filter(request=peer_request).exists()
 
 

@@ -70,6 +70,8 @@ def row(default, *, object_route: bool = False, **overrides) -> dict[str, int | 
     """Signed-out people (and the deactivated) go to sign-in; everyone else `default`.
 
     On an object route the outsider gets 404: another organisation's object does not exist.
+    Someone of the organisation who may not see or change the object gets 403
+    (docs/decisions/0008-404-or-403.md), so `default` is never 404 for them.
     """
     expected = {"anonymous": LOGIN, "deactivated": LOGIN, **dict.fromkeys(SIGNED_IN, default)}
     if object_route:
@@ -96,9 +98,10 @@ def needs(
     return expected
 
 
-def only(ok=OK, denied=FORBIDDEN, **allowed) -> dict[str, int | str]:
-    """An object route open to the named personas only (`only(social_worker=OK)`)."""
-    return row(denied, object_route=True, **allowed)
+def only(ok=OK, **allowed) -> dict[str, int | str]:
+    """An object route open to the named personas only (`only(social_worker=OK)`): the rest
+    of the organisation gets 403, the outsider 404."""
+    return row(FORBIDDEN, object_route=True, **allowed)
 
 
 # --- Paths ----------------------------------------------------------------------------------
@@ -211,19 +214,18 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(P, ok=REDIRECT, object_route=True),
             post=True,
         ),
-        # Audits. Someone who may not see an audit gets 404; someone who may see it but is
-        # not its auditor gets 403 on every change.
+        # Audits. Someone of the organisation who may not see an audit, or who may see it
+        # but is not its auditor, gets 403 on every change; the outsider 404.
         E(
             "audit_start",
             "request",
-            expect=only(denied=NOT_FOUND, social_worker=REDIRECT),  # already started
+            expect=only(social_worker=REDIRECT),  # already started
             post=True,
         ),
         E(
             "audit_form",
             "audit",
             expect=only(
-                denied=NOT_FOUND,
                 social_worker=OK,
                 # Those who may read it are sent to the read-only view.
                 quality_lead=REDIRECT,
@@ -247,13 +249,7 @@ MATRIX: dict[str, Entry] = dict(
         E(
             name,
             *args,
-            expect=only(
-                denied=NOT_FOUND,
-                social_worker=ok,
-                quality_lead=FORBIDDEN,
-                advanced_practitioner=FORBIDDEN,
-                board_member=FORBIDDEN,
-            ),
+            expect=only(social_worker=ok),
             post=True,
         )
         for name, args, ok in [
@@ -431,6 +427,15 @@ def test_every_url_has_a_row_in_the_matrix():
 def test_every_row_names_every_persona():
     for name, entry in MATRIX.items():
         assert set(entry.expect) == set(PERSONAS), name
+
+
+def test_only_another_organisation_is_told_not_found():
+    """docs/decisions/0008-404-or-403.md: 404 is for another organisation's objects (and
+    ones that do not exist); within the organisation a refusal is a 403 that says why."""
+    for name, entry in MATRIX.items():
+        for persona in SIGNED_IN:
+            if persona != "outsider":
+                assert entry.expect[persona] != NOT_FOUND, (name, persona)
 
 
 def test_the_personas_have_the_capabilities_the_matrix_assumes(people):

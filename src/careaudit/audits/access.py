@@ -1,21 +1,32 @@
-"""Who may see and change an audit. Every audit view fetches its objects through here.
+"""Who may see and change an audit, its moderation and a supervision record. Every view of
+the audits app fetches its objects through here.
 
 A person sees the audits they conduct, the audits of their own cases, those of the people
 they supervise (as auditor or as worker), the ones they moderate, and — with "view all
-reports" — every audit in their organisation. Only the auditor changes an audit; only the
-allocated worker adds worker comments; only the assigned moderator moderates.
+reports" — every audit in their organisation. Only the auditor starts and changes an audit;
+only the allocated worker adds worker comments; only the assigned moderator moderates, and
+while re-scoring blind does not see the auditor's answers; only a supervisor records their
+supervisees' supervision.
+
+Another organisation's object is a 404, exactly like one that does not exist; one of the
+person's own organisation that they may not see or change is a 403 that says why
+(docs/decisions/0008-404-or-403.md).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from careaudit.audits.models import Audit, Moderation
+from careaudit.audits.models import Audit, Finding, Moderation, ModerationStatus
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import Capability, StaffMember
+from careaudit.programme.models import AuditRequest
+from careaudit.standards.models import Criterion, Section
+
+# --- Audits -----------------------------------------------------------------------------------
 
 
 def visible_audits(staff: StaffMember) -> QuerySet[Audit]:
@@ -34,9 +45,10 @@ def visible_audits(staff: StaffMember) -> QuerySet[Audit]:
 def get_audit_for_user(
     request: HttpRequest, pk: int, *, write: bool = False, queryset: QuerySet[Audit] | None = None
 ) -> Audit:
-    """The audit, if this person may see it (404 otherwise); with `write`, only its auditor.
+    """The audit, if this person may see it; with `write`, only for its auditor.
 
     Another organisation's audit is a 404, never a 403: its existence is not disclosed.
+    One of the person's own organisation that they may not see or change is a 403.
     """
     staff = require_staff(request)
     base = (queryset if queryset is not None else Audit.objects.all()).filter(
@@ -44,7 +56,10 @@ def get_audit_for_user(
     )
     audit = get_object_or_404(base, pk=pk)
     if not visible_audits(staff).filter(pk=audit.pk).exists():
-        raise Http404("No such audit")
+        raise PermissionDenied(
+            "You can see the audits you do, those of your cases and of the people you "
+            "supervise, and the ones you moderate. This audit is not one of them."
+        )
     if write and audit.auditor_id != staff.pk:
         raise PermissionDenied(
             "Only the auditor can answer, score or submit this audit."
@@ -55,6 +70,51 @@ def get_audit_for_user(
             )
         )
     return audit
+
+
+def check_answers_visible(audit: Audit, staff: StaffMember) -> None:
+    """A moderator re-scores blind: the auditor's answers stay hidden until they have."""
+    blind = Moderation.objects.filter(
+        audit=audit, moderator=staff, status=ModerationStatus.BLIND
+    ).exists()
+    if blind and audit.auditor_id != staff.pk:
+        raise PermissionDenied(
+            "You are moderating this audit, so the auditor's answers stay hidden until you "
+            "have submitted your own scores."
+        )
+
+
+def get_request_to_start(request: HttpRequest, pk: int) -> AuditRequest:
+    """A request of the person's organisation, for its auditor to start (or continue)."""
+    staff = require_staff(request)
+    audit_request = get_object_or_404(
+        AuditRequest.objects.select_related("case"), pk=pk, organisation=staff.organisation
+    )
+    if audit_request.auditor_id != staff.pk:
+        raise PermissionDenied("Only the person asked to do this audit can start it.")
+    return audit_request
+
+
+def get_section_of(audit: Audit, pk: int) -> Section:
+    """A section of the tool of an audit already fetched through `get_audit_for_user`,
+    with its criteria in order."""
+    return get_object_or_404(
+        Section.objects.prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+        ),
+        pk=pk,
+        version_id=audit.tool_version_id,
+    )
+
+
+def get_finding_of(audit: Audit, pk: int) -> Finding:
+    """A finding of an audit already fetched through `get_audit_for_user`."""
+    finding = get_object_or_404(Finding, pk=pk, audit=audit)
+    finding.audit = audit  # the services check who acts on the audit already loaded
+    return finding
+
+
+# --- Moderation and supervision ---------------------------------------------------------------
 
 
 def get_moderation_for_user(request: HttpRequest, pk: int) -> Moderation:
@@ -68,6 +128,23 @@ def get_moderation_for_user(request: HttpRequest, pk: int) -> Moderation:
     if moderation.moderator_id != staff.pk:
         raise PermissionDenied("This audit was given to another moderator to moderate.")
     return moderation
+
+
+def get_supervisee_for_user(request: HttpRequest, pk: int) -> StaffMember:
+    """Someone the signed-in person supervises: 404 in another organisation, else 403."""
+    staff = require_staff(request)
+    supervisee = get_object_or_404(
+        StaffMember.objects.with_related(), pk=pk, organisation=staff.organisation
+    )
+    if supervisee.supervisor_id != staff.pk:
+        raise PermissionDenied(
+            f"You do not supervise {supervisee.full_name}, so you cannot record their "
+            "supervision. Supervisors are set on the people page by your administrator."
+        )
+    return supervisee
+
+
+# --- Reads are logged -------------------------------------------------------------------------
 
 
 def log_audit_read(request: HttpRequest, audit: Audit, how: str) -> None:

@@ -1,7 +1,8 @@
 """Doing an audit: the form (saved as it is given), the detail page and the printed PDF.
 
-Every view fetches the audit through `get_audit_for_user` (404 for someone else's audit,
-403 for a change by anyone but the auditor), validates with a form and calls a service in
+Every view fetches the audit through `audits/access.py` (404 for another organisation's
+audit, 403 for one of your own organisation's you may not see, or for a change by anyone
+but the auditor), validates with a form and calls a service in
 `audits/services.py`. An htmx request gets a partial from the same view; without
 JavaScript every section has a Save button that posts the whole section, so nothing
 depends on scripts. A change made against an old version of the audit is refused (409)
@@ -12,16 +13,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from careaudit.audits import services
-from careaudit.audits.access import get_audit_for_user, log_audit_read
+from careaudit.audits.access import (
+    check_answers_visible,
+    get_audit_for_user,
+    get_finding_of,
+    get_request_to_start,
+    get_section_of,
+    log_audit_read,
+)
 from careaudit.audits.forms import (
     AnswerForm,
     DevelopmentForm,
@@ -45,7 +52,7 @@ from careaudit.audits.models import (
 from careaudit.audits.services import AuditError, EditConflict
 from careaudit.lib import scoring
 from careaudit.organisation.access import require_staff
-from careaudit.programme.models import AuditRequest, RequestMode
+from careaudit.programme.models import RequestMode
 from careaudit.standards.models import Criterion, Section, Theme
 
 AUDIT_RELATED = (
@@ -305,12 +312,7 @@ def _form_page(
 def audit_start(request: HttpRequest, request_pk: int) -> HttpResponse:
     """Open the form from My audits ("Start audit", or "Continue audit" once started)."""
     staff = require_staff(request)
-    audit_request = get_object_or_404(
-        AuditRequest.objects.select_related("case"),
-        pk=request_pk,
-        organisation=staff.organisation,
-        auditor=staff,
-    )
+    audit_request = get_request_to_start(request, request_pk)
     try:
         audit = services.audit_start(request=audit_request, by=staff)
     except AuditError as error:
@@ -458,13 +460,7 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
         section_pk = int(part.removeprefix("section-"))
     except ValueError:
         raise Http404("No such section") from None
-    section = get_object_or_404(
-        Section.objects.prefetch_related(
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
-        ),
-        pk=section_pk,
-        version_id=audit.tool_version_id,
-    )
+    section = get_section_of(audit, section_pk)
     lock = LockForm(request.POST)
     answers = {a.criterion_id: a for a in Answer.objects.filter(audit=audit)}
     forms = {
@@ -561,8 +557,7 @@ def audit_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
 def audit_finding_remove(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
     audit = _get_audit(request, pk, write=True)
     staff = require_staff(request)
-    finding = get_object_or_404(Finding, pk=finding_pk, audit=audit)
-    finding.audit = audit  # the service checks who acts on the audit already loaded
+    finding = get_finding_of(audit, finding_pk)
     lock = LockForm(request.POST)
     if not lock.is_valid():
         return _invalid(request, audit, [str(e) for e in lock.errors["lock_version"]], "findings")
@@ -713,18 +708,6 @@ def _completed_moderation(audit: Audit) -> Moderation | None:
     )
 
 
-def _check_not_blind(audit: Audit, staff) -> None:
-    """A moderator re-scores blind: the auditor's answers stay hidden until they have."""
-    blind = Moderation.objects.filter(
-        audit=audit, moderator=staff, status=ModerationStatus.BLIND
-    ).exists()
-    if blind and audit.auditor_id != staff.pk:
-        raise PermissionDenied(
-            "You are moderating this audit, so the auditor's answers stay hidden until you "
-            "have submitted your own scores."
-        )
-
-
 def _detail_context(audit: Audit) -> dict:
     return {
         **_header(audit),
@@ -739,7 +722,7 @@ def _detail_context(audit: Audit) -> dict:
 
 def _detail_page(request, audit: Audit, *, status: int = 200, comment_form=None) -> HttpResponse:
     staff = require_staff(request)
-    _check_not_blind(audit, staff)
+    check_answers_visible(audit, staff)
     can_comment = audit.worker_id == staff.pk and audit.auditor_id != staff.pk
     context = {
         **_detail_context(audit),
@@ -765,7 +748,7 @@ def audit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from careaudit.audits import pdf  # WeasyPrint is slow to import; only this view needs it
 
     audit = _get_audit(request, pk)
-    _check_not_blind(audit, require_staff(request))
+    check_answers_visible(audit, require_staff(request))
     content = pdf.audit_pdf(_detail_context(audit))
     log_audit_read(request, audit, "Downloaded the PDF of")
     response = HttpResponse(content, content_type="application/pdf")

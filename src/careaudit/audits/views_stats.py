@@ -6,7 +6,6 @@ them in words.
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET
 from careaudit.audits import stats
 from careaudit.audits.forms_outcomes import MonthRangeForm
 from careaudit.audits.models import Moderation, ModerationStatus
-from careaudit.organisation.access import require_staff
+from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability, StaffMember
 
 
@@ -33,14 +32,10 @@ class GapRow:
         return self.lower > 0 or self.upper < 0
 
 
+@capability_required(Capability.VIEW_ALL_REPORTS, Capability.MODERATE)
 @require_GET
 def agreement(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    if not (staff.can(Capability.VIEW_ALL_REPORTS) or staff.can(Capability.MODERATE)):
-        raise PermissionDenied(
-            "You need the “View all reports” or “Moderate audits” capability to see "
-            "agreement between auditors and moderators."
-        )
     organisation = staff.organisation
     months = list(
         Moderation.objects.filter(

@@ -5,34 +5,20 @@ discussion is recorded; recording one marks the chosen audits discussed.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from careaudit.audits import services
+from careaudit.audits.access import get_supervisee_for_user
 from careaudit.audits.forms_outcomes import SupervisionForm
 from careaudit.audits.models import Audit, AuditStatus, SupervisionDiscussion
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import StaffMember
 
 RECENT_DISCUSSIONS = 20
-
-
-def get_supervisee_for_user(request: HttpRequest, pk: int) -> StaffMember:
-    """Someone the signed-in person supervises: 404 in another organisation, else 403."""
-    staff = require_staff(request)
-    supervisee = get_object_or_404(
-        StaffMember.objects.with_related(), pk=pk, organisation=staff.organisation
-    )
-    if supervisee.supervisor_id != staff.pk:
-        raise PermissionDenied(
-            f"You do not supervise {supervisee.full_name}, so you cannot record their "
-            "supervision. Supervisors are set on the people page by your administrator."
-        )
-    return supervisee
 
 
 def audit_url(pk: int) -> str:

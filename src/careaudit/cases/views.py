@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from careaudit.cases.access import case_manager_required
 from careaudit.cases.forms import (
     CaseSearchForm,
     CaseUploadForm,
@@ -30,8 +31,8 @@ from careaudit.cases.selectors import case_counts_by_team, case_search
 from careaudit.cases.services import column_mapping_save
 from careaudit.core.imports import ImportFlow
 from careaudit.core.tabular import TabularError, read_table
-from careaudit.organisation.access import capability_required, require_staff
-from careaudit.organisation.models import Capability, Organisation
+from careaudit.organisation.access import require_staff
+from careaudit.organisation.models import Organisation
 
 FLOW = ImportFlow(
     kind="cases",
@@ -41,7 +42,7 @@ FLOW = ImportFlow(
 )
 
 
-@capability_required(Capability.MANAGE_PROGRAMME)
+@case_manager_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation
@@ -66,7 +67,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required(Capability.MANAGE_PROGRAMME)
+@case_manager_required
 @require_http_methods(["GET", "POST"])
 def case_import_upload(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation
@@ -104,7 +105,7 @@ def case_import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/import_upload.html", {"form": form})
 
 
-@capability_required(Capability.MANAGE_PROGRAMME)
+@case_manager_required
 @require_POST
 def case_import_columns(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation
@@ -135,7 +136,7 @@ def case_import_columns(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/import_columns.html", {"form": form, "shape": shape})
 
 
-@capability_required(Capability.MANAGE_PROGRAMME)
+@case_manager_required
 @require_POST
 def case_import_confirm(request: HttpRequest) -> HttpResponse:
     organisation = require_staff(request).organisation

@@ -4,7 +4,8 @@ programme, where this month stands across programme, audits and moderation."""
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.insights.overview import programme_overview
 from careaudit.organisation.models import Capability, StaffMember
-from careaudit.programme.selectors import can_see_programme, today
+from careaudit.programme.access import can_see_programme
+from careaudit.programme.selectors import today
 
 
 @my_work_panel(order=20)

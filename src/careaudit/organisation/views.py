@@ -1,20 +1,18 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from careaudit.organisation.access import capability_required, require_staff
+from careaudit.organisation.access import (
+    capability_required,
+    get_person_for_admin,
+    require_staff,
+)
 from careaudit.organisation.forms import PeopleFilterForm, PersonForm
-from careaudit.organisation.models import Capability, StaffMember
+from careaudit.organisation.models import Capability
 from careaudit.organisation.selectors import staff_list
 from careaudit.organisation.services import staff_create, staff_deactivate, staff_reactivate
-
-
-def get_person_for_admin(request: HttpRequest, pk: int) -> StaffMember:
-    """A staff member of the administrator's own organisation, or 404."""
-    organisation = require_staff(request).organisation
-    return get_object_or_404(StaffMember.objects.with_related(), pk=pk, organisation=organisation)
 
 
 @capability_required(Capability.ADMINISTER)

@@ -3,7 +3,6 @@
 import csv
 from datetime import UTC, datetime, time
 
-from auditlog.models import LogEntry
 from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -13,10 +12,10 @@ from django.views.decorators.http import require_GET
 
 from careaudit.core.access_log import record_access
 from careaudit.core.forms import DateField, GovukForm
-from careaudit.core.models import AccessAction, AccessLog
+from careaudit.core.models import AccessAction
 from careaudit.lib.textsafe import neutralise_formula
-from careaudit.organisation.access import capability_required, require_staff
-from careaudit.organisation.models import Capability
+from careaudit.organisation.access import require_staff
+from careaudit.portal.access import access_log_for, administrator_required, change_log_for
 from careaudit.portal.subject_access import subject_access_report
 
 LOGS = {"access": "Reads and exports of personal data", "changes": "Changes"}
@@ -32,7 +31,11 @@ class LogFilterForm(GovukForm):
 def _filtered(organisation, data: dict):
     since, until, who = data.get("since"), data.get("until"), data.get("who", "").strip()
     if data.get("log") == "changes":
-        entries = LogEntry.objects.select_related("content_type").order_by("-timestamp", "-pk")
+        entries = (
+            change_log_for(organisation)
+            .select_related("content_type")
+            .order_by("-timestamp", "-pk")
+        )
         if who:
             entries = entries.filter(actor_email__icontains=who)
         if since:
@@ -40,7 +43,7 @@ def _filtered(organisation, data: dict):
         if until:
             entries = entries.filter(timestamp__lt=_start(until, next_day=True))
         return entries
-    entries = AccessLog.objects.filter(organisation_id__in=[organisation.pk, None])
+    entries = access_log_for(organisation)
     if who:
         entries = entries.filter(actor_email__icontains=who)
     if since:
@@ -57,7 +60,7 @@ def _start(day, next_day: bool = False) -> datetime:
     return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
-@capability_required(Capability.ADMINISTER)
+@administrator_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
@@ -126,7 +129,7 @@ class SubjectAccessForm(GovukForm):
     case_ref = forms.CharField(label="Case reference", max_length=100)
 
 
-@capability_required(Capability.ADMINISTER)
+@administrator_required
 @require_GET
 def subject_access(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)

@@ -3,12 +3,8 @@ for managers and supervisors, how the people they look after are doing."""
 
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.organisation.models import StaffMember
-from careaudit.programme.selectors import (
-    has_team_view,
-    my_audits,
-    team_totals,
-    today,
-)
+from careaudit.programme.access import has_team_view
+from careaudit.programme.selectors import my_audits, team_totals, today
 
 
 @my_work_panel(order=10)

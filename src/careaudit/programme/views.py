@@ -2,17 +2,16 @@
 self-audit picker and a request's history; the manager's team view; reassigning; the
 board's extra audits; closure days; the sample-size calculator.
 
-Every programme and request is reached through `selectors.get_programme_for_user` or
-`selectors.get_request_for_user`, which decide who may see and change what.
+Every programme, request and closure day is reached through `programme/access.py`, which
+decides who may see and change what.
 """
 
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +20,20 @@ from careaudit.lib.sampling import sample_size
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
 from careaudit.programme import selectors, services
+from careaudit.programme.access import (
+    can_manage_requests,
+    can_reassign,
+    check_programme_access,
+    check_team_view,
+    get_closure_day_for_user,
+    get_completed_draw,
+    get_programme_for_user,
+    get_programme_month,
+    get_request_for_user,
+    get_request_to_manage,
+    get_request_to_pick,
+    has_team_view,
+)
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.forms import (
     CONFIDENCE_LEVELS,
@@ -36,14 +49,8 @@ from careaudit.programme.forms import (
 from careaudit.programme.models import (
     NOT_STARTED,
     ClosureDay,
-    MonthlyDraw,
     RequestMode,
     RequestStatus,
-)
-from careaudit.programme.selectors import (
-    get_programme_for_user,
-    get_request_for_user,
-    get_request_to_pick,
 )
 from careaudit.programme.services import ProgrammeError
 
@@ -67,7 +74,7 @@ def _query_without_page(request: HttpRequest) -> str:
 @require_http_methods(["GET"])
 def programme_list(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    selectors.check_programme_access(staff)
+    check_programme_access(staff)
     return render(
         request,
         "programme/programme_list.html",
@@ -153,7 +160,7 @@ def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     programme = get_programme_for_user(request, pk)
-    entry = selectors.get_programme_month(programme, year, month)
+    entry = get_programme_month(programme, year, month)
     today = selectors.today()
     form = RequestFilterForm(request.GET or None, organisation=programme.organisation)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -186,13 +193,8 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
 def programme_month_redraw(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The fairness check: re-draw with the recorded seed and compare. Changes nothing."""
     programme = get_programme_for_user(request, pk)
-    entry = selectors.get_programme_month(programme, year, month)
-    draw = get_object_or_404(
-        MonthlyDraw.objects.select_related("programme__organisation", "tool_version__tool"),
-        programme=programme,
-        month=entry.month,
-        completed_at__isnull=False,
-    )
+    entry = get_programme_month(programme, year, month)
+    draw = get_completed_draw(programme, entry.month)
     return render(
         request,
         "programme/programme_month_redraw.html",
@@ -287,8 +289,7 @@ def closure_day_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_PROGRAMME)
 @require_http_methods(["POST"])
 def closure_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = require_staff(request).organisation
-    closure = get_object_or_404(ClosureDay, pk=pk, organisation=organisation)
+    closure = get_closure_day_for_user(request, pk)
     services.closure_day_remove(closure_day=closure)
     messages.success(request, f"{closure.day:%A %-d %B %Y} is no longer a closure day.")
     return redirect("closure_day_list")
@@ -332,7 +333,7 @@ def my_audits(request: HttpRequest) -> HttpResponse:
         "programme/my_audits.html",
         {
             "sections": selectors.my_audits(staff),
-            "has_team_view": selectors.has_team_view(staff),
+            "has_team_view": has_team_view(staff),
         },
     )
 
@@ -348,12 +349,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "audit_request": audit_request,
             "events": selectors.request_history(audit_request),
             "is_auditor": audit_request.auditor_id == staff.pk,
-            "can_reassign": selectors.can_reassign(staff, audit_request)
+            "can_reassign": can_reassign(staff, audit_request)
             and audit_request.status == RequestStatus.REQUESTED,
-            "can_cancel": selectors.can_manage_requests(staff)
+            "can_cancel": can_manage_requests(staff)
             and audit_request.status in NOT_STARTED
             and audit_request.mode != RequestMode.MODERATION,
-            "can_find_case": selectors.can_manage_requests(staff)
+            "can_find_case": can_manage_requests(staff)
             and audit_request.status == RequestStatus.NO_ELIGIBLE_CASE
             and audit_request.mode in services.FINDABLE
             and audit_request.month == month_start(selectors.today()),
@@ -432,7 +433,7 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    audit_request = selectors.get_request_to_manage(request, pk)
+    audit_request = get_request_to_manage(request, pk)
     form = CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -453,7 +454,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def request_find_case(request: HttpRequest, pk: int) -> HttpResponse:
-    audit_request = selectors.get_request_to_manage(request, pk)
+    audit_request = get_request_to_manage(request, pk)
     try:
         found = services.request_find_case(
             request=audit_request, by=request.user, on=selectors.today()
@@ -476,11 +477,7 @@ def request_find_case(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def team_requests(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    if not selectors.has_team_view(staff):
-        raise PermissionDenied(
-            "The team view is for managers: people whose role samples a team, a service or "
-            "the organisation, or who supervise someone."
-        )
+    check_team_view(staff)
     today = selectors.today()
     month = _month_asked(request, today)
     rows = selectors.team_view(staff, month, today)

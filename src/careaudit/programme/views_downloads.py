@@ -10,6 +10,7 @@ from careaudit.core.exports import EXPORTS, ExportQuery, write_export
 from careaudit.core.models import AccessAction
 from careaudit.organisation.access import require_staff
 from careaudit.programme import selectors
+from careaudit.programme.access import check_programme_access
 from careaudit.programme.forms import DownloadForm
 
 CONTENT_TYPES = {
@@ -22,7 +23,7 @@ CONTENT_TYPES = {
 @require_http_methods(["GET", "POST"])
 def data_download(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    selectors.check_programme_access(staff)
+    check_programme_access(staff)
     organisation = staff.organisation
     form = DownloadForm(
         request.POST if request.method == "POST" else None,

@@ -1,7 +1,7 @@
 """Standards pages: browse and search the library, copy, build and publish audit tools.
 
-Every view reads through one of the `get_*_for_user` helpers in `selectors`, which decide
-who may see (404 for another organisation's content) and change (403) what. The tool
+Every view reads through one of the `get_*_for_user` helpers in `standards/access.py`,
+which decide who may see (404 for another organisation's content) and change (403) what. The tool
 builder's views answer an htmx request with the builder partial (`standards/_builder.html`)
 and a plain form post with a redirect, so the builder works without JavaScript too.
 """
@@ -16,6 +16,16 @@ from careaudit.lib.scoring import Scale
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
 from careaudit.standards import pdf, selectors, services
+from careaudit.standards.access import (
+    can_change,
+    get_criterion_for_user,
+    get_framework_for_user,
+    get_section_for_user,
+    get_standard_for_user,
+    get_theme_for_user,
+    get_tool_for_user,
+    get_version_for_user,
+)
 from careaudit.standards.forms import (
     CompareForm,
     CriterionForm,
@@ -29,15 +39,6 @@ from careaudit.standards.forms import (
     VersionSettingsForm,
 )
 from careaudit.standards.models import Criterion, Section, ToolVersion
-from careaudit.standards.selectors import (
-    get_criterion_for_user,
-    get_framework_for_user,
-    get_section_for_user,
-    get_standard_for_user,
-    get_theme_for_user,
-    get_tool_for_user,
-    get_version_for_user,
-)
 from careaudit.standards.services import ChangeRefused
 
 # --- Browse ---------------------------------------------------------------------------
@@ -77,7 +78,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "themes": list(framework.themes.order_by("position", "name")),
             "templates": list(framework.programme_templates.order_by("name")),
-            "can_change": selectors.can_change(staff, framework),
+            "can_change": can_change(staff, framework),
             "can_copy": staff.can(Capability.MANAGE_PROGRAMME),
         },
     )
@@ -118,7 +119,7 @@ def tool_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "current": next((v for v in versions if not v.is_draft), None),
             "draft": next((v for v in versions if v.is_draft), None),
-            "can_change": selectors.can_change(staff, tool.standard.framework),
+            "can_change": can_change(staff, tool.standard.framework),
             "can_copy": staff.can(Capability.MANAGE_PROGRAMME),
             "compare_form": compare_form,
         },

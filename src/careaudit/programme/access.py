@@ -1,0 +1,169 @@
+"""Who may see and change the programme and its requests: every programme view goes through here.
+
+Every view reaches a programme, a request or a closure day through a `get_*` helper below:
+another organisation's object is a 404 (we do not even say it exists), one of your own
+organisation's that you may not see or change is a 403 saying why
+(docs/decisions/0008-404-or-403.md).
+
+Who sees the programme: people who manage it or view all reports. Who sees a request
+(DESIGN §2): its auditor, the worker whose case it is, the auditor's supervisor, managers
+whose sample scope covers the auditor, and anyone who sees the programme. Who may reassign
+it: programme managers and the auditor's supervisor.
+"""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from careaudit.organisation.access import can_any, require_staff
+from careaudit.organisation.models import Capability, StaffMember
+from careaudit.programme.models import (
+    AuditRequest,
+    ClosureDay,
+    MonthlyDraw,
+    Programme,
+    ProgrammeMonth,
+)
+from careaudit.programme.selectors import scope_filter
+
+# --- The programme ----------------------------------------------------------------------------
+
+
+def can_see_programme(staff: StaffMember) -> bool:
+    return can_any(staff, Capability.MANAGE_PROGRAMME, Capability.VIEW_ALL_REPORTS)
+
+
+def check_programme_access(staff: StaffMember, *, write: bool = False) -> None:
+    if write and not staff.can(Capability.MANAGE_PROGRAMME):
+        raise PermissionDenied(
+            f"You need the “{Capability.MANAGE_PROGRAMME.label}” capability to change the "
+            "programme."
+        )
+    if not can_see_programme(staff):
+        raise PermissionDenied(
+            "The audit programme is for people who manage it or view all reports. "
+            "Your own audits are on My audits."
+        )
+
+
+def get_programme_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Programme:
+    staff = require_staff(request)
+    programme = get_object_or_404(
+        Programme.objects.select_related("framework", "organisation"),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    check_programme_access(staff, write=write)
+    return programme
+
+
+def get_programme_month(programme: Programme, year: int, month: int) -> ProgrammeMonth:
+    """A month of a programme already fetched through `get_programme_for_user`."""
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        raise Http404("No such month.")
+    return get_object_or_404(
+        programme.months.select_related("standard", "tool"), month=date(year, month, 1)
+    )
+
+
+def get_completed_draw(programme: Programme, month: date) -> MonthlyDraw:
+    """The finished draw of a month of a programme already fetched through access."""
+    return get_object_or_404(
+        MonthlyDraw.objects.select_related("programme__organisation", "tool_version__tool"),
+        programme=programme,
+        month=month,
+        completed_at__isnull=False,
+    )
+
+
+def get_closure_day_for_user(request: HttpRequest, pk: int) -> ClosureDay:
+    """A closure day of the person's organisation (the views also need "manage the programme")."""
+    organisation = require_staff(request).organisation
+    return get_object_or_404(ClosureDay, pk=pk, organisation=organisation)
+
+
+# --- The team view ----------------------------------------------------------------------------
+
+
+def has_team_view(staff: StaffMember) -> bool:
+    return bool(staff.role.sample_scope) or staff.supervisees.exists()
+
+
+def check_team_view(staff: StaffMember) -> None:
+    if not has_team_view(staff):
+        raise PermissionDenied(
+            "The team view is for managers: people whose role samples a team, a service or "
+            "the organisation, or who supervise someone."
+        )
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+
+def can_view_request(staff: StaffMember, audit_request: AuditRequest) -> bool:
+    if staff.pk in (audit_request.auditor_id, audit_request.auditor.supervisor_id):
+        return True
+    if audit_request.case_id and audit_request.case.worker_id == staff.pk:
+        return True
+    if can_see_programme(staff):
+        return True
+    return (
+        StaffMember.objects.filter(scope_filter(staff), pk=audit_request.auditor_id)
+        .exclude(pk=staff.pk)
+        .exists()
+    )
+
+
+def can_reassign(staff: StaffMember, audit_request: AuditRequest) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME) or (
+        staff.pk == audit_request.auditor.supervisor_id
+    )
+
+
+def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> AuditRequest:
+    """A request of the person's own organisation they may see (or, with `write`, reassign)."""
+    staff = require_staff(request)
+    audit_request = get_object_or_404(
+        AuditRequest.objects.with_related().select_related(
+            "programme", "auditor__supervisor", "audit", "moderation"
+        ),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    if write:
+        if not can_reassign(staff, audit_request):
+            raise PermissionDenied(
+                "Only the auditor’s supervisor or someone who manages the programme can "
+                "reassign an audit."
+            )
+    elif not can_view_request(staff, audit_request):
+        raise PermissionDenied(
+            "You can see your own audits, audits of your cases and those of the people you "
+            "supervise or manage."
+        )
+    return audit_request
+
+
+def can_manage_requests(staff: StaffMember) -> bool:
+    """Cancel a request, or have it look for a case again."""
+    return staff.can(Capability.MANAGE_PROGRAMME)
+
+
+def get_request_to_manage(request: HttpRequest, pk: int) -> AuditRequest:
+    """A request of the person's organisation, for someone who manages the programme."""
+    audit_request = get_request_for_user(request, pk)
+    if not can_manage_requests(require_staff(request)):
+        raise PermissionDenied(
+            "Only someone who manages the programme can cancel an audit or look for its case again."
+        )
+    return audit_request
+
+
+def get_request_to_pick(request: HttpRequest, pk: int) -> AuditRequest:
+    """A self-audit of the signed-in person, for them to choose its case."""
+    audit_request = get_request_for_user(request, pk)
+    if audit_request.auditor_id != require_staff(request).pk:
+        raise PermissionDenied("Only the person doing a self-audit can choose its case.")
+    return audit_request
