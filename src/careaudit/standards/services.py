@@ -181,6 +181,7 @@ def _copy_version(
         tool=tool,
         number=number,
         status=status,
+        subject_kind=source.subject_kind,
         rating_scheme=source.rating_scheme,
         green_threshold=source.green_threshold,
         amber_threshold=source.amber_threshold,
