@@ -431,8 +431,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     if part.startswith("section-"):
         return _criteria_section_save(request, audit, staff, part)
     if part not in PARTS or (
-        part in ("voice", "involvement")
-        and not _header(audit)[f"show_{part}"]
+        part in ("voice", "involvement") and not _header(audit)[f"show_{part}"]
     ):
         raise Http404("No such part of the audit")
     lock = LockForm(request.POST)

@@ -176,6 +176,12 @@ class ExtraRequest(models.Model):
     tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="+")
     teams = models.ManyToManyField(Team, blank=True, related_name="+")
     services = models.ManyToManyField(Service, blank=True, related_name="+")
+    staff = models.ManyToManyField(
+        StaffMember,
+        blank=True,
+        related_name="+",
+        help_text="The staff members to audit, when the tool audits staff members.",
+    )
     number = models.PositiveIntegerField()
     due_date = models.DateField()
     reason = models.TextField()
@@ -190,6 +196,10 @@ class ExtraRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} extra audits of {self.standard.code}"
+
+    @property
+    def subject_kind(self) -> str:
+        return self.tool_version.subject_kind
 
 
 class RequestMode(models.TextChoices):

@@ -26,6 +26,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="extrarequest",
+            name="staff",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The staff members to audit, when the tool audits staff members.",
+                related_name="+",
+                to="organisation.staffmember",
+            ),
+        ),
+        migrations.AddField(
             model_name="auditrequest",
             name="service_subject",
             field=models.ForeignKey(
