@@ -34,6 +34,37 @@ def test_loading_a_pack_twice_changes_nothing_and_says_so(capsys):
     assert "10 unchanged" in capsys.readouterr().out
 
 
+def test_reloading_the_provider_pack_keeps_what_each_tool_audits_and_changes_nothing(capsys):
+    call_command("load_pack", "provider-essentials")
+    capsys.readouterr()
+
+    call_command("load_pack", "provider-essentials")
+
+    assert "5 unchanged" in capsys.readouterr().out
+    subjects = dict(ToolVersion.objects.values_list("tool__key", "subject_kind"))
+    assert subjects["pe-spot-check"] == subjects["pe-supervision-audit"] == "staff"
+    assert subjects["pe-quis-observation"] == "service"
+    assert subjects["pe-care-plan-audit"] == "case"
+
+
+def test_a_tool_that_comes_to_audit_staff_members_gets_a_new_version_when_in_use(
+    tmp_path, monkeypatch
+):
+    call_command("load_pack", "practice-quality")
+    exported = tmp_path / "pq.yaml"
+    call_command("export_pack", "practice-quality", "-o", str(exported))
+    text = exported.read_text()
+    exported.write_text(
+        text.replace("  - id: pq-2-audit\n", "  - id: pq-2-audit\n        subject: staff\n", 1)
+    )
+    monkeypatch.setattr(ToolVersion, "is_in_use", lambda self: True)
+
+    call_command("load_pack", str(exported))
+
+    versions = AuditTool.objects.get(key="pq-2-audit").versions.order_by("number")
+    assert [(v.number, v.subject_kind) for v in versions] == [(1, "case"), (2, "staff")]
+
+
 def test_changed_content_becomes_a_new_version_when_the_old_one_is_in_use(tmp_path, monkeypatch):
     call_command("load_pack", "practice-quality")
     exported = tmp_path / "pq.yaml"

@@ -3,10 +3,12 @@
 import pytest
 import yaml
 
+from careaudit.standards.models import SubjectKind
 from careaudit.standards.packfile import (
     ANSWER_SCALES,
     BUILTIN_PACKS,
     EVIDENCE_CATEGORIES,
+    SUBJECT_KINDS,
     Pack,
     PackError,
     PackProblem,
@@ -272,6 +274,50 @@ def test_mar_audit_covers_prn_and_makes_unsafe_misses_critical(provider_pack):
     for topic in ("PRN", "Allergies", "Stock balances", "covertly"):
         assert topic in texts
     assert 2 <= sum(c.critical for c in mar.criteria) <= 5
+
+
+def test_provider_pack_spot_checks_and_supervision_audits_staff_and_quis_a_service(
+    provider_pack,
+):
+    subjects = {t.id: t.subject for s in provider_pack.standards for t in s.tools}
+    assert subjects == {
+        "pe-care-plan-audit": "case",
+        "pe-mar-audit": "case",
+        "pe-quis-observation": "service",
+        "pe-spot-check": "staff",
+        "pe-supervision-audit": "staff",
+    }
+
+
+def test_a_tool_audits_cases_unless_it_says_otherwise():
+    [tool] = parse_pack(MINIMAL, "demo.yaml").standards[0].tools
+    assert tool.subject == "case"
+    assert "subject" not in dump_pack(parse_pack(MINIMAL, "demo.yaml"))
+
+
+def test_a_tool_of_staff_members_keeps_its_subject_through_a_dump():
+    text = edited(
+        "        name: Case file audit\n",
+        "        name: Case file audit\n        subject: staff\n",
+    )
+    pack = parse_pack(text, "demo.yaml")
+    assert pack.standards[0].tools[0].subject == "staff"
+    assert "        subject: staff\n" in dump_pack(pack)
+    assert parse_pack(dump_pack(pack), "demo.yaml") == pack
+
+
+def test_an_unknown_subject_names_the_three_kinds():
+    problem = only_problem(
+        edited(
+            "        name: Case file audit\n",
+            "        name: Case file audit\n        subject: building\n",
+        )
+    )
+    assert str(problem) == (
+        "demo.yaml:16: standards[0].tools[0].subject: unknown subject 'building' "
+        "(expected one of: case, staff, service)"
+    )
+    assert tuple(SubjectKind.values) == SUBJECT_KINDS
 
 
 def test_provider_criteria_link_only_to_provider_statements(provider_pack):

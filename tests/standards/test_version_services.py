@@ -215,6 +215,31 @@ def test_rating_settings_change_and_are_checked(draft):
         )
 
 
+def test_a_draft_can_be_made_to_audit_staff_members_and_keeps_it_when_copied(draft, people):
+    version_update_settings(
+        version=draft,
+        rating_scheme="rag",
+        green_threshold=Decimal(85),
+        amber_threshold=Decimal(60),
+        partly_met_value=Decimal("0.5"),
+        subject_kind="staff",
+    )
+    published = version_publish(version=draft, by=people.quality_lead.user, note="Spot checks")
+
+    assert published.subject_kind == "staff"
+    next_draft = version_start_draft(tool=published.tool, by=people.quality_lead.user)
+    assert next_draft.subject_kind == "staff"
+    with pytest.raises(ChangeRefused, match="not something a tool audits"):
+        version_update_settings(
+            version=next_draft,
+            rating_scheme="rag",
+            green_threshold=Decimal(85),
+            amber_threshold=Decimal(60),
+            partly_met_value=Decimal("0.5"),
+            subject_kind="building",
+        )
+
+
 # --- Publishing -----------------------------------------------------------------------
 
 

@@ -148,12 +148,12 @@ def get_supervisee_for_user(request: HttpRequest, pk: int) -> StaffMember:
 
 
 def log_audit_read(request: HttpRequest, audit: Audit, how: str) -> None:
-    """Every read of a case's audit (and the person's feedback in it) is logged."""
+    """Every read of an audit (a case's holds the person's feedback) is logged."""
     record_access(
         request=request,
         action=AccessAction.READ,
         object_type="audit",
         object_id=audit.pk,
-        description=f"{how} the audit of case {audit.case.case_ref} (audit {audit.pk})",
+        description=f"{how} the audit of {audit.subject_label} (audit {audit.pk})",
         organisation_id=audit.organisation_id,
     )

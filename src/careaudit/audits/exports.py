@@ -1,4 +1,5 @@
-"""The audits and answers exports (contracts: columns exactly as issue 5 lists them)."""
+"""The audits and answers exports (contracts: columns exactly as issue 5 lists them, then
+the subject columns issue 9 added at the end of the audits export)."""
 
 from careaudit.audits.models import Answer, Audit, ModerationAnswer
 from careaudit.core.exports import ExportQuery, export_kind
@@ -23,6 +24,9 @@ AUDIT_COLUMNS = (
     "moderator_email",
     "moderator_score_percent",
     "agreement_percent",
+    # What the audit is of (ADR 0009), as in the requests export.
+    "subject_kind",
+    "subject_ref",
 )
 ANSWER_COLUMNS = (
     "audit_id",
@@ -48,6 +52,8 @@ def audit_rows(query: ExportQuery):
         "tool_version__tool",
         "auditor__user",
         "case",
+        "staff_subject__user",
+        "service_subject",
         "worker__user",
         "moderation__moderator__user",
     )
@@ -61,7 +67,7 @@ def audit_rows(query: ExportQuery):
             "tool_version": audit.tool_version.label,
             "mode": audit.mode,
             "auditor_email": audit.auditor.email,
-            "case_ref": query.case_ref(audit.case.case_ref),
+            "case_ref": query.case_ref(audit.case.case_ref if audit.case_id else ""),
             "worker_email": audit.worker.email if audit.worker else "",
             "status": audit.status,
             "submitted_at": audit.submitted_at,
@@ -74,6 +80,8 @@ def audit_rows(query: ExportQuery):
             "moderator_email": moderation.moderator.email if done else "",
             "moderator_score_percent": moderation.score_percent if done else None,
             "agreement_percent": moderation.agreement_percent if done else None,
+            "subject_kind": audit.subject_kind,
+            "subject_ref": audit.subject_ref(query.case_ref),
         }
 
 

@@ -181,7 +181,7 @@ class AuditChoiceField(forms.ModelMultipleChoiceField):
             else "not submitted"
         )
         return (
-            f"{audit.case.case_ref}: {standard.code} {standard.title} – {kind} by "
+            f"{audit.case.case_ref if audit.case_id else audit.subject_label}: {standard.code} {standard.title} – {kind} by "
             f"{audit.auditor.full_name}, submitted {submitted}"
         )
 

@@ -10,9 +10,9 @@ from django.db import models
 from django.utils import timezone
 
 from careaudit.cases.models import Case
-from careaudit.organisation.models import Organisation, StaffMember
-from careaudit.programme.models import AuditRequest
-from careaudit.standards.models import Criterion, Theme, ToolVersion
+from careaudit.organisation.models import Organisation, Service, StaffMember
+from careaudit.programme.models import AuditRequest, HasSubject, subject_constraint
+from careaudit.standards.models import Criterion, SubjectKind, Theme, ToolVersion
 
 
 class AuditStatus(models.TextChoices):
@@ -55,19 +55,35 @@ class WorkerInvolvement(models.TextChoices):
     NO_WORKER = "no_worker", "No allocated worker or recent involvement"
 
 
-class Audit(models.Model):
+class Audit(HasSubject, models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audits")
     request = models.OneToOneField(AuditRequest, on_delete=models.PROTECT, related_name="audit")
     tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="audits")
     auditor = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="audits_done")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="audits")
+    # The subject: exactly one of case, staff member and service, as its request's.
+    subject_kind = models.CharField(max_length=10, choices=SubjectKind, default=SubjectKind.CASE)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audits"
+    )
+    staff_subject = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audits_of_me",
+        help_text="The staff member audited, when the subject is a staff member.",
+    )
+    service_subject = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="audits"
+    )
     worker = models.ForeignKey(
         StaffMember,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="audits_of_my_cases",
-        help_text="The case's allocated worker when the audit started.",
+        help_text="The case's allocated worker when the audit started; for an audit of a "
+        "staff member, that staff member. They see the audit and may comment on it.",
     )
     mode = models.CharField(max_length=20)  # the request's mode: sample, self, peer, extra…
     status = models.CharField(max_length=10, choices=AuditStatus, default=AuditStatus.DRAFT)
@@ -110,9 +126,10 @@ class Audit(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["organisation", "status", "submitted_at"])]
+        constraints = [subject_constraint("audit_has_one_subject_of_its_kind", required=True)]
 
     def __str__(self) -> str:
-        return f"Audit of {self.case} ({self.get_status_display().lower()})"
+        return f"Audit of {self.subject} ({self.get_status_display().lower()})"
 
     @property
     def is_self_audit(self) -> bool:

@@ -94,7 +94,7 @@ def moderation_draw(
                 request__month=month,
                 status=AuditStatus.SUBMITTED,
                 moderation__isnull=True,
-            ).select_related("auditor", "request", "case")
+            ).select_related("auditor", "request", "case", "staff_subject__user", "service_subject")
         )
         chosen = choose_for_moderation(submitted, record.seed, fraction)
         quotas = moderators_with_quotas(organisation, add_months(month, 1))
@@ -115,7 +115,10 @@ def moderation_draw(
                 auditor_team_id=moderator.team_id,
                 standard=audit.request.standard,
                 tool_version=audit.tool_version,
+                subject_kind=audit.subject_kind,
                 case=audit.case,
+                staff_subject=audit.staff_subject,
+                service_subject=audit.service_subject,
                 due_date=due,
                 seed=record.seed,
             )
@@ -259,7 +262,7 @@ def moderation_complete(
     transaction.on_commit(
         lambda: notify(
             to=audit.auditor.email,
-            subject=f"Your audit of case {audit.case.case_ref} has been moderated",
+            subject=f"Your audit of {audit.subject_label} has been moderated",
             body=f"{moderation.moderator.full_name} moderated your audit "
             f"({'agrees' if agrees_overall else 'does not fully agree'} with your overall "
             f"judgement).\n\nFeedback: {moderation.feedback_for_auditor}\n\n"

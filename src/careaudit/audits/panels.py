@@ -26,7 +26,12 @@ def audits_to_moderate(staff: StaffMember) -> Panel | None:
     moderations = list(
         Moderation.objects.filter(moderator=staff, audit__organisation=staff.organisation)
         .exclude(status=ModerationStatus.DONE)
-        .select_related("request__standard", "audit__case")
+        .select_related(
+            "request__standard",
+            "audit__case",
+            "audit__staff_subject__user",
+            "audit__service_subject",
+        )
         .order_by("request__due_date", "pk")
     )
     if not moderations:
@@ -66,7 +71,9 @@ def audits_of_my_cases(staff: StaffMember) -> Panel | None:
     audits = list(
         Audit.objects.filter(worker=staff, status=AuditStatus.SUBMITTED, submitted_at__gte=since)
         .exclude(auditor=staff)
-        .select_related("case", "auditor__user", "request__standard", "moderation")
+        .select_related(
+            "case", "staff_subject__user", "auditor__user", "request__standard", "moderation"
+        )
         .annotate(
             discussed=Exists(
                 SupervisionDiscussion.objects.filter(supervisee=staff, audits=OuterRef("pk"))

@@ -16,11 +16,16 @@ _FETCHER = URLFetcher(allowed_protocols=("data",))
 
 def pdf_filename(audit: Audit) -> str:
     """`audit-C00012-5.pdf`; anything in the case reference unsafe in a file name becomes -.
+    An audit of a staff member or a service keeps names out of the file name.
 
     >>> from types import SimpleNamespace as N
     >>> pdf_filename(N(pk=5, case=N(case_ref="AB/12 3")))
     'audit-AB-12-3-5.pdf'
+    >>> pdf_filename(N(pk=6, case=None, subject_kind="staff"))
+    'audit-staff-6.pdf'
     """
+    if audit.case is None:
+        return f"audit-{audit.subject_kind}-{audit.pk}.pdf"
     ref = re.sub(r"[^A-Za-z0-9_-]+", "-", audit.case.case_ref).strip("-") or "case"
     return f"audit-{ref}-{audit.pk}.pdf"
 

@@ -85,19 +85,28 @@ def audit_start(*, request: AuditRequest, by: StaffMember) -> Audit:
         raise AuditError("This audit was requested from someone else.")
     if request.mode == RequestMode.MODERATION:
         raise AuditError("Moderation is done on the moderation page, not as a new audit.")
-    if request.case_id is None:
-        raise AuditError("Choose the case for this self-audit first.")
+    if request.subject is None:
+        if request.is_case_subject:
+            raise AuditError("Choose the case for this self-audit first.")
+        raise AuditError(f"This request has no {request.get_subject_kind_display().lower()}.")
     if request.status not in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS):
         raise AuditError(f"This request is {request.get_status_display().lower()}.")
+    # The worker sees the audit, comments on it and takes it to supervision: the case's
+    # allocated worker, or the staff member audited. A service has no one person.
+    worker = request.case.worker if request.case_id else request.staff_subject
+    no_worker = request.case_id is not None and worker is None
     audit = Audit.objects.create(
         organisation_id=request.organisation_id,
         request=request,
         tool_version=request.tool_version,
         auditor=request.auditor,
+        subject_kind=request.subject_kind,
         case=request.case,
-        worker=request.case.worker,
+        staff_subject=request.staff_subject,
+        service_subject=request.service_subject,
+        worker=worker,
         mode=request.mode,
-        worker_involvement=WorkerInvolvement.NO_WORKER if request.case.worker_id is None else "",
+        worker_involvement=WorkerInvolvement.NO_WORKER if no_worker else "",
     )
     request.status = RequestStatus.IN_PROGRESS
     request.save(update_fields=["status"])
@@ -412,7 +421,10 @@ def audit_missing(audit: Audit) -> list[Missing]:
                     f"Answer question {number}, or mark it not applicable",
                 )
             )
-    missing += _voice_missing(audit) + _involvement_missing(audit)
+    if audit.is_case_subject:
+        # The person's voice and the worker's involvement are about a case; an audit of a
+        # staff member or a service records its feedback in strengths and areas (ADR 0009).
+        missing += _voice_missing(audit) + _involvement_missing(audit)
     return missing
 
 
@@ -488,17 +500,23 @@ def _share_submitted(audit: Audit) -> None:
     """A submitted audit goes to the worker and their supervisor, for supervision."""
     link = site_link(f"/audits/{audit.pk}/")
     recipients = {}
+    of_case = audit.is_case_subject
     if audit.worker and audit.worker_id != audit.auditor_id:
-        recipients[audit.worker.email] = "the audit of your case"
+        recipients[audit.worker.email] = (
+            "the audit of your case" if of_case else "the audit of your practice"
+        )
     if audit.worker and audit.worker.supervisor:
         recipients[audit.worker.supervisor.email] = (
-            f"an audit of {audit.worker.full_name}'s case, to discuss in supervision"
+            f"an audit of {audit.worker.full_name}'s "
+            + ("case" if of_case else "practice")
+            + ", to discuss in supervision"
         )
+    what_of = audit.case.case_ref if of_case else audit.tool_version.tool.name
     for email, what in recipients.items():
         notify(
             to=email,
-            subject=f"Audit of case {audit.case.case_ref} submitted",
-            body=f"{audit.auditor.full_name} has submitted {what} ({audit.case.case_ref}). "
+            subject=f"Audit of {audit.subject_label} submitted",
+            body=f"{audit.auditor.full_name} has submitted {what} ({what_of}). "
             f"Result: {audit.final_rating_label or 'no rating'}.\n\n{link}\n",
         )
 
@@ -529,6 +547,8 @@ def feedback_link_create(
     """A one-time link for the person; returns the link record and the token (shown once)."""
     _check_auditor(audit, by)
     _check_draft(audit)
+    if not audit.is_case_subject:
+        raise AuditError("Feedback links are for the person whose case is audited.")
     token = secrets.token_urlsafe(24)
     link = FeedbackLink.objects.create(
         audit=audit,

@@ -59,6 +59,9 @@ AUDIT_RELATED = (
     "request",
     "tool_version__tool__standard__framework",
     "case__team",
+    "staff_subject__user",
+    "staff_subject__team__service",
+    "service_subject",
     "worker__user",
     "auditor__user",
     "auditor__team",
@@ -255,7 +258,13 @@ def _header(audit: Audit) -> dict:
         "audit": audit,
         "standard": standard,
         "mode_label": mode_label(audit.mode),
-        "show_involvement": not audit.is_self_audit,
+        # The person's voice and the worker's involvement are asked of a case only (ADR 0009).
+        "show_voice": audit.is_case_subject,
+        "show_involvement": audit.is_case_subject and not audit.is_self_audit,
+        "strengths_hint": "What is good about the practice in this case"
+        if audit.is_case_subject
+        else "What is good about what you saw and read, to tell "
+        + ("the staff member" if audit.staff_subject_id else "the service"),
     }
 
 
@@ -418,7 +427,9 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     staff = require_staff(request)
     if part.startswith("section-"):
         return _criteria_section_save(request, audit, staff, part)
-    if part not in PARTS or (part == "involvement" and audit.is_self_audit):
+    if part not in PARTS or (
+        part in ("voice", "involvement") and not _header(audit)[f"show_{part}"]
+    ):
         raise Http404("No such part of the audit")
     lock = LockForm(request.POST)
     form = PARTS[part].for_audit(audit, request.POST)
@@ -672,8 +683,12 @@ def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
     what = "self-audit" if audit.is_self_audit else "audit"
     messages.success(
         request,
-        f"Your {what} of case {audit.case.case_ref} has been submitted. "
-        "It has been shared with the worker and their supervisor.",
+        f"Your {what} of {audit.subject_label} has been submitted. "
+        + (
+            "It has been shared with the worker and their supervisor."
+            if audit.case_id or audit.staff_subject_id
+            else ""
+        ),
     )
     return redirect("audit_detail", pk=audit.pk)
 

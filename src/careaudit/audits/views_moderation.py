@@ -57,7 +57,12 @@ def moderation_list(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
     mine = Moderation.objects.filter(
         moderator=staff, audit__organisation=staff.organisation
-    ).select_related("request__standard", "audit__case__team")
+    ).select_related(
+        "request__standard",
+        "audit__case__team",
+        "audit__staff_subject__user",
+        "audit__service_subject",
+    )
     to_do = list(mine.exclude(status=ModerationStatus.DONE).order_by("request__due_date", "pk"))
     done = Paginator(
         mine.filter(status=ModerationStatus.DONE).order_by("-completed_at", "-pk"), DONE_PER_PAGE
@@ -108,8 +113,11 @@ def _render_blind(
     # Deliberately not `audit`: the blind page must have no way to reach the answers.
     context = {
         "moderation": moderation,
+        "subject_label": audit.subject_label,
         "case": audit.case,
-        "team": audit.case.team,
+        "team": audit.case.team if audit.case_id else None,
+        "staff_subject": audit.staff_subject,
+        "service_subject": audit.service_subject,
         "worker": audit.worker,
         "standard": moderation.request.standard,
         "tool_version": audit.tool_version,
@@ -153,6 +161,7 @@ def _render_compare(
     context = {
         "moderation": moderation,
         "audit": audit,
+        "subject_label": audit.subject_label,
         "case": audit.case,
         "standard": moderation.request.standard,
         "rows": rows,

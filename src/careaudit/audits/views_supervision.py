@@ -54,7 +54,14 @@ def undiscussed_audits(staff: StaffMember, people: list[int]) -> QuerySet[Audit]
             Q(worker_id__in=people, worker_pending=True)
             | Q(auditor_id__in=people, auditor_pending=True)
         )
-        .select_related("case", "request__standard", "auditor__user", "worker__user")
+        .select_related(
+            "case",
+            "staff_subject__user",
+            "service_subject",
+            "request__standard",
+            "auditor__user",
+            "worker__user",
+        )
         .order_by("submitted_at", "pk")
     )
 
@@ -74,7 +81,12 @@ def _with_links(audits) -> list[Audit]:
 
 def _discussions(queryset: QuerySet[SupervisionDiscussion]) -> QuerySet[SupervisionDiscussion]:
     return queryset.select_related("supervisee__user", "supervisor__user").prefetch_related(
-        Prefetch("audits", queryset=Audit.objects.select_related("case", "request__standard"))
+        Prefetch(
+            "audits",
+            queryset=Audit.objects.select_related(
+                "case", "staff_subject__user", "service_subject", "request__standard"
+            ),
+        )
     )
 
 

@@ -299,7 +299,7 @@ def describe(request: AuditRequest) -> str:
     if request.mode == RequestMode.SELF and request.case_id is None:
         return "a self-audit of one of your own cases (choose it in Care Audit)"
     label = request.get_mode_display().lower()
-    return f"{label} of case {request.case.case_ref}" if request.case_id else label
+    return f"{label} of {request.subject_label}" if request.subject else label
 
 
 # --- Self-audits not picked by the 6th working day -------------------------------------

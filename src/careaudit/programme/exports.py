@@ -1,4 +1,5 @@
-"""The requests export (a contract: columns exactly as issue 4 lists them)."""
+"""The requests export (a contract: columns exactly as issue 4 lists them, then the subject
+columns issue 9 added at the end)."""
 
 from careaudit.core.exports import ExportQuery, export_kind
 from careaudit.programme.models import AuditRequest
@@ -18,6 +19,10 @@ REQUEST_COLUMNS = (
     "due_date",
     "status",
     "seed",
+    # What the request is of (ADR 0009): case, staff or service; the case reference
+    # (pseudonymised like case_ref), the staff member's email or the service's name.
+    "subject_kind",
+    "subject_ref",
 )
 
 
@@ -43,4 +48,6 @@ def request_rows(query: ExportQuery):
             "due_date": request.due_date,
             "status": request.status,
             "seed": request.seed,
+            "subject_kind": request.subject_kind,
+            "subject_ref": request.subject_ref(query.case_ref),
         }

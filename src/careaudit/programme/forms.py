@@ -14,6 +14,8 @@ from careaudit.organisation.models import Organisation, Service, StaffMember
 from careaudit.organisation.selectors import teams_of
 from careaudit.programme.models import Programme, RequestMode, RequestStatus
 from careaudit.programme.selectors import templates_for
+from careaudit.standards.models import SubjectKind
+from careaudit.standards.selectors import subject_kinds
 
 START_MONTHS_BACK = 24
 START_MONTHS_AHEAD = 24
@@ -204,8 +206,19 @@ class ExtraRequestForm(GovukForm):
     services = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    staff = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Staff members",
+        help_text="For a standard whose audit tool is of staff members, such as a spot check: "
+        "each person chosen is audited once.",
+    )
     number = forms.IntegerField(
         label="Number of cases",
+        required=False,
+        help_text="For a standard whose audit tool is of cases. A tool of services audits each "
+        "service chosen once.",
         min_value=1,
         max_value=1000,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
@@ -233,7 +246,27 @@ class ExtraRequestForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.closures, self.today = closures, today
         self.fields["standard"].queryset = programme.framework.standards.order_by("position")
-        self.fields["standard"].label_from_instance = lambda s: f"{s.code} {s.title}"
+        kinds = subject_kinds(programme.framework)
+        self.fields["standard"].label_from_instance = lambda s: (
+            f"{s.code} {s.title}"
+            + (
+                f" – audits {KIND_PLURALS[kinds[s.pk]]}"
+                if kinds.get(s.pk, "case") != "case"
+                else ""
+            )
+        )
+        if SubjectKind.STAFF in kinds.values():
+            self.fields["staff"].queryset = (
+                StaffMember.objects.current(on=today)
+                .filter(organisation=programme.organisation)
+                .select_related("user", "role", "team")
+            )
+            self.fields["staff"].label_from_instance = lambda p: (
+                f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else "")
+            )
+        else:
+            # Nothing here audits staff members: a council is not shown all its people.
+            del self.fields["staff"]
         self.fields["teams"].queryset = teams_of(programme.organisation)
         self.fields["teams"].label_from_instance = lambda t: f"{t.name} ({t.service.name})"
         self.fields["services"].queryset = Service.objects.filter(
@@ -253,9 +286,18 @@ class ExtraRequestForm(GovukForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("teams") and not data.get("services") and not self.has_error("teams"):
-            self.add_error("teams", "Choose at least one team or service")
+        chosen = data.get("teams") or data.get("services") or data.get("staff")
+        if not chosen and not self.has_error("teams"):
+            self.add_error(
+                "teams",
+                "Choose at least one team, service or staff member"
+                if "staff" in self.fields
+                else "Choose at least one team or service",
+            )
         return data
+
+
+KIND_PLURALS = {SubjectKind.STAFF: "staff members", SubjectKind.SERVICE: "services"}
 
 
 class ClosureDayForm(GovukForm):

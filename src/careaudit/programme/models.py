@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from careaudit.cases.models import Case
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
-from careaudit.standards.models import AuditTool, Framework, Standard, ToolVersion
+from careaudit.standards.models import AuditTool, Framework, Standard, SubjectKind, ToolVersion
 
 
 class ProgrammeStatus(models.TextChoices):
@@ -176,6 +176,12 @@ class ExtraRequest(models.Model):
     tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="+")
     teams = models.ManyToManyField(Team, blank=True, related_name="+")
     services = models.ManyToManyField(Service, blank=True, related_name="+")
+    staff = models.ManyToManyField(
+        StaffMember,
+        blank=True,
+        related_name="+",
+        help_text="The staff members to audit, when the tool audits staff members.",
+    )
     number = models.PositiveIntegerField()
     due_date = models.DateField()
     reason = models.TextField()
@@ -190,6 +196,10 @@ class ExtraRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} extra audits of {self.standard.code}"
+
+    @property
+    def subject_kind(self) -> str:
+        return self.tool_version.subject_kind
 
 
 class RequestMode(models.TextChoices):
@@ -215,6 +225,71 @@ OPEN_STATUSES = (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS)
 NOT_STARTED = (RequestStatus.REQUESTED, RequestStatus.NO_ELIGIBLE_CASE)  # may be cancelled
 
 
+class HasSubject:
+    """What a request or an audit is of: a case, a staff member or a service (ADR 0009).
+
+    The subject kind is always set; the subject itself is one of `case`, `staff_subject`
+    and `service_subject` (database constraints keep the others empty).
+    """
+
+    subject_kind: str
+    case: Case | None
+    staff_subject: StaffMember | None
+    service_subject: Service | None
+
+    @property
+    def subject(self) -> "Case | StaffMember | Service | None":
+        if self.subject_kind == SubjectKind.STAFF:
+            return self.staff_subject
+        if self.subject_kind == SubjectKind.SERVICE:
+            return self.service_subject
+        return self.case
+
+    @property
+    def subject_label(self) -> str:
+        """The subject in words, after "Audit of": "case 10001", "Sam Patel", "Oak House"."""
+        subject = self.subject
+        if subject is None:
+            return ""
+        if isinstance(subject, Case):
+            return f"case {subject.case_ref}"
+        if isinstance(subject, StaffMember):
+            return subject.full_name
+        return subject.name
+
+    def subject_ref(self, case_ref=lambda ref: ref) -> str:
+        """How exports name the subject: the case reference (through `case_ref`, which may
+        pseudonymise it), the staff member's email, the service's name."""
+        subject = self.subject
+        if subject is None:
+            return ""
+        if isinstance(subject, Case):
+            return case_ref(subject.case_ref)
+        if isinstance(subject, StaffMember):
+            return subject.email
+        return subject.name
+
+    @property
+    def is_case_subject(self) -> bool:
+        return self.subject_kind == SubjectKind.CASE
+
+
+def subject_constraint(name: str, *, required: bool) -> models.CheckConstraint:
+    """At most one subject (exactly one when `required`), and always of the subject kind."""
+    subjects = {
+        SubjectKind.CASE: "case",
+        SubjectKind.STAFF: "staff_subject",
+        SubjectKind.SERVICE: "service_subject",
+    }
+    condition = models.Q()
+    for kind, field in subjects.items():
+        others = {f"{other}__isnull": True for other in subjects.values() if other != field}
+        if required:
+            others[f"{field}__isnull"] = False
+        condition |= models.Q(subject_kind=kind, **others)
+    return models.CheckConstraint(condition=condition, name=name)
+
+
 class AuditRequestQuerySet(models.QuerySet):
     def open(self) -> "AuditRequestQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
@@ -229,14 +304,17 @@ class AuditRequestQuerySet(models.QuerySet):
             "auditor_team",
             "case__team",
             "case__worker__user",
+            "staff_subject__user",
+            "service_subject",
             "standard",
             "tool_version__tool",
             "draw",
         )
 
 
-class AuditRequest(models.Model):
-    """A request for one person to audit one case (or, for a self-audit, to pick one)."""
+class AuditRequest(HasSubject, models.Model):
+    """A request for one person to audit one subject: a case (or, for a self-audit, one to
+    pick), a staff member or a service."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_requests"
@@ -267,8 +345,26 @@ class AuditRequest(models.Model):
     tool_version = models.ForeignKey(
         ToolVersion, on_delete=models.PROTECT, related_name="audit_requests"
     )
+    # The monthly draws are of cases: a request made without saying is of a case.
+    subject_kind = models.CharField(max_length=10, choices=SubjectKind, default=SubjectKind.CASE)
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_requests"
+    )
+    staff_subject = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_requests_of_me",
+        help_text="The staff member audited, when the subject is a staff member.",
+    )
+    service_subject = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_requests",
+        help_text="The service audited, when the subject is a service.",
     )
     due_date = models.DateField()
     status = models.CharField(max_length=20, choices=RequestStatus, default=RequestStatus.REQUESTED)
@@ -297,6 +393,9 @@ class AuditRequest(models.Model):
                 condition=models.Q(draw__isnull=False),
                 name="one_request_per_draw_auditor_mode_slot",
             ),
+            # A self-audit waiting for its case, or a request with no eligible case, has no
+            # subject yet; it always has its subject kind.
+            subject_constraint("request_subject_is_of_its_kind", required=False),
         ]
         indexes = [
             models.Index(fields=["organisation", "month"]),
@@ -304,7 +403,8 @@ class AuditRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_mode_display()} of {self.case or 'a case to pick'} by {self.auditor}"
+        subject = self.subject or f"a {self.get_subject_kind_display().lower()} to pick"
+        return f"{self.get_mode_display()} of {subject} by {self.auditor}"
 
     def is_overdue(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()

@@ -116,7 +116,7 @@ def months_with_requests(organisation: Organisation) -> list[date]:
 def extra_requests_of(programme: Programme) -> QuerySet[ExtraRequest]:
     return (
         programme.extra_requests.select_related("standard", "requested_by")
-        .prefetch_related("teams", "services")
+        .prefetch_related("teams", "services", "staff__user")
         .annotate(created=Count("requests"))
     )
 

@@ -35,7 +35,7 @@ from careaudit.programme.models import (
     RequestStatus,
     RoleQuota,
 )
-from careaudit.standards.models import Framework, ProgrammeTemplate, Standard
+from careaudit.standards.models import Framework, ProgrammeTemplate, Standard, SubjectKind
 
 
 class ProgrammeError(ValueError):
@@ -147,6 +147,8 @@ def request_reassign(
         raise ProgrammeError("Choose someone in post in the same organisation.")
     if request.case_id and request.case.worker_id == to.pk:
         raise ProgrammeError(f"{to.full_name} is the case's allocated worker.")
+    if request.staff_subject_id == to.pk:
+        raise ProgrammeError(f"{to.full_name} is the staff member audited.")
     if to.pk == request.auditor_id:
         raise ProgrammeError(f"The audit is already {to.full_name}’s.")
     previous = request.auditor
@@ -393,68 +395,80 @@ def extra_request_create(
     standard: Standard,
     teams: Iterable[Team],
     services: Iterable[Service],
-    number: int,
+    number: int | None,
     due_date: date,
     reason: str,
     by: User | None,
     on: date | None = None,
+    staff: Iterable[StaffMember] = (),
 ) -> ExtraRequest:
     """Audits the board asks for outside the timetable, drawn now with a recorded seed.
 
-    `number` eligible cases (judged on `on`, default today, with the programme's closed-case
-    window; cases requested in the exclusion period left out) are drawn uniformly from the
-    teams and services chosen. Each goes to someone whose sample scope covers the case's team:
-    the team's advanced practitioners first, then the service's managers, then an
-    organisation-wide sampler, shared evenly and never the case's own worker. When there are
-    fewer eligible cases than asked, every one there is gets a request: compare
+    What is audited follows the standard's tool (ADR 0009). For a tool of cases, `number`
+    eligible cases (judged on `on`, default today, with the programme's closed-case window;
+    cases requested in the exclusion period left out) are drawn uniformly from the teams and
+    services chosen. For a tool of staff members, each of the `staff` chosen is audited once;
+    for a tool of services, each of the `services` chosen.
+
+    Each audit goes to someone whose sample scope covers the subject's team: the team's
+    advanced practitioners first, then the service's managers, then an organisation-wide
+    sampler, shared evenly and never the case's own worker nor the staff member audited (a
+    service is audited from its service or the organisation). When fewer subjects can be
+    audited than asked, every one that can gets a request: compare
     `extra.requests.count()` with `extra.number`.
     """
     on = on or timezone.localdate()
-    teams, services = list(teams), list(services)
+    teams, services, staff = list(teams), list(services), list(staff)
     closures = closures_of(organisation)
-    _check_extra_request(
-        organisation, programme, standard, teams, services, number, due_date, reason, on, closures
-    )
+    _check_extra_request(organisation, programme, standard, due_date, reason, on, closures)
     tool = standard.tools.order_by("position").first()
     version = tool.current_version() if tool else None
     if version is None:
         raise ProgrammeError(f"{standard.code} has no published audit tool to audit it with.")
-    team_ids = {t.pk for t in teams} | set(
-        Team.objects.filter(service__in=services).values_list("pk", flat=True)
-    )
-    excluded = set(
-        AuditRequest.objects.filter(
-            organisation=organisation,
-            month__gte=add_months(month_start(on), -programme.repeat_exclusion_months),
-            case__isnull=False,
-        )
-        .exclude(status=RequestStatus.CANCELLED)
-        .values_list("case_id", flat=True)
-    )
-    cases = [
-        c
-        for c in eligible_case_records(organisation, on, programme.eligibility_closed_days)
-        if c.team_id in team_ids and c.id not in excluded
-    ]
     auditors = _extra_auditors(organisation, on)
-    seed = new_seed()
     records = [
         planning.Auditor(
             id=p.pk,
             role_id=p.role_id,
             team_id=p.team_id,
-            service_id=p.team.service_id if p.team_id else p.service_id,
+            service_id=_service_id(p),
             scope=p.role.sample_scope,
         )
         for p in auditors.values()
     ]
-    plan = plan_extra(cases, records, number=number, seed=seed)
-    if not plan:
+    kind = version.subject_kind
+    if kind == SubjectKind.STAFF:
+        subjects = _staff_subjects(organisation, standard, teams, services, staff, on)
+    elif kind == SubjectKind.SERVICE:
+        subjects = _service_subjects(organisation, standard, teams, services, staff)
+        # A team's sampler looks at cases of one team, not at a whole service.
+        records = [r for r in records if r.scope != planning.TEAM]
+    else:
+        subjects = _case_subjects(organisation, programme, teams, services, staff, number, on)
+    number = number if kind == SubjectKind.CASE else len(subjects)
+    seed = new_seed()
+    plan = plan_extra(subjects, records, number=number, seed=seed)
+    if not plan and kind == SubjectKind.CASE:
         raise ProgrammeError(
             "There are no eligible cases in those teams and services that someone could audit "
             "(open or recently closed, not requested in the last "
             f"{programme.repeat_exclusion_months} months), so nothing was requested."
         )
+    if not plan and kind == SubjectKind.STAFF:
+        raise ProgrammeError(
+            "Nobody in post samples the teams or services of the staff members chosen (and "
+            "nobody audits themselves), so nothing was requested."
+        )
+    if not plan:
+        raise ProgrammeError(
+            "Nobody in post samples the services chosen or the whole organisation, so nothing "
+            "was requested."
+        )
+    subject_field = {
+        SubjectKind.CASE: "case_id",
+        SubjectKind.STAFF: "staff_subject_id",
+        SubjectKind.SERVICE: "service_subject_id",
+    }[kind]
     extra = ExtraRequest.objects.create(
         organisation=organisation,
         programme=programme,
@@ -468,6 +482,7 @@ def extra_request_create(
     )
     extra.teams.set(teams)
     extra.services.set(services)
+    extra.staff.set(staff)
     AuditRequest.objects.bulk_create(
         AuditRequest(
             organisation=organisation,
@@ -480,13 +495,18 @@ def extra_request_create(
             auditor_team_id=auditors[auditor_id].team_id,
             standard=standard,
             tool_version=version,
-            case_id=case.id,
+            subject_kind=kind,
+            **{subject_field: subject.id},
             due_date=due_date,
             seed=seed,
         )
-        for case, auditor_id in plan
+        for subject, auditor_id in plan
     )
-    created = list(AuditRequest.objects.filter(extra=extra).select_related("auditor__user", "case"))
+    created = list(
+        AuditRequest.objects.filter(extra=extra).select_related(
+            "auditor__user", "case", "staff_subject__user", "service_subject"
+        )
+    )
     RequestEvent.objects.bulk_create(
         RequestEvent(
             request=request,
@@ -500,21 +520,11 @@ def extra_request_create(
     return extra
 
 
-def _check_extra_request(
-    organisation, programme, standard, teams, services, number, due_date, reason, on, closures
-) -> None:
+def _check_extra_request(organisation, programme, standard, due_date, reason, on, closures) -> None:
     if programme.organisation_id != organisation.pk:
         raise ProgrammeError("Choose a programme of your own organisation.")
     if standard.framework_id != programme.framework_id:
         raise ProgrammeError(f"Choose a standard from {programme.framework.name}.")
-    if not teams and not services:
-        raise ProgrammeError("Choose at least one team or service.")
-    if any(t.service.organisation_id != organisation.pk for t in teams) or any(
-        s.organisation_id != organisation.pk for s in services
-    ):
-        raise ProgrammeError("Choose teams and services of your own organisation.")
-    if number < 1:
-        raise ProgrammeError("Ask for at least 1 audit.")
     if due_date <= on:
         raise ProgrammeError("The due date must be in the future.")
     if not is_working_day(due_date, closures):
@@ -524,6 +534,91 @@ def _check_extra_request(
         )
     if not reason.strip():
         raise ProgrammeError("Give the board’s reason for the extra audits.")
+
+
+def _check_own(organisation: Organisation, teams, services, staff) -> None:
+    if (
+        any(t.service.organisation_id != organisation.pk for t in teams)
+        or any(s.organisation_id != organisation.pk for s in services)
+        or any(p.organisation_id != organisation.pk for p in staff)
+    ):
+        raise ProgrammeError("Choose teams, services and staff of your own organisation.")
+
+
+def _case_subjects(
+    organisation, programme, teams, services, staff, number, on
+) -> list[planning.CaseRecord]:
+    """The eligible cases of the teams and services chosen, not requested lately."""
+    if staff:
+        raise ProgrammeError(
+            "This standard’s audit tool is of cases: choose teams or services, not staff members."
+        )
+    if not teams and not services:
+        raise ProgrammeError("Choose at least one team or service.")
+    _check_own(organisation, teams, services, staff)
+    if number is None or number < 1:
+        raise ProgrammeError("Ask for at least 1 audit.")
+    team_ids = {t.pk for t in teams} | set(
+        Team.objects.filter(service__in=services).values_list("pk", flat=True)
+    )
+    excluded = set(
+        AuditRequest.objects.filter(
+            organisation=organisation,
+            month__gte=add_months(month_start(on), -programme.repeat_exclusion_months),
+            case__isnull=False,
+        )
+        .exclude(status=RequestStatus.CANCELLED)
+        .values_list("case_id", flat=True)
+    )
+    return [
+        c
+        for c in eligible_case_records(organisation, on, programme.eligibility_closed_days)
+        if c.team_id in team_ids and c.id not in excluded
+    ]
+
+
+def _staff_subjects(organisation, standard, teams, services, staff, on) -> list:
+    """The staff members chosen, as records `plan_extra` places like cases: each is their
+    own "worker", so that nobody is asked to audit themselves."""
+    if teams or services or not staff:
+        raise ProgrammeError(
+            f"{standard.code} audits staff members: choose the staff members to audit, "
+            "not teams or services."
+        )
+    _check_own(organisation, teams, services, staff)
+    gone = [p.full_name for p in staff if not p.is_current(on)]
+    if gone:
+        raise ProgrammeError(f"{', '.join(gone)} {'is' if len(gone) == 1 else 'are'} not in post.")
+    return [
+        planning.CaseRecord(
+            id=p.pk,
+            ref="",
+            team_id=p.team_id,
+            service_id=_service_id(p),
+            worker_id=p.pk,
+            worker_role_id=p.role_id,
+        )
+        for p in staff
+    ]
+
+
+def _service_subjects(organisation, standard, teams, services, staff) -> list:
+    if teams or staff or not services:
+        raise ProgrammeError(
+            f"{standard.code} audits services: choose the services to audit, not teams or "
+            "staff members."
+        )
+    _check_own(organisation, teams, services, staff)
+    return [
+        planning.CaseRecord(
+            id=s.pk, ref=s.name, team_id=None, service_id=s.pk, worker_id=None, worker_role_id=None
+        )
+        for s in services
+    ]
+
+
+def _service_id(person: StaffMember) -> int | None:
+    return person.team.service_id if person.team_id else person.service_id
 
 
 def _extra_auditors(organisation: Organisation, on: date) -> dict[int, StaffMember]:
@@ -546,6 +641,8 @@ def plan_extra(
     seed: int,
 ) -> list[tuple[planning.CaseRecord, int]]:
     """Which cases the board's extra audits are of, and who audits each: (case, auditor id).
+    Staff members and services chosen as subjects come in the same shape (see
+    `extra_request_create`).
 
     Pure and seeded: the same cases, people and seed give the same plan. Only cases someone
     may audit are drawn, uniformly; then each case goes to the least-loaded person of the

@@ -53,6 +53,7 @@ from careaudit.programme.models import (
     RequestStatus,
 )
 from careaudit.programme.services import ProgrammeError
+from careaudit.standards.models import SubjectKind
 
 PAGE_SIZE = 50
 
@@ -224,6 +225,7 @@ def extra_request_create(request: HttpRequest, pk: int) -> HttpResponse:
                 standard=data["standard"],
                 teams=data["teams"],
                 services=data["services"],
+                staff=data.get("staff") or (),
                 number=data["number"],
                 due_date=data["due_date"],
                 reason=data["reason"],
@@ -234,7 +236,13 @@ def extra_request_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             created = extra.requests.count()
-            if created < extra.number:
+            if created < extra.number and extra.subject_kind != SubjectKind.CASE:
+                messages.warning(
+                    request,
+                    f"{created} of the {extra.number} extra audits could be given to an "
+                    "auditor: nobody else in post samples where the others are.",
+                )
+            elif created < extra.number:
                 messages.warning(
                     request,
                     f"Only {created} eligible case{'' if created == 1 else 's'} could be "

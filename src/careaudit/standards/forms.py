@@ -11,6 +11,7 @@ from careaudit.standards.models import (
     CqcStatement,
     EvidenceCategory,
     Framework,
+    SubjectKind,
     Theme,
     ToolVersion,
 )
@@ -170,6 +171,17 @@ class CriterionForm(GovukForm):
 
 
 class VersionSettingsForm(GovukForm):
+    subject_kind = forms.ChoiceField(
+        label="What does the tool audit?",
+        choices=[
+            (SubjectKind.CASE, "A case: a person's records"),
+            (SubjectKind.STAFF, "A staff member: their practice or records"),
+            (SubjectKind.SERVICE, "A service or location as a whole"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Audits of a case also ask for the person's voice and the worker's involvement.",
+    )
     rating_scheme = forms.ChoiceField(
         label="Rating scheme",
         choices=[(scheme.value, RATING_SCHEME_LABELS[scheme]) for scheme in RatingScheme],
@@ -210,6 +222,7 @@ class VersionSettingsForm(GovukForm):
     @staticmethod
     def initial_for(version: ToolVersion) -> dict:
         return {
+            "subject_kind": version.subject_kind,
             "rating_scheme": version.rating_scheme,
             "green_threshold": version.green_threshold.normalize(),
             "amber_threshold": version.amber_threshold.normalize(),

@@ -166,6 +166,15 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+class SubjectKind(models.TextChoices):
+    """What an audit looks at: a person's case record, a staff member's practice or
+    records, or a service or location as a whole (ADR 0009)."""
+
+    CASE = "case", "Case"
+    STAFF = "staff", "Staff member"
+    SERVICE = "service", "Service"
+
+
 class ToolVersion(models.Model):
     tool = models.ForeignKey(AuditTool, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -176,6 +185,13 @@ class ToolVersion(models.Model):
     green_threshold = models.DecimalField(max_digits=5, decimal_places=2, default=85)
     amber_threshold = models.DecimalField(max_digits=5, decimal_places=2, default=60)
     partly_met_value = models.DecimalField(max_digits=3, decimal_places=2, default=0.5)
+    subject_kind = models.CharField(
+        "what it audits",
+        max_length=10,
+        choices=SubjectKind,
+        default=SubjectKind.CASE,
+        help_text="A case, a staff member or a service: the tool's questions are written for one.",
+    )
     change_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -163,6 +163,7 @@ def _load_tool(standard, tool_data, position, themes, cqc, report: LoadReport) -
         version.status = VersionStatus.PUBLISHED
         version.published_at = version.published_at or timezone.now()
         report.versions_updated.append(version.label)
+    version.subject_kind = tool_data.subject
     version.rating_scheme = tool_data.rating_scheme
     version.green_threshold = tool_data.thresholds.green
     version.amber_threshold = tool_data.thresholds.amber
@@ -235,6 +236,7 @@ def _canonical(tool: packfile.Tool, themes, cqc) -> packfile.Tool:
 def _content(tool: packfile.Tool) -> tuple:
     """What a tool version holds, comparable between a pack and the database."""
     return (
+        tool.subject,
         tool.rating_scheme,
         tool.thresholds if tool.rating_scheme == "rag" else packfile.DEFAULT_THRESHOLDS,
         float(tool.partly_met_value),
@@ -256,6 +258,7 @@ def tool_from_version(version: ToolVersion) -> packfile.Tool:
         id=version.tool.key,
         name=version.tool.name,
         description=version.tool.description,
+        subject=version.subject_kind,
         rating_scheme=version.rating_scheme,
         thresholds=RagThresholds(
             green=_number(version.green_threshold), amber=_number(version.amber_threshold)

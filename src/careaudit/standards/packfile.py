@@ -33,6 +33,7 @@ Schema 1 (keys in this order; a key not listed here is an error)::
           - id: pq-1-audit
             name: Working with people - case file audit
             description: ...       # optional
+            subject: case          # case | staff | service (default case): what it audits
             rating_scheme: rag     # rag | cqc (default rag)
             thresholds: {green: 85, amber: 60}   # optional, rag only (default 85/60)
             partly_met_value: 0.5  # optional, 0 to 1 (default 0.5)
@@ -96,6 +97,8 @@ SCHEMA_VERSION = 1
 PACK_KINDS = ("council", "provider", "cqc")
 ANSWER_SCALES = tuple(scale.value for scale in Scale)
 RATING_SCHEMES = tuple(scheme.value for scheme in RatingScheme)
+SUBJECT_KINDS = ("case", "staff", "service")  # standards.models.SubjectKind's values
+DEFAULT_SUBJECT = "case"
 QUOTA_MODES = ("sample", "self", "peer", "self_peer_alternating", "moderate")
 BUILTIN_PACKS = ("practice-quality", "cqc-quality-statements", "provider-essentials")
 DEFAULT_PARTLY_MET_VALUE = 0.5
@@ -174,6 +177,7 @@ class Tool:
     name: str
     sections: tuple[Section, ...]
     description: str = ""
+    subject: str = DEFAULT_SUBJECT  # what an audit with the tool looks at
     rating_scheme: str = RatingScheme.RAG.value
     # Only a rag tool's thresholds mean anything; a cqc tool keeps the default.
     thresholds: RagThresholds = DEFAULT_THRESHOLDS
@@ -665,7 +669,7 @@ def _read_tool(r: _Reader, node: Node, path: str, context: _Context) -> Tool:
         node,
         path,
         required=("id", "name", "sections"),
-        optional=("description", "rating_scheme", "thresholds", "partly_met_value"),
+        optional=("description", "subject", "rating_scheme", "thresholds", "partly_met_value"),
     )
     scheme = r.read_choice(
         fields.get("rating_scheme"),
@@ -678,6 +682,13 @@ def _read_tool(r: _Reader, node: Node, path: str, context: _Context) -> Tool:
         id=r.read_id(fields.get("id"), f"{path}.id"),
         name=r.read_text(fields.get("name"), f"{path}.name"),
         description=r.read_text(fields.get("description"), f"{path}.description", required=False),
+        subject=r.read_choice(
+            fields.get("subject"),
+            f"{path}.subject",
+            SUBJECT_KINDS,
+            "subject",
+            default=DEFAULT_SUBJECT,
+        ),
         rating_scheme=scheme,
         thresholds=_read_thresholds(r, fields.get("thresholds"), f"{path}.thresholds", scheme),
         partly_met_value=_read_partly_met_value(r, fields.get("partly_met_value"), path),
@@ -1000,6 +1011,7 @@ def _standard_data(standard: Standard) -> dict[str, Any]:
 def _tool_data(tool: Tool) -> dict[str, Any]:
     data: dict[str, Any] = {"id": tool.id, "name": tool.name}
     _put(data, "description", tool.description)
+    _put(data, "subject", tool.subject, DEFAULT_SUBJECT)
     _put(data, "rating_scheme", tool.rating_scheme, RatingScheme.RAG.value)
     if tool.thresholds != DEFAULT_THRESHOLDS:
         data["thresholds"] = {"green": tool.thresholds.green, "amber": tool.thresholds.amber}

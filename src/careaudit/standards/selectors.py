@@ -191,3 +191,19 @@ def search(organisation: Organisation, query: str) -> SearchResults:
     return SearchResults(
         query=query, standards=list(standards), tools=list(tools), criteria=list(criteria)
     )
+
+
+def subject_kinds(framework: Framework) -> dict[int, str]:
+    """Standard id → what its audit tool audits (case, staff or service): the kind of the
+    current version of the standard's first tool, the one extra audits use."""
+    kinds: dict[int, str] = {}
+    versions = (
+        ToolVersion.objects.filter(
+            tool__standard__framework=framework, status=VersionStatus.PUBLISHED
+        )
+        .order_by("tool__standard_id", "tool__position", "tool__name", "-number")
+        .values_list("tool__standard_id", "subject_kind")
+    )
+    for standard_id, kind in versions:
+        kinds.setdefault(standard_id, kind)
+    return kinds

@@ -32,6 +32,7 @@ from careaudit.standards.models import (
     ProgrammeTemplate,
     Section,
     Standard,
+    SubjectKind,
     Theme,
     ToolVersion,
     VersionStatus,
@@ -181,6 +182,7 @@ def _copy_version(
         tool=tool,
         number=number,
         status=status,
+        subject_kind=source.subject_kind,
         rating_scheme=source.rating_scheme,
         green_threshold=source.green_threshold,
         amber_threshold=source.amber_threshold,
@@ -453,8 +455,12 @@ def version_update_settings(
     green_threshold: Decimal,
     amber_threshold: Decimal,
     partly_met_value: Decimal,
+    subject_kind: str = "",
 ) -> ToolVersion:
+    """The version's rating settings, and what it audits (left as it is when not given)."""
     version = _editable(version)
+    if subject_kind and subject_kind not in SubjectKind.values:
+        raise ChangeRefused(f"{subject_kind} is not something a tool audits.")
     if rating_scheme not in {s.value for s in RatingScheme}:
         raise ChangeRefused(f"{rating_scheme} is not a rating scheme.")
     try:
@@ -469,8 +475,15 @@ def version_update_settings(
     version.green_threshold = green_threshold
     version.amber_threshold = amber_threshold
     version.partly_met_value = partly_met_value
+    version.subject_kind = subject_kind or version.subject_kind
     version.save(
-        update_fields=["rating_scheme", "green_threshold", "amber_threshold", "partly_met_value"]
+        update_fields=[
+            "rating_scheme",
+            "green_threshold",
+            "amber_threshold",
+            "partly_met_value",
+            "subject_kind",
+        ]
     )
     return version
 
