@@ -70,7 +70,7 @@ def moderated(audit: Audit) -> Moderation:
     mod.moderation_draw(audit.organisation, audit.request.month, fraction=1.0)
     moderation = Moderation.objects.get(audit=audit)
     for criterion, _theirs, _mine in mod.moderation_pairs(moderation):
-        mod.moderation_answer_save(
+        services.moderation_answer_save(
             moderation=moderation,
             criterion=criterion,
             value=scale_choices(criterion.scale)[1][0],  # not the auditor's answer

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from careaudit.cases.models import Case
 from careaudit.organisation.models import Organisation, Service, StaffMember
-from careaudit.programme.models import AuditRequest, HasSubject, subject_constraint
+from careaudit.programme.models import AuditRequest, HasSubject, RequestMode, subject_constraint
 from careaudit.standards.models import Criterion, SubjectKind, Theme, ToolVersion
 
 
@@ -85,7 +85,7 @@ class Audit(HasSubject, models.Model):
         help_text="The case's allocated worker when the audit started; for an audit of a "
         "staff member, that staff member. They see the audit and may comment on it.",
     )
-    mode = models.CharField(max_length=20)  # the request's mode: sample, self, peer, extra…
+    mode = models.CharField(max_length=20, choices=RequestMode)  # the request's mode
     status = models.CharField(max_length=10, choices=AuditStatus, default=AuditStatus.DRAFT)
     lock_version = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField(default=timezone.now)
@@ -133,7 +133,7 @@ class Audit(HasSubject, models.Model):
 
     @property
     def is_self_audit(self) -> bool:
-        return self.mode == "self"
+        return self.mode == RequestMode.SELF
 
     @property
     def is_submitted(self) -> bool:

@@ -32,6 +32,7 @@ from careaudit.lib.workdays import last_working_day_on_or_before
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.models import (
     AuditRequest,
+    EventKind,
     Programme,
     ProgrammeStatus,
     QuotaMode,
@@ -125,7 +126,7 @@ def moderation_draw(
             Moderation.objects.create(audit=audit, request=request, moderator=moderator)
             RequestEvent.objects.create(
                 request=request,
-                kind="created",
+                kind=EventKind.CREATED,
                 text=f"Chosen at random for moderation (seed {record.seed}).",
             )
         record.completed_at = timezone.now()
@@ -256,7 +257,7 @@ def moderation_complete(
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
     RequestEvent.objects.create(
-        request=request, by=by.user, kind="submitted", text="Moderation completed."
+        request=request, by=by.user, kind=EventKind.SUBMITTED, text="Moderation completed."
     )
     audit = moderation.audit
     transaction.on_commit(

@@ -32,7 +32,13 @@ from careaudit.audits.models import (
 from careaudit.core.notify import notify, site_link
 from careaudit.lib import scoring
 from careaudit.organisation.models import StaffMember
-from careaudit.programme.models import AuditRequest, RequestEvent, RequestMode, RequestStatus
+from careaudit.programme.models import (
+    AuditRequest,
+    EventKind,
+    RequestEvent,
+    RequestMode,
+    RequestStatus,
+)
 from careaudit.standards.models import Criterion, Theme
 
 FEEDBACK_LINK_DAYS = 14
@@ -110,7 +116,9 @@ def audit_start(*, request: AuditRequest, by: StaffMember) -> Audit:
     )
     request.status = RequestStatus.IN_PROGRESS
     request.save(update_fields=["status"])
-    RequestEvent.objects.create(request=request, by=by.user, kind="started", text="Audit started.")
+    RequestEvent.objects.create(
+        request=request, by=by.user, kind=EventKind.STARTED, text="Audit started."
+    )
     return audit
 
 
@@ -490,7 +498,7 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
     RequestEvent.objects.create(
-        request=request, by=by.user, kind="submitted", text="Audit submitted."
+        request=request, by=by.user, kind=EventKind.SUBMITTED, text="Audit submitted."
     )
     transaction.on_commit(lambda: _share_submitted(audit))
     return audit

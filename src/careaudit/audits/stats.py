@@ -8,10 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from careaudit.audits.models import Answer, ModerationAnswer, ModerationStatus
+from careaudit.audits.models import Answer, AuditStatus, ModerationAnswer, ModerationStatus
 from careaudit.lib import agreement
 from careaudit.lib.scoring import MET, NOT_APPLICABLE, NOT_MET, PARTLY_MET, YES
 from careaudit.organisation.models import Organisation
+from careaudit.programme.models import RequestMode
 
 ORDERED = [MET, PARTLY_MET, NOT_MET]
 POOR_KAPPA = 0.40  # "fair" or worse on Landis & Koch: the guidance needs to be clearer
@@ -150,13 +151,15 @@ def self_versus_peer(organisation: Organisation) -> list[ComplianceGap]:
     rows = (
         Answer.objects.filter(
             audit__organisation=organisation,
-            audit__status="submitted",
-            audit__mode__in=["self", "peer"],
+            audit__status=AuditStatus.SUBMITTED,
+            audit__mode__in=[RequestMode.SELF, RequestMode.PEER],
         )
         .exclude(value__in=["", NOT_APPLICABLE])
         .values_list("criterion__key", "criterion__text", "audit__mode", "value")
     )
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"self": [0, 0], "peer": [0, 0]})
+    counts: dict[str, dict[str, list[int]]] = defaultdict(
+        lambda: {RequestMode.SELF: [0, 0], RequestMode.PEER: [0, 0]}
+    )
     texts: dict[str, str] = {}
     for key, text, mode, value in rows:
         texts[key] = text
@@ -165,7 +168,7 @@ def self_versus_peer(organisation: Organisation) -> list[ComplianceGap]:
         tally[1] += 1
     gaps = []
     for key, tallies in sorted(counts.items()):
-        (s_met, s_n), (p_met, p_n) = tallies["self"], tallies["peer"]
+        (s_met, s_n), (p_met, p_n) = tallies[RequestMode.SELF], tallies[RequestMode.PEER]
         if s_n and p_n:
             gaps.append(
                 ComplianceGap(

@@ -30,6 +30,7 @@ from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme import planning
 from careaudit.programme.models import (
     AuditRequest,
+    EventKind,
     MonthlyDraw,
     Programme,
     ProgrammeMonth,
@@ -150,7 +151,9 @@ def planning_auditor(person: StaffMember, mode: str, supervisee_ids) -> planning
         role_id=person.role_id,
         team_id=person.team_id,
         service_id=person.service_id,
-        scope=(person.role.sample_scope or planning.ORGANISATION) if mode == "sample" else "",
+        scope=(person.role.sample_scope or planning.ORGANISATION)
+        if mode == RequestMode.SAMPLE
+        else "",
         supervisee_ids=frozenset(supervisee_ids),
     )
 
@@ -197,7 +200,7 @@ def recently_requested_case_ids(
     if as_of is None:
         requests = requests.exclude(status=RequestStatus.CANCELLED)
     else:
-        cancelled_since = RequestEvent.objects.filter(kind="cancelled", at__gt=as_of)
+        cancelled_since = RequestEvent.objects.filter(kind=EventKind.CANCELLED, at__gt=as_of)
         requests = requests.filter(
             ~Q(status=RequestStatus.CANCELLED) | Q(pk__in=cancelled_since.values("request_id"))
         )
@@ -259,7 +262,7 @@ def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequ
         RequestEvent.objects.bulk_create(
             RequestEvent(
                 request=request,
-                kind="created",
+                kind=EventKind.CREATED,
                 text=f"Requested by the monthly draw (seed {draw.seed})"
                 + (", late because the first working day was missed" if draw.late else "")
                 + (f". {request.reason}" if request.reason else "."),
@@ -342,7 +345,7 @@ def pick_self_audits(programme: Programme, on: date, closures, report: TickRepor
                 )
                 report.self_picked += 1
             request.save(update_fields=["case", "picked_automatically", "status", "reason"])
-            RequestEvent.objects.create(request=request, kind="picked", text=text)
+            RequestEvent.objects.create(request=request, kind=EventKind.PICKED, text=text)
     for request in waiting:
         if request.case_id:
             notify(
@@ -395,7 +398,7 @@ def flag_overdue(organisation: Organisation, on: date, report: TickReport) -> No
         by_supervisor[request.auditor.supervisor_id].append(request)
     RequestEvent.objects.bulk_create(
         RequestEvent(
-            request=r, kind="overdue", text="Overdue: flagged to the auditor's supervisor."
+            request=r, kind=EventKind.OVERDUE, text="Overdue: flagged to the auditor's supervisor."
         )
         for items in by_supervisor.values()
         for r in items

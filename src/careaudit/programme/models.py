@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from careaudit.cases.models import Case
+from careaudit.lib import vocabulary as words
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
 from careaudit.standards.models import AuditTool, Framework, Standard, SubjectKind, ToolVersion
 
@@ -92,11 +93,14 @@ class ProgrammeMonth(models.Model):
 
 
 class QuotaMode(models.TextChoices):
-    SAMPLE = "sample", "Random sample of cases"
-    SELF = "self", "Self-audit"
-    PEER = "peer", "Peer audit"
-    SELF_PEER_ALTERNATING = "self_peer_alternating", "Self-audit and peer audit, alternating"
-    MODERATE = "moderate", "Moderation"
+    SAMPLE = words.QuotaMode.SAMPLE, "Random sample of cases"
+    SELF = words.QuotaMode.SELF, "Self-audit"
+    PEER = words.QuotaMode.PEER, "Peer audit"
+    SELF_PEER_ALTERNATING = (
+        words.QuotaMode.SELF_PEER_ALTERNATING,
+        "Self-audit and peer audit, alternating",
+    )
+    MODERATE = words.QuotaMode.MODERATE, "Moderation"
 
 
 class RoleQuota(models.Model):
@@ -205,12 +209,23 @@ class ExtraRequest(models.Model):
 class RequestMode(models.TextChoices):
     """Values as they appear in the requests and audits exports."""
 
-    SAMPLE = "sample", "Sample"
-    SELF = "self", "Self-audit"
-    PEER = "peer", "Peer audit"
-    EXTRA = "extra", "Extra audit"
-    REAUDIT = "reaudit", "Re-audit"
-    MODERATION = "moderation", "Moderation"
+    SAMPLE = words.RequestMode.SAMPLE, "Sample"
+    SELF = words.RequestMode.SELF, "Self-audit"
+    PEER = words.RequestMode.PEER, "Peer audit"
+    EXTRA = words.RequestMode.EXTRA, "Extra audit"
+    REAUDIT = words.RequestMode.REAUDIT, "Re-audit"
+    MODERATION = words.RequestMode.MODERATION, "Moderation"
+
+
+class EventKind(models.TextChoices):
+    CREATED = words.EventKind.CREATED, "Created"
+    PICKED = words.EventKind.PICKED, "Case picked"
+    REASSIGNED = words.EventKind.REASSIGNED, "Reassigned"
+    CANCELLED = words.EventKind.CANCELLED, "Cancelled"
+    CASE_FOUND = words.EventKind.CASE_FOUND, "Case found"
+    OVERDUE = words.EventKind.OVERDUE, "Overdue"
+    STARTED = words.EventKind.STARTED, "Started"
+    SUBMITTED = words.EventKind.SUBMITTED, "Submitted"
 
 
 class RequestStatus(models.TextChoices):
@@ -425,7 +440,7 @@ class RequestEvent(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=EventKind)
     text = models.TextField()
 
     class Meta:

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from careaudit.lib.sampling import draw, rng_for
+from careaudit.lib.vocabulary import RequestMode
 
-SAMPLE, SELF, PEER = "sample", "self", "peer"
+SAMPLE, SELF, PEER = RequestMode.SAMPLE, RequestMode.SELF, RequestMode.PEER
 TEAM, SERVICE, ORGANISATION = "team", "service", "organisation"
 
 

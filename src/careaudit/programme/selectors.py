@@ -14,6 +14,7 @@ from careaudit.programme.cycle import plan_for_draw
 from careaudit.programme.models import (
     OPEN_STATUSES,
     AuditRequest,
+    EventKind,
     ExtraRequest,
     MonthlyDraw,
     Programme,
@@ -187,10 +188,12 @@ def redraw_check(draw: MonthlyDraw) -> RedrawCheck:
     """
     plan, staff = plan_for_draw(draw)
     stored = list(draw.requests.select_related("auditor__user", "case"))
-    events = RequestEvent.objects.filter(request__draw=draw, kind__in=("reassigned", "case_found"))
+    events = RequestEvent.objects.filter(
+        request__draw=draw, kind__in=(EventKind.REASSIGNED, EventKind.CASE_FOUND)
+    )
     reassigned_ids, found_later_ids = set(), set()
     for request_id, kind in events.values_list("request_id", "kind"):
-        (reassigned_ids if kind == "reassigned" else found_later_ids).add(request_id)
+        (reassigned_ids if kind == EventKind.REASSIGNED else found_later_ids).add(request_id)
 
     def drawn_case(request: AuditRequest) -> Case | None:
         """The case the draw gave: none, for a request whose case was found later."""

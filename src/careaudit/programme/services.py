@@ -26,6 +26,7 @@ from careaudit.programme.models import (
     NOT_STARTED,
     AuditRequest,
     ClosureDay,
+    EventKind,
     ExtraRequest,
     Programme,
     ProgrammeMonth,
@@ -165,7 +166,7 @@ def request_reassign(
     RequestEvent.objects.create(
         request=request,
         by=by,
-        kind="reassigned",
+        kind=EventKind.REASSIGNED,
         text=f"Reassigned from {previous.full_name} to {to.full_name}: {reason.strip()}",
     )
     return request
@@ -193,7 +194,7 @@ def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> Au
         text += f" (there was no eligible case: {locked.reason})"
     request.status, request.reason = RequestStatus.CANCELLED, reason
     request.save(update_fields=["status", "reason"])
-    RequestEvent.objects.create(request=request, by=by, kind="cancelled", text=text)
+    RequestEvent.objects.create(request=request, by=by, kind=EventKind.CANCELLED, text=text)
     notify(
         to=request.auditor.email,
         subject=f"Audit cancelled: {describe(request)}",
@@ -279,7 +280,7 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
     RequestEvent.objects.create(
         request=request,
         by=by,
-        kind="case_found",
+        kind=EventKind.CASE_FOUND,
         text=f"{text}; at the draw there was none ({was.rstrip('.')})." if was else f"{text}.",
     )
     notify(
@@ -378,7 +379,7 @@ def request_pick_case(*, request: AuditRequest, case: Case, by: StaffMember) -> 
     RequestEvent.objects.create(
         request=request,
         by=by.user,
-        kind="picked",
+        kind=EventKind.PICKED,
         text=f"Case {case.case_ref} picked by the auditor.",
     )
     return request
@@ -511,7 +512,7 @@ def extra_request_create(
         RequestEvent(
             request=request,
             by=by,
-            kind="created",
+            kind=EventKind.CREATED,
             text=f"Requested by the board (seed {seed}): {extra.reason}",
         )
         for request in created

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from careaudit.lib import vocabulary as words
 from careaudit.lib.scoring import RagThresholds, RatingScheme, Scale
 from careaudit.organisation.models import Organisation
 
@@ -170,9 +171,9 @@ class SubjectKind(models.TextChoices):
     """What an audit looks at: a person's case record, a staff member's practice or
     records, or a service or location as a whole (ADR 0009)."""
 
-    CASE = "case", "Case"
-    STAFF = "staff", "Staff member"
-    SERVICE = "service", "Service"
+    CASE = words.SubjectKind.CASE, "Case"
+    STAFF = words.SubjectKind.STAFF, "Staff member"
+    SERVICE = words.SubjectKind.SERVICE, "Service"
 
 
 class ToolVersion(models.Model):

@@ -92,14 +92,15 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from careaudit.lib.scoring import DEFAULT_THRESHOLDS, RagThresholds, RatingScheme, Scale
+from careaudit.lib.vocabulary import QuotaMode, SubjectKind
 
 SCHEMA_VERSION = 1
 PACK_KINDS = ("council", "provider", "cqc")
 ANSWER_SCALES = tuple(scale.value for scale in Scale)
 RATING_SCHEMES = tuple(scheme.value for scheme in RatingScheme)
-SUBJECT_KINDS = ("case", "staff", "service")  # standards.models.SubjectKind's values
-DEFAULT_SUBJECT = "case"
-QUOTA_MODES = ("sample", "self", "peer", "self_peer_alternating", "moderate")
+SUBJECT_KINDS = tuple(kind.value for kind in SubjectKind)
+DEFAULT_SUBJECT = SubjectKind.CASE.value
+QUOTA_MODES = tuple(mode.value for mode in QuotaMode)
 BUILTIN_PACKS = ("practice-quality", "cqc-quality-statements", "provider-essentials")
 DEFAULT_PARTLY_MET_VALUE = 0.5
 DEFAULT_WEIGHT = 1
