@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["agreement", "rounding", "sampling", "scoring", "spc", "textsafe", "workdays"]
+MODULES = ["agreement", "rounding", "sampling", "scoring", "spc", "textsafe", "vocabulary", "workdays"]
 
 
 @pytest.mark.parametrize("name", MODULES)
