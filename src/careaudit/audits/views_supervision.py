@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from careaudit.audits import services
@@ -22,11 +22,7 @@ RECENT_DISCUSSIONS = 20
 
 
 def audit_url(pk: int) -> str:
-    """The audit's detail page (built by the audit form feature; by path until it exists)."""
-    try:
-        return reverse("audit_detail", args=[pk])
-    except NoReverseMatch:
-        return f"/audits/{pk}/view"
+    return reverse("audit_detail", args=[pk])
 
 
 def _discussed_with(person_field: str) -> Exists:
