@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from careaudit.audits.models import Audit, Moderation, SupervisionDiscussion
+from careaudit.core.models import OutgoingEmail
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
 from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
 from careaudit.programme.models import AuditRequest, Programme
@@ -16,10 +17,13 @@ from careaudit.standards.models import Framework
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work():
+def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
+    django_capture_on_commit_callbacks, mailoutbox
+):
     today = date(2026, 11, 22)
 
-    context = build_demo(today)
+    with django_capture_on_commit_callbacks(execute=True):
+        context = build_demo(today)
 
     organisation = Organisation.objects.get()
     assert Service.objects.filter(organisation=organisation).count() == 2
@@ -47,6 +51,9 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work():
     assert 0 < submitted.count() < november.count()
     assert not submitted.filter(auditor__in=context.staff.values()).exists()
     assert not Audit.objects.filter(submitted_at__date__gt=today).exists()
+    # The history's emails were never sent, and are not waiting to be.
+    assert mailoutbox == []
+    assert not OutgoingEmail.objects.exists()
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the demo runs on its own SQLite file")

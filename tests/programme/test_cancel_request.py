@@ -24,12 +24,13 @@ def cancel(client, request, reason="The case was closed in error", **kwargs):
 
 
 def test_the_quality_lead_cancels_a_request_with_a_reason_and_the_auditor_is_told(
-    drawn, login, quality_lead
+    drawn, login, quality_lead, django_capture_on_commit_callbacks
 ):
     request = a_sample_by(drawn.director)
     mail.outbox.clear()
 
-    response = cancel(login(quality_lead), request, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the email goes after the commit
+        response = cancel(login(quality_lead), request, follow=True)
 
     assert "The audit has been cancelled and the auditor told" in response.text
     assert "Why cancelled" in response.text

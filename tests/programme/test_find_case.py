@@ -55,13 +55,16 @@ def new_cases(council, team, count=3, worker=None):
     ]
 
 
-def test_a_sample_finds_a_case_imported_after_the_draw(council, empty_team):
+def test_a_sample_finds_a_case_imported_after_the_draw(
+    council, empty_team, django_capture_on_commit_callbacks
+):
     request = sample_of(council, empty_team)
     assert request.status == RequestStatus.NO_ELIGIBLE_CASE
     imported = new_cases(council, empty_team)
     mail.outbox.clear()
 
-    request_find_case(request=request, by=None, on=LATER)
+    with django_capture_on_commit_callbacks(execute=True):  # the email goes after the commit
+        request_find_case(request=request, by=None, on=LATER)
 
     request.refresh_from_db()
     assert request.status == RequestStatus.REQUESTED

@@ -19,7 +19,7 @@ from tests.standards.conftest import tool_of
 @pytest.fixture(autouse=True)
 def _quick_pdf(monkeypatch):
     # Access is decided before the PDF is drawn; drawing it for every persona is slow.
-    monkeypatch.setattr("careaudit.standards.pdf.version_pdf", lambda version, base_url="": b"%PDF")
+    monkeypatch.setattr("careaudit.standards.views.render_pdf", lambda *args, **kwargs: b"%PDF")
 
 
 @dataclass

@@ -2,8 +2,13 @@
 
 from django.urls import reverse
 
-from careaudit.standards.pdf import pdf_filename, version_pdf
 from careaudit.standards.services import draft_add_criterion
+
+
+def pdf_of(client, version) -> bytes:
+    response = client.get(reverse("version_pdf", args=[version.pk]))
+    assert response.status_code == 200
+    return response.content
 
 
 def test_the_blank_form_is_a_pdf_named_after_the_version(login, people, tool):
@@ -17,12 +22,14 @@ def test_the_blank_form_is_a_pdf_named_after_the_version(login, people, tool):
     assert response.content.startswith(b"%PDF")
 
 
-def test_a_draft_can_be_printed_too(draft):
-    assert pdf_filename(draft) == "t-1-audit-v2.pdf"
-    assert version_pdf(draft).startswith(b"%PDF")
+def test_a_draft_can_be_printed_too(login, people, draft):
+    response = login(people.quality_lead).get(reverse("version_pdf", args=[draft.pk]))
+
+    assert response["Content-Disposition"] == 'attachment; filename="t-1-audit-v2.pdf"'
+    assert response.content.startswith(b"%PDF")
 
 
-def test_every_answer_scale_prints(draft):
+def test_every_answer_scale_prints(login, people, draft):
     section = draft.sections.first()
     draft_add_criterion(section=section, text="Score it.", scale="score_1_4")
     draft_add_criterion(section=section, text="Describe it.", scale="free_text")
@@ -30,10 +37,10 @@ def test_every_answer_scale_prints(draft):
         section=section, text="Count them.", scale="count", categories=["Positive", "Neutral"]
     )
 
-    assert version_pdf(draft).startswith(b"%PDF")
+    assert pdf_of(login(people.quality_lead), draft).startswith(b"%PDF")
 
 
-def test_the_blank_form_loads_nothing_from_elsewhere(draft, monkeypatch):
+def test_the_blank_form_loads_nothing_from_elsewhere(login, people, draft, monkeypatch):
     """A criterion that names a remote image must not make the PDF fetch it."""
     import urllib.request
 
@@ -45,4 +52,4 @@ def test_the_blank_form_loads_nothing_from_elsewhere(draft, monkeypatch):
     criterion.text = '<img src="https://example.org/tracker.png">'
     criterion.save()
 
-    assert version_pdf(draft).startswith(b"%PDF")
+    assert pdf_of(login(people.quality_lead), draft).startswith(b"%PDF")

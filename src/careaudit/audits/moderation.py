@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from careaudit.audits import emails
 from careaudit.audits.models import (
     Audit,
     AuditStatus,
@@ -23,7 +24,6 @@ from careaudit.audits.models import (
     ModerationStatus,
 )
 from careaudit.audits.services import AuditError, _check_moderator, criteria_of, scoring_answers
-from careaudit.core.notify import notify, site_link
 from careaudit.lib import scoring
 from careaudit.lib.agreement import percentage_agreement
 from careaudit.lib.dates import add_months
@@ -259,15 +259,5 @@ def moderation_complete(
     RequestEvent.objects.create(
         request=request, by=by.user, kind=EventKind.SUBMITTED, text="Moderation completed."
     )
-    audit = moderation.audit
-    transaction.on_commit(
-        lambda: notify(
-            to=audit.auditor.email,
-            subject=f"Your audit of {audit.subject_label} has been moderated",
-            body=f"{moderation.moderator.full_name} moderated your audit "
-            f"({'agrees' if agrees_overall else 'does not fully agree'} with your overall "
-            f"judgement).\n\nFeedback: {moderation.feedback_for_auditor}\n\n"
-            f"{site_link(f'/audits/{audit.pk}/')}\n",
-        )
-    )
+    emails.audit_moderated(moderation)
     return moderation

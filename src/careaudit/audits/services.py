@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from careaudit.audits import emails
 from careaudit.audits.models import (
     Answer,
     Audit,
@@ -29,7 +30,6 @@ from careaudit.audits.models import (
     WorkerComment,
     WorkerInvolvement,
 )
-from careaudit.core.notify import notify, site_link
 from careaudit.lib import scoring
 from careaudit.organisation.models import StaffMember
 from careaudit.programme.models import (
@@ -500,33 +500,8 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     RequestEvent.objects.create(
         request=request, by=by.user, kind=EventKind.SUBMITTED, text="Audit submitted."
     )
-    transaction.on_commit(lambda: _share_submitted(audit))
+    emails.audit_submitted(audit)  # to the worker and their supervisor, for supervision
     return audit
-
-
-def _share_submitted(audit: Audit) -> None:
-    """A submitted audit goes to the worker and their supervisor, for supervision."""
-    link = site_link(f"/audits/{audit.pk}/")
-    recipients = {}
-    of_case = audit.is_case_subject
-    if audit.worker and audit.worker_id != audit.auditor_id:
-        recipients[audit.worker.email] = (
-            "the audit of your case" if of_case else "the audit of your practice"
-        )
-    if audit.worker and audit.worker.supervisor:
-        recipients[audit.worker.supervisor.email] = (
-            f"an audit of {audit.worker.full_name}'s "
-            + ("case" if of_case else "practice")
-            + ", to discuss in supervision"
-        )
-    what_of = audit.case.case_ref if of_case else audit.tool_version.tool.name
-    for email, what in recipients.items():
-        notify(
-            to=email,
-            subject=f"Audit of {audit.subject_label} submitted",
-            body=f"{audit.auditor.full_name} has submitted {what} ({what_of}). "
-            f"Result: {audit.final_rating_label or 'no rating'}.\n\n{link}\n",
-        )
 
 
 # --- The worker's contribution ---------------------------------------------------------

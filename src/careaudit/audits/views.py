@@ -9,6 +9,7 @@ depends on scripts. A change made against an old version of the audit is refused
 rather than overwriting someone else's work.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ from careaudit.audits.models import (
     WorkerComment,
 )
 from careaudit.audits.services import AuditError, EditConflict
+from careaudit.core.pdf import render_pdf
 from careaudit.lib import scoring
 from careaudit.organisation.access import require_staff
 from careaudit.programme.models import RequestMode
@@ -753,12 +755,28 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def audit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from careaudit.audits import pdf  # WeasyPrint is slow to import; only this view needs it
-
+    """The detail page as a PDF, to share with the worker and take to supervision."""
     audit = _get_audit(request, pk)
     check_answers_visible(audit, require_staff(request))
-    content = pdf.audit_pdf(_detail_context(audit))
+    context = {**_detail_context(audit), "printed_at": timezone.now()}
+    content = render_pdf("audits/pdf.html", context)
     log_audit_read(request, audit, "Downloaded the PDF of")
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(audit)}"'
+    response["Content-Disposition"] = f'attachment; filename="{_pdf_filename(audit)}"'
     return response
+
+
+def _pdf_filename(audit: Audit) -> str:
+    """`audit-C00012-5.pdf`; anything in the case reference unsafe in a file name becomes -.
+    An audit of a staff member or a service keeps names out of the file name.
+
+    >>> from types import SimpleNamespace as N
+    >>> _pdf_filename(N(pk=5, case=N(case_ref="AB/12 3")))
+    'audit-AB-12-3-5.pdf'
+    >>> _pdf_filename(N(pk=6, case=None, subject_kind="staff"))
+    'audit-staff-6.pdf'
+    """
+    if audit.case is None:
+        return f"audit-{audit.subject_kind}-{audit.pk}.pdf"
+    ref = re.sub(r"[^A-Za-z0-9_-]+", "-", audit.case.case_ref).strip("-") or "case"
+    return f"audit-{ref}-{audit.pk}.pdf"

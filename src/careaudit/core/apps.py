@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Care Audit"
 
     def ready(self) -> None:
-        from careaudit.core import imports  # noqa: F401 (registers the stale-import cleanup job)
+        from careaudit.core import (
+            imports,  # noqa: F401 (registers the stale-import cleanup job)
+            notify,  # noqa: F401 (registers the daily job that resends emails)
+        )

@@ -14,7 +14,9 @@ rows before it acts (a conditional update or a unique constraint), never relying
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+
+from django.utils import timezone
 
 
 @dataclass
@@ -31,6 +33,8 @@ class TickReport:
     moderation_sampled: int = 0
     purged: int = 0
     notes: list[str] = field(default_factory=list)
+    # Work written before this moment was left by an earlier run (see `notify.py`).
+    started_at: datetime = field(default_factory=timezone.now)
 
     @property
     def changed_anything(self) -> bool:

@@ -69,3 +69,40 @@ class PendingImport(models.Model):
         return (
             f"{self.kind} import by user {self.created_by_id} at {self.created_at:%Y-%m-%d %H:%M}"
         )
+
+
+class OutgoingEmail(models.Model):
+    """One email, written in the same transaction as the change it tells someone about.
+
+    It is sent once that transaction commits (`core/notify.py`), so a rolled-back change
+    sends nothing and no send ever holds the database's write lock. A row still unsent —
+    the process died before the send, or the mail server refused it — is sent by the next
+    daily tick. Rows are deleted `KEEP_DAYS` after they were written: they hold names and
+    case references, and are a delivery record, not an archive.
+    """
+
+    KEEP_DAYS = 30
+
+    name = models.CharField(max_length=60, help_text="The template: emails/NAME-body.txt.")
+    to = models.EmailField()
+    subject = models.TextField()
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The tick looks only at what is still unsent; that part stays small.
+            models.Index(
+                fields=["created_at"],
+                name="core_outgoingemail_unsent",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} to {self.to} ({'sent' if self.sent_at else 'not sent'})"

@@ -2,7 +2,9 @@
 
 Safe to run twice, or again after a crash: a month's draw (with its seed) is committed
 before anything is drawn, the month's requests are created in one transaction together
-with the mark that the draw is complete, and unique constraints refuse duplicates. Only
+with the mark that the draw is complete, and unique constraints refuse duplicates. Each
+email is written to the outbox in the same transaction as the change it reports, so a
+crash between the two can neither lose it nor send it twice (`core/notify.py`). Only
 the current month is ever drawn: a missed first working day is caught up later in the
 same month (marked late), never in a later one.
 """
@@ -17,7 +19,6 @@ from django.utils import timezone
 
 from careaudit.cases.models import Case
 from careaudit.core.jobs import TickReport, run_daily_jobs
-from careaudit.core.notify import notify, site_link
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.sampling import new_seed
 from careaudit.lib.workdays import (
@@ -27,7 +28,7 @@ from careaudit.lib.workdays import (
     nth_working_day,
 )
 from careaudit.organisation.models import Organisation, StaffMember
-from careaudit.programme import planning
+from careaudit.programme import emails, planning
 from careaudit.programme.models import (
     AuditRequest,
     EventKind,
@@ -76,7 +77,6 @@ def send_month_requests(programme: Programme, on: date, closures, report: TickRe
         report.no_eligible_case += sum(r.status == RequestStatus.NO_ELIGIBLE_CASE for r in created)
         if draw.late:
             report.late_months.append(f"{month:%B %Y}")
-        _email_new_requests(created)
 
 
 def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) -> MonthlyDraw | None:
@@ -269,6 +269,7 @@ def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequ
             )
             for request in created
         )
+        _email_new_requests(created)
         draw.completed_at = timezone.now()
         draw.save(update_fields=["completed_at"])
     return created
@@ -279,30 +280,7 @@ def _email_new_requests(requests: list[AuditRequest]) -> None:
     for request in requests:
         by_auditor[request.auditor_id].append(request)
     for items in by_auditor.values():
-        auditor = items[0].auditor
-        lines = [
-            f"- {describe(request)}"
-            + (f" (no eligible case: {request.reason})" if request.reason else "")
-            for request in items
-        ]
-        notify(
-            to=auditor.email,
-            subject=f"Audits to do by {items[0].due_date:%-d %B %Y}",
-            body=(
-                f"Hello {auditor.user.get_short_name()},\n\n"
-                f"This month's audits for you ({items[0].standard}):\n"
-                + "\n".join(lines)
-                + f"\n\nThey are due by {items[0].due_date:%A %-d %B %Y}. "
-                f"Open them from My work: {site_link('/')}\n"
-            ),
-        )
-
-
-def describe(request: AuditRequest) -> str:
-    if request.mode == RequestMode.SELF and request.case_id is None:
-        return "a self-audit of one of your own cases (choose it in Care Audit)"
-    label = request.get_mode_display().lower()
-    return f"{label} of {request.subject_label}" if request.subject else label
+        emails.month_requests(items)
 
 
 # --- Self-audits not picked by the 6th working day -------------------------------------
@@ -346,14 +324,8 @@ def pick_self_audits(programme: Programme, on: date, closures, report: TickRepor
                 report.self_picked += 1
             request.save(update_fields=["case", "picked_automatically", "status", "reason"])
             RequestEvent.objects.create(request=request, kind=EventKind.PICKED, text=text)
-    for request in waiting:
-        if request.case_id:
-            notify(
-                to=request.auditor.email,
-                subject="A case has been chosen for your self-audit",
-                body=f"Case {request.case.case_ref} was chosen at random for your self-audit, "
-                f"due by {request.due_date:%-d %B %Y}. {site_link('/')}\n",
-            )
+            if request.case_id:
+                emails.self_audit_case_chosen(request)
 
 
 # --- Reminders and overdue ---------------------------------------------------------------
@@ -373,17 +345,12 @@ def send_reminders(organisation: Organisation, on: date, closures, report: TickR
         if on >= add_working_days(r.due_date, -REMINDER_WORKING_DAYS, closures)
     ]
     by_auditor: dict[int, list[AuditRequest]] = defaultdict(list)
-    for request in _claim(due_soon, "reminder_sent_at"):
-        by_auditor[request.auditor_id].append(request)
-    for items in by_auditor.values():
-        report.reminders += len(items)
-        notify(
-            to=items[0].auditor.email,
-            subject=f"Reminder: {_count(items, 'audit')} due by {items[0].due_date:%-d %B %Y}",
-            body="Still to do:\n"
-            + "\n".join(f"- {describe(r)}, due {r.due_date:%A %-d %B %Y}" for r in items)
-            + f"\n\n{site_link('/')}\n",
-        )
+    with transaction.atomic():  # the claim and its emails: both or neither
+        for request in _claim(due_soon, "reminder_sent_at"):
+            by_auditor[request.auditor_id].append(request)
+        for items in by_auditor.values():
+            report.reminders += len(items)
+            emails.reminder(items)
 
 
 def flag_overdue(organisation: Organisation, on: date, report: TickReport) -> None:
@@ -394,28 +361,22 @@ def flag_overdue(organisation: Organisation, on: date, report: TickReport) -> No
         .select_related("auditor__user", "auditor__supervisor__user", "case")
     )
     by_supervisor: dict[int | None, list[AuditRequest]] = defaultdict(list)
-    for request in _claim(overdue, "overdue_notified_at"):
-        by_supervisor[request.auditor.supervisor_id].append(request)
-    RequestEvent.objects.bulk_create(
-        RequestEvent(
-            request=r, kind=EventKind.OVERDUE, text="Overdue: flagged to the auditor's supervisor."
-        )
-        for items in by_supervisor.values()
-        for r in items
-    )
-    for supervisor_id, items in by_supervisor.items():
-        report.overdue_flagged += len(items)
-        if supervisor_id is None:
-            continue
-        notify(
-            to=items[0].auditor.supervisor.email,
-            subject=f"{_count(items, 'overdue audit')} in your team",
-            body="These audits are past their due date and not yet submitted:\n"
-            + "\n".join(
-                f"- {r.auditor.full_name}: {describe(r)}, due {r.due_date:%-d %B %Y}" for r in items
+    with transaction.atomic():  # the claim, its history and its emails: all or none
+        for request in _claim(overdue, "overdue_notified_at"):
+            by_supervisor[request.auditor.supervisor_id].append(request)
+        RequestEvent.objects.bulk_create(
+            RequestEvent(
+                request=r,
+                kind=EventKind.OVERDUE,
+                text="Overdue: flagged to the auditor's supervisor.",
             )
-            + f"\n\n{site_link('/')}\n",
+            for items in by_supervisor.values()
+            for r in items
         )
+        for supervisor_id, items in by_supervisor.items():
+            report.overdue_flagged += len(items)
+            if supervisor_id is not None:
+                emails.overdue(items)
 
 
 def _claim(requests: list[AuditRequest], column: str) -> list[AuditRequest]:
@@ -436,7 +397,3 @@ def _claim(requests: list[AuditRequest], column: str) -> list[AuditRequest]:
         AuditRequest.objects.filter(pk__in=ids).update(**{column: now})
     claimed = set(ids)
     return [r for r in requests if r.pk in claimed]
-
-
-def _count(items: list, noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

@@ -9,15 +9,13 @@ from django.utils import timezone
 
 from careaudit.accounts.models import User
 from careaudit.cases.models import Case
-from careaudit.core.notify import notify, site_link
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.sampling import draw, new_seed, rng_for
 from careaudit.lib.workdays import is_working_day
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
-from careaudit.programme import planning
+from careaudit.programme import emails, planning
 from careaudit.programme.cycle import (
     closures_of,
-    describe,
     eligible_case_records,
     planning_auditor,
     recently_requested_case_ids,
@@ -195,15 +193,7 @@ def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> Au
     request.status, request.reason = RequestStatus.CANCELLED, reason
     request.save(update_fields=["status", "reason"])
     RequestEvent.objects.create(request=request, by=by, kind=EventKind.CANCELLED, text=text)
-    notify(
-        to=request.auditor.email,
-        subject=f"Audit cancelled: {describe(request)}",
-        body=(
-            f"Hello {request.auditor.user.get_short_name()},\n\n"
-            f"This audit, due by {request.due_date:%-d %B %Y}, has been cancelled, so you "
-            f"do not need to do it:\n- {describe(request)}\n\nThe reason: {reason}\n"
-        ),
-    )
+    emails.request_cancelled(request)
     return request
 
 
@@ -283,16 +273,7 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
         kind=EventKind.CASE_FOUND,
         text=f"{text}; at the draw there was none ({was.rstrip('.')})." if was else f"{text}.",
     )
-    notify(
-        to=auditor.email,
-        subject=f"An audit to do by {request.due_date:%-d %B %Y}: {describe(request)}",
-        body=(
-            f"Hello {auditor.user.get_short_name()},\n\n"
-            "Earlier this month there was no eligible case for this audit. There is now:\n"
-            f"- {describe(request)}\n\nIt is due by {request.due_date:%A %-d %B %Y}. "
-            f"Open it from My work: {site_link('/')}\n"
-        ),
-    )
+    emails.case_found(request)
     return request
 
 
@@ -517,7 +498,7 @@ def extra_request_create(
         )
         for request in created
     )
-    transaction.on_commit(lambda: _email_extra_requests(created))
+    _email_extra_requests(created)
     return extra
 
 
@@ -681,18 +662,7 @@ def _email_extra_requests(requests: list[AuditRequest]) -> None:
     for request in requests:
         by_auditor[request.auditor_id].append(request)
     for items in by_auditor.values():
-        auditor = items[0].auditor
-        notify(
-            to=auditor.email,
-            subject=f"Extra audits requested by the board, due by {items[0].due_date:%-d %B %Y}",
-            body=(
-                f"Hello {auditor.user.get_short_name()},\n\n"
-                "The board has asked for extra audits:\n"
-                + "\n".join(f"- {describe(r)}" for r in items)
-                + f"\n\nThey are due by {items[0].due_date:%A %-d %B %Y}. "
-                f"Open them from My audits: {site_link('/my-audits/')}\n"
-            ),
-        )
+        emails.extra_requests(items)
 
 
 # --- Closure days ---------------------------------------------------------------------------

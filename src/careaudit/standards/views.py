@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
+from careaudit.core.pdf import render_pdf
 from careaudit.lib.scoring import Scale
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
-from careaudit.standards import pdf, selectors, services
+from careaudit.standards import selectors, services
 from careaudit.standards.access import (
     can_change,
     get_criterion_for_user,
@@ -150,28 +152,35 @@ def tool_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def version_preview(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_version_for_user(request, pk)
-    return render(
-        request,
-        "standards/version_preview.html",
-        {
-            "version": version,
-            "tool": version.tool,
-            "standard": version.tool.standard,
-            "framework": version.tool.standard.framework,
-            "sections": selectors.version_sections(version),
-            "count_scale": Scale.COUNT.value,
-            "free_text_scale": Scale.FREE_TEXT.value,
-        },
-    )
+    return render(request, "standards/version_preview.html", _version_context(version))
 
 
 @require_http_methods(["GET"])
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable blank audit form of any version, for audits done on paper."""
     version = get_version_for_user(request, pk)
-    content = pdf.version_pdf(version, base_url=request.build_absolute_uri("/"))
+    content = render_pdf(
+        "standards/print/version.html",
+        _version_context(version),
+        base_url=request.build_absolute_uri("/"),
+    )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.pdf_filename(version)}"'
+    filename = f"{slugify(version.tool.key) or 'audit-tool'}-v{version.number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _version_context(version: ToolVersion) -> dict:
+    """What the preview page and the printed form show of a version."""
+    return {
+        "version": version,
+        "tool": version.tool,
+        "standard": version.tool.standard,
+        "framework": version.tool.standard.framework,
+        "sections": selectors.version_sections(version),
+        "count_scale": Scale.COUNT.value,
+        "free_text_scale": Scale.FREE_TEXT.value,
+    }
 
 
 # --- Copy -----------------------------------------------------------------------------

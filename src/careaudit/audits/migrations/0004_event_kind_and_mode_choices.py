@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audits', '0003_subject_kind'),
+        ("audits", "0003_subject_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='audit',
-            name='mode',
-            field=models.CharField(choices=[('sample', 'Sample'), ('self', 'Self-audit'), ('peer', 'Peer audit'), ('extra', 'Extra audit'), ('reaudit', 'Re-audit'), ('moderation', 'Moderation')], max_length=20),
+            model_name="audit",
+            name="mode",
+            field=models.CharField(
+                choices=[
+                    ("sample", "Sample"),
+                    ("self", "Self-audit"),
+                    ("peer", "Peer audit"),
+                    ("extra", "Extra audit"),
+                    ("reaudit", "Re-audit"),
+                    ("moderation", "Moderation"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

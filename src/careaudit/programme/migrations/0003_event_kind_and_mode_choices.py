@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programme', '0002_subject_kind'),
+        ("programme", "0002_subject_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='requestevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('picked', 'Case picked'), ('reassigned', 'Reassigned'), ('cancelled', 'Cancelled'), ('case_found', 'Case found'), ('overdue', 'Overdue'), ('started', 'Started'), ('submitted', 'Submitted')], max_length=30),
+            model_name="requestevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("picked", "Case picked"),
+                    ("reassigned", "Reassigned"),
+                    ("cancelled", "Cancelled"),
+                    ("case_found", "Case found"),
+                    ("overdue", "Overdue"),
+                    ("started", "Started"),
+                    ("submitted", "Submitted"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

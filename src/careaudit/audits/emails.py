@@ -1,0 +1,29 @@
+"""The audits' emails, one function each; the texts are `templates/emails/<name>-*.txt`.
+
+Each is queued in the caller's transaction and goes once it commits (see `core/notify.py`).
+"""
+
+from careaudit.audits.models import Audit, Moderation
+from careaudit.core.notify import send_email
+
+
+def audit_submitted(audit: Audit) -> None:
+    """To the case's worker (unless they audited it) and their supervisor, for supervision."""
+    to_supervisor = {}
+    if audit.worker and audit.worker_id != audit.auditor_id:
+        to_supervisor[audit.worker.email] = False
+    if audit.worker and audit.worker.supervisor:
+        to_supervisor[audit.worker.supervisor.email] = True
+    of_case = audit.is_case_subject
+    context = {
+        "audit": audit,
+        "about": "case" if of_case else "practice",
+        "ref": audit.case.case_ref if of_case else audit.tool_version.tool.name,
+    }
+    for email, supervisor in to_supervisor.items():
+        send_email("audit-submitted", to=email, context={**context, "to_supervisor": supervisor})
+
+
+def audit_moderated(moderation: Moderation) -> None:
+    context = {"moderation": moderation, "audit": moderation.audit}
+    send_email("audit-moderated", to=moderation.audit.auditor.email, context=context)
