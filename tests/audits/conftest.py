@@ -49,6 +49,6 @@ def answer_everything(audit, value="met"):
 
 
 def submitted_audit(request, value="met"):
-    audit = services.audit_start(request=request, by=request.auditor)
+    audit = services.audit_start(audit_request=request, by=request.auditor)
     answer_everything(audit, value)
     return services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)

@@ -14,23 +14,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_starting_an_audit_keeps_the_tool_version_of_the_request(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
     assert audit.tool_version == peer_request.tool_version
     assert audit.worker == peer_request.case.worker
     assert audit.mode == "peer"
     peer_request.refresh_from_db()
     assert peer_request.status == RequestStatus.IN_PROGRESS
-    assert services.audit_start(request=peer_request, by=peer_request.auditor) == audit
+    assert services.audit_start(audit_request=peer_request, by=peer_request.auditor) == audit
 
 
 def test_only_the_requested_auditor_can_start_the_audit(peer_request):
     with pytest.raises(services.AuditError, match="requested from someone else"):
-        services.audit_start(request=peer_request, by=peer_request.case.worker)
+        services.audit_start(audit_request=peer_request, by=peer_request.case.worker)
 
 
 def test_the_score_and_rating_follow_the_answers_as_they_are_given(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     first, second, *_ = services.criteria_of(audit)
 
     services.answer_save(
@@ -50,7 +50,7 @@ def test_the_score_and_rating_follow_the_answers_as_they_are_given(peer_request)
 
 
 def test_a_second_editor_with_an_old_page_is_refused_and_nothing_is_overwritten(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     criterion = services.criteria_of(audit)[0]
     stale = audit.lock_version
     services.answer_save(
@@ -65,7 +65,7 @@ def test_a_second_editor_with_an_old_page_is_refused_and_nothing_is_overwritten(
 
 
 def test_an_answer_that_does_not_fit_the_scale_is_refused(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
     with pytest.raises(services.AuditError, match="not an answer"):
         services.answer_save(
@@ -79,7 +79,7 @@ def test_an_answer_that_does_not_fit_the_scale_is_refused(peer_request):
 
 
 def test_saving_many_answers_saves_none_when_one_is_refused(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     first, second, *_ = services.criteria_of(audit)
 
     with pytest.raises(services.AuditError, match="“excellent” is not an answer"):
@@ -96,7 +96,7 @@ def test_saving_many_answers_saves_none_when_one_is_refused(peer_request):
 
 
 def test_saving_many_answers_moves_the_lock_on_once_per_answer(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     first, second, *_ = services.criteria_of(audit)
 
     saved = services.answers_save(
@@ -117,7 +117,7 @@ def test_saving_many_answers_moves_the_lock_on_once_per_answer(peer_request):
 
 
 def test_the_allocated_worker_can_comment_but_never_score(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     worker = audit.worker
 
     services.worker_comment_add(
@@ -136,7 +136,7 @@ def test_the_allocated_worker_can_comment_but_never_score(peer_request):
 
 
 def test_submitting_an_incomplete_audit_lists_everything_missing_and_changes_nothing(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
     missing = services.audit_missing(audit)
     with pytest.raises(services.AuditError, match="not complete"):
@@ -153,7 +153,7 @@ def test_submitting_an_incomplete_audit_lists_everything_missing_and_changes_not
 
 
 def test_not_contacting_the_person_needs_a_reason(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     services.audit_update(
         audit=audit, by=audit.auditor, lock_version=audit.lock_version, person_contacted=False
     )
@@ -166,7 +166,9 @@ def test_not_contacting_the_person_needs_a_reason(peer_request):
 def test_a_complete_audit_is_submitted_and_shared_with_the_worker_and_their_supervisor(
     peer_request, django_capture_on_commit_callbacks
 ):
-    audit = answer_everything(services.audit_start(request=peer_request, by=peer_request.auditor))
+    audit = answer_everything(
+        services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    )
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -181,7 +183,7 @@ def test_a_complete_audit_is_submitted_and_shared_with_the_worker_and_their_supe
 
 
 def test_a_critical_criterion_not_met_caps_the_rating_and_says_why(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     criteria = services.criteria_of(audit)
     for criterion in criteria:
         services.answer_save(
@@ -199,7 +201,7 @@ def test_a_critical_criterion_not_met_caps_the_rating_and_says_why(peer_request)
 
 
 def test_overriding_the_rating_needs_a_reason(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
     with pytest.raises(services.AuditError, match="reason"):
         services.rating_override(
@@ -223,7 +225,7 @@ def test_overriding_the_rating_needs_a_reason(peer_request):
 
 
 def test_a_feedback_link_works_once_and_then_says_it_was_used(peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     _, token = services.feedback_link_create(audit=audit, by=audit.auditor)
     answers = dict(
         who="person", felt_listened_to="yes", knew_who_to_contact="partly", has_copy_of_plan="no"
@@ -240,7 +242,7 @@ def test_an_expired_or_unknown_feedback_link_is_refused(peer_request):
 
     from django.utils import timezone
 
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     link, token = services.feedback_link_create(audit=audit, by=audit.auditor)
     link.expires_at = timezone.now() - timedelta(minutes=1)
     link.save()
@@ -252,7 +254,9 @@ def test_an_expired_or_unknown_feedback_link_is_refused(peer_request):
 
 
 def test_supervision_records_the_discussion_of_a_supervisees_audits(peer_request):
-    audit = answer_everything(services.audit_start(request=peer_request, by=peer_request.auditor))
+    audit = answer_everything(
+        services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    )
     services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)
     worker = audit.worker
 
@@ -262,7 +266,7 @@ def test_supervision_records_the_discussion_of_a_supervisees_audits(peer_request
         audits=[audit],
         discussed_on=date(2023, 11, 6),
         reflection="Talked through recording the person's views in their own words.",
-        by=worker.supervisor.user,
+        by=worker.supervisor,
     )
 
     audit.refresh_from_db()

@@ -61,7 +61,7 @@ def quis(provider: Provider) -> AuditRequest:
 
 
 def submitted(request: AuditRequest) -> Audit:
-    audit = services.audit_start(request=request, by=request.auditor)
+    audit = services.audit_start(audit_request=request, by=request.auditor)
     answer_every_question(audit)
     return services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)
 
@@ -130,7 +130,7 @@ def test_a_request_may_wait_without_a_subject_but_never_without_its_kind(provide
 
 
 def test_an_audit_always_has_exactly_one_subject(provider):
-    audit = services.audit_start(request=spot_check(provider), by=provider.team_leader)
+    audit = services.audit_start(audit_request=spot_check(provider), by=provider.team_leader)
 
     audit.service_subject = provider.home
     assert refused(audit.save)
@@ -258,7 +258,7 @@ def test_a_quis_observation_is_of_the_home_and_has_no_worker(provider):
 
 
 def test_a_feedback_link_is_only_for_the_person_whose_case_is_audited(provider):
-    audit = services.audit_start(request=quis(provider), by=provider.registered_manager)
+    audit = services.audit_start(audit_request=quis(provider), by=provider.registered_manager)
 
     with pytest.raises(services.AuditError, match="whose case is audited"):
         services.feedback_link_create(audit=audit, by=provider.registered_manager)

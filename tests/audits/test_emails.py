@@ -13,7 +13,9 @@ def test_the_supervisor_is_told_of_a_submitted_audit_in_plain_words(
     peer_request, django_capture_on_commit_callbacks, settings
 ):
     settings.SITE_URL = "https://audit.council.example"
-    audit = answer_everything(services.audit_start(request=peer_request, by=peer_request.auditor))
+    audit = answer_everything(
+        services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    )
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -23,7 +23,7 @@ ANSWERS = {
 
 @pytest.fixture
 def audit(peer_request):
-    return services.audit_start(request=peer_request, by=peer_request.auditor)
+    return services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
 
 @pytest.fixture

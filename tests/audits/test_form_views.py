@@ -23,7 +23,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def audit(peer_request) -> Audit:
-    return services.audit_start(request=peer_request, by=peer_request.auditor)
+    return services.audit_start(audit_request=peer_request, by=peer_request.auditor)
 
 
 @pytest.fixture

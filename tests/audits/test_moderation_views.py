@@ -20,7 +20,7 @@ STRENGTHS = "Auditor’s strengths: a warm, detailed assessment"
 
 def submit_with_evidence(request: AuditRequest, values: list[str] | None = None):
     """Submit an audit of the request, every answer with an evidence note."""
-    audit = services.audit_start(request=request, by=request.auditor)
+    audit = services.audit_start(audit_request=request, by=request.auditor)
     for index, criterion in enumerate(services.criteria_of(audit)):
         services.answer_save(
             audit=audit,

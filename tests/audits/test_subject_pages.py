@@ -100,7 +100,7 @@ def test_my_audits_offers_to_start_the_spot_check_of_the_care_worker(provider, l
 
 def test_the_spot_check_form_names_the_care_worker_and_asks_nothing_about_a_case(provider, login):
     request = ask(provider, "SPOT-CHECK", staff=[provider.care_worker])
-    audit = services.audit_start(request=request, by=provider.team_leader)
+    audit = services.audit_start(audit_request=request, by=provider.team_leader)
 
     response = login(provider.team_leader).get(f"/audits/{audit.pk}/")
 
@@ -113,7 +113,7 @@ def test_the_spot_check_form_names_the_care_worker_and_asks_nothing_about_a_case
 
 def test_the_quis_detail_page_names_the_home(provider, login):
     request = ask(provider, "QUIS", services=[provider.home])
-    audit = services.audit_start(request=request, by=provider.registered_manager)
+    audit = services.audit_start(audit_request=request, by=provider.registered_manager)
     answer_every_question(audit)
     services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)
 
@@ -126,7 +126,7 @@ def test_the_quis_detail_page_names_the_home(provider, login):
 
 def test_the_moderator_re_scores_the_spot_check_knowing_only_who_was_audited(provider, login):
     request = ask(provider, "SPOT-CHECK", staff=[provider.care_worker])
-    audit = services.audit_start(request=request, by=provider.team_leader)
+    audit = services.audit_start(audit_request=request, by=provider.team_leader)
     answer_every_question(audit)
     services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)
     mod.moderation_draw(provider.organisation, request.month, fraction=1.0)

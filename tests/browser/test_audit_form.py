@@ -33,7 +33,7 @@ def audit(transactional_db) -> Audit:
         .order_by("pk")
         .first()
     )
-    return services.audit_start(request=request, by=request.auditor)
+    return services.audit_start(audit_request=request, by=request.auditor)
 
 
 def _answer(page, criterion, option: str = "") -> None:

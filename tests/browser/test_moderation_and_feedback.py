@@ -93,7 +93,7 @@ def test_the_moderator_rescores_blind_then_compares_and_completes(page, council,
 
 
 def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, peer_request):
-    audit = services.audit_start(request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
     _, token = services.feedback_link_create(audit=audit, by=audit.auditor)
     page.set_viewport_size(PHONE)
 

@@ -5,7 +5,16 @@ import importlib
 
 import pytest
 
-MODULES = ["agreement", "rounding", "sampling", "scoring", "spc", "textsafe", "vocabulary", "workdays"]
+MODULES = [
+    "agreement",
+    "rounding",
+    "sampling",
+    "scoring",
+    "spc",
+    "textsafe",
+    "vocabulary",
+    "workdays",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -35,7 +35,7 @@ def drawn(council):
 
 def cancel(council) -> AuditRequest:
     request = a_sample_by(council.director)
-    request_cancel(request=request, reason="The case was closed in error", by=None)
+    request_cancel(audit_request=request, reason="The case was closed in error", by=None)
     return request
 
 
@@ -71,7 +71,7 @@ def test_a_cancellation_that_is_rolled_back_sends_no_email(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        request_cancel(request=request, reason="The case was closed in error", by=None)
+        request_cancel(audit_request=request, reason="The case was closed in error", by=None)
         raise RuntimeError("a later step of the same change fails")
 
     assert mail.outbox == []

@@ -39,7 +39,7 @@ def test_the_cancellation_email_reads_as_typed_nothing_escaped(
     name = drawn.director.user.get_short_name()
 
     with django_capture_on_commit_callbacks(execute=True):
-        request_cancel(request=request, reason="Closed by O'Neill & <Co>", by=None)
+        request_cancel(audit_request=request, reason="Closed by O'Neill & <Co>", by=None)
 
     (email,) = mail.outbox
     assert email.subject == f"Audit cancelled: sample of case {request.case.case_ref}"

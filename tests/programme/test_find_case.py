@@ -64,7 +64,7 @@ def test_a_sample_finds_a_case_imported_after_the_draw(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):  # the email goes after the commit
-        request_find_case(request=request, by=None, on=LATER)
+        request_find_case(audit_request=request, by=None, on=LATER)
 
     request.refresh_from_db()
     assert request.status == RequestStatus.REQUESTED
@@ -83,7 +83,7 @@ def test_the_months_redraw_still_reproduces_after_a_case_is_found(council, empty
     request = sample_of(council, empty_team)
     new_cases(council, empty_team)
 
-    request_find_case(request=request, by=None, on=LATER)
+    request_find_case(audit_request=request, by=None, on=LATER)
 
     check = redraw_check(MonthlyDraw.objects.get(month=SEPTEMBER))
     assert check.reproduced, check.differences
@@ -93,7 +93,7 @@ def test_when_there_is_still_no_case_nothing_changes(council, empty_team):
     request = sample_of(council, empty_team)
 
     with pytest.raises(ProgrammeError, match="There is still no eligible case"):
-        request_find_case(request=request, by=None, on=LATER)
+        request_find_case(audit_request=request, by=None, on=LATER)
 
     request.refresh_from_db()
     assert request.status == RequestStatus.NO_ELIGIBLE_CASE
@@ -106,7 +106,7 @@ def test_a_self_audit_goes_back_to_the_practitioner_to_choose(council, empty_tea
     assert request.status == RequestStatus.NO_ELIGIBLE_CASE
     new_cases(council, empty_team, count=1, worker=worker)
 
-    request_find_case(request=request, by=None, on=LATER)
+    request_find_case(audit_request=request, by=None, on=LATER)
 
     request.refresh_from_db()
     assert request.awaiting_pick
@@ -118,7 +118,7 @@ def test_only_this_months_requests_look_again(council, empty_team):
     new_cases(council, empty_team)
 
     with pytest.raises(ProgrammeError, match="Only this month’s requests"):
-        request_find_case(request=request, by=None, on=date(2023, 10, 3))
+        request_find_case(audit_request=request, by=None, on=date(2023, 10, 3))
 
 
 def test_the_quality_lead_looks_again_from_the_requests_page(

@@ -282,7 +282,7 @@ def test_a_reassigned_request_still_counts_as_reproduced(drawn, login):
         .exclude(auditor=director)
         .first()
     )
-    request_reassign(request=sample, to=director, reason="On leave", by=None)
+    request_reassign(audit_request=sample, to=director, reason="On leave", by=None)
 
     check = login(drawn.quality_lead).get(drawn.url("/2023-9/redraw")).context["check"]
 
@@ -301,7 +301,7 @@ def test_cancelling_an_earlier_months_request_later_does_not_change_a_months_red
     for request in AuditRequest.objects.filter(month=SEPTEMBER, case__isnull=False).exclude(
         mode="self"
     ):
-        request_cancel(request=request, reason="Recorded in error", by=None)
+        request_cancel(audit_request=request, reason="Recorded in error", by=None)
 
     check = redraw_check(october)
 

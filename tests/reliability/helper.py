@@ -52,7 +52,7 @@ def prepare(start_audit: bool) -> dict:
         .order_by("pk")
         .first()
     )
-    audit = services.audit_start(request=request, by=request.auditor)
+    audit = services.audit_start(audit_request=request, by=request.auditor)
     return {"audit": audit.pk, "lock_version": audit.lock_version}
 
 

@@ -58,7 +58,7 @@ def draft_audit(migration_data) -> Audit:
         .order_by("pk")
         .first()
     )
-    return services.audit_start(request=request, by=request.auditor)
+    return services.audit_start(audit_request=request, by=request.auditor)
 
 
 @pytest.fixture

@@ -102,10 +102,10 @@ def build_objects(
     ap: StaffMember,  # supervises the practitioner; conducts the submitted audit
     moderator: StaffMember,
 ) -> Objects:
-    own = framework_copy(framework=tiny, organisation=organisation, by=lead.user)
+    own = framework_copy(framework=tiny, organisation=organisation, by=lead)
     tool = tool_of(own)
     published = tool.versions.get(number=1)
-    draft = version_start_draft(tool=tool, by=lead.user)
+    draft = version_start_draft(tool=tool, by=lead)
     section = draft.sections.order_by("pk").first()
     criterion = section.criteria.order_by("pk").first()
 
@@ -117,7 +117,7 @@ def build_objects(
     own_case = _case(organisation, practitioner, f"{prefix}2")
 
     request = _request(programme, practitioner, peer_case)
-    audit = audit_services.audit_start(request=request, by=practitioner)
+    audit = audit_services.audit_start(audit_request=request, by=practitioner)
     audit_criterion = audit_services.criteria_of(audit)[0]
     finding = audit_services.finding_add(
         audit=audit,
@@ -131,7 +131,7 @@ def build_objects(
     _, token = audit_services.feedback_link_create(audit=audit, by=practitioner)
 
     submitted_request = _request(programme, ap, own_case)
-    submitted = audit_services.audit_start(request=submitted_request, by=ap)
+    submitted = audit_services.audit_start(audit_request=submitted_request, by=ap)
     answer_everything(submitted)
     submitted = audit_services.audit_submit(
         audit=submitted, by=ap, lock_version=submitted.lock_version

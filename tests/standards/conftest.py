@@ -60,7 +60,7 @@ def tiny(db) -> Framework:
 def own(tiny, people) -> Framework:
     """The council's own copy of the tiny framework, made by the quality lead."""
     lead = people.quality_lead
-    return framework_copy(framework=tiny, organisation=lead.organisation, by=lead.user)
+    return framework_copy(framework=tiny, organisation=lead.organisation, by=lead)
 
 
 def tool_of(framework: Framework, key: str = "t-1-audit") -> AuditTool:
@@ -78,7 +78,7 @@ def tool(own) -> AuditTool:
 @pytest.fixture
 def draft(tool, people) -> ToolVersion:
     """Version 2 of the council's tool, a draft copied from version 1."""
-    return version_start_draft(tool=tool, by=people.quality_lead.user)
+    return version_start_draft(tool=tool, by=people.quality_lead)
 
 
 @pytest.fixture

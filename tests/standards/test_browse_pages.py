@@ -67,7 +67,7 @@ def test_search_finds_a_criterion_only_in_the_current_version(lead, tool, draft,
         "Zebra crossing."
         not in lead.get(reverse("framework_list"), {"q": "zebra"}).content.decode()
     )
-    version_publish(version=draft, by=people.quality_lead.user, note="Zebra.")
+    version_publish(version=draft, by=people.quality_lead, note="Zebra.")
     page = lead.get(reverse("framework_list"), {"q": "zebra"}).content.decode()
     assert page.count("Zebra crossing.") == 1
     assert "1 result for" in page
@@ -148,7 +148,7 @@ def test_the_standard_page_shows_what_people_can_expect_and_the_commitments(lead
 
 
 def test_the_tool_page_shows_the_version_history(lead, tool, draft, people):
-    version_publish(version=draft, by=people.quality_lead.user, note="Clearer wording.")
+    version_publish(version=draft, by=people.quality_lead, note="Clearer wording.")
 
     page = lead.get(reverse("tool_detail", args=[tool.pk])).content.decode()
 
@@ -186,7 +186,7 @@ def test_the_preview_shows_the_criteria_as_the_auditor_answers_them(lead, tool):
 
 def test_the_compare_page_lists_an_added_criterion(lead, tool, draft, people):
     draft_add_criterion(section=draft.sections.first(), text="The plan was shared.", scale="yes_no")
-    version_publish(version=draft, by=people.quality_lead.user, note="Added one.")
+    version_publish(version=draft, by=people.quality_lead, note="Added one.")
 
     page = lead.get(reverse("tool_compare", args=[tool.pk]), {"from": 1, "to": 2}).content.decode()
 

@@ -27,7 +27,7 @@ from tests.standards.conftest import tool_of
 def pq_copy(library, people) -> Framework:
     """The council's copy of the whole practice-quality framework."""
     lead = people.quality_lead
-    return framework_copy(framework=library, organisation=lead.organisation, by=lead.user)
+    return framework_copy(framework=library, organisation=lead.organisation, by=lead)
 
 
 def criterion_keys(framework: Framework) -> list[str]:
@@ -49,7 +49,7 @@ def test_a_framework_copy_belongs_to_the_organisation_with_a_unique_code(library
 def test_copying_twice_makes_a_second_code_and_name(library, pq_copy, people):
     lead = people.quality_lead
 
-    again = framework_copy(framework=library, organisation=lead.organisation, by=lead.user)
+    again = framework_copy(framework=library, organisation=lead.organisation, by=lead)
 
     assert again.code == "practice-quality-council-2"
     assert again.name == f"{library.name} (copy 2)"
@@ -96,7 +96,7 @@ def test_a_framework_copy_is_made_of_new_rows(tiny, own):
 
 def test_changing_the_copy_leaves_the_original_alone(tiny, own, people):
     before = tool_from_version(tool_of(tiny).current_version())
-    draft = version_start_draft(tool=tool_of(own), by=people.quality_lead.user)
+    draft = version_start_draft(tool=tool_of(own), by=people.quality_lead)
 
     Criterion.objects.filter(section__version=draft).update(text="Changed")
 
@@ -113,7 +113,7 @@ def test_a_tool_copy_goes_under_the_same_standard_and_keeps_its_keys(library, pe
     into = framework_create(organisation=lead.organisation, name="Our own tools")
     source = tool_of(library, "pq-4-audit")
 
-    copy = tool_copy(tool=source, into=into, by=lead.user)
+    copy = tool_copy(tool=source, into=into, by=lead)
 
     assert copy.key == "pq-4-audit"
     assert copy.standard.framework == into
@@ -126,7 +126,7 @@ def test_a_tool_copy_adds_the_themes_its_criteria_use(tiny, people):
     lead = people.quality_lead
     into = framework_create(organisation=lead.organisation, name="Our own tools")
 
-    copy = tool_copy(tool=tool_of(tiny), into=into, by=lead.user)
+    copy = tool_copy(tool=tool_of(tiny), into=into, by=lead)
 
     themes_used = Theme.objects.filter(criteria__section__version=copy.current_version())
     assert set(themes_used.values_list("framework", flat=True)) == {into.pk}
@@ -136,7 +136,7 @@ def test_a_tool_copy_adds_the_themes_its_criteria_use(tiny, people):
 def test_a_tool_copied_into_its_own_standard_gets_a_new_tool_key(own, people):
     tool = tool_of(own)
 
-    copy = tool_copy(tool=tool, into=own, by=people.quality_lead.user)
+    copy = tool_copy(tool=tool, into=own, by=people.quality_lead)
 
     assert copy.standard == tool.standard
     assert copy.key == "t-1-audit-2"
@@ -144,7 +144,7 @@ def test_a_tool_copied_into_its_own_standard_gets_a_new_tool_key(own, people):
 
 def test_a_tool_cannot_be_copied_into_the_shared_library(tiny, people):
     with pytest.raises(ChangeRefused, match="shared library"):
-        tool_copy(tool=tool_of(tiny), into=tiny, by=people.quality_lead.user)
+        tool_copy(tool=tool_of(tiny), into=tiny, by=people.quality_lead)
 
 
 def test_a_new_framework_gets_a_code_from_its_name_and_a_unique_name(people):

@@ -56,13 +56,13 @@ def test_editing_makes_a_draft_copy_of_the_current_version_with_the_same_keys(to
 
 
 def test_editing_again_reopens_the_same_draft(tool, draft, people):
-    assert version_start_draft(tool=tool, by=people.quality_lead.user) == draft
+    assert version_start_draft(tool=tool, by=people.quality_lead) == draft
     assert tool.versions.count() == 2
 
 
 def test_a_tool_in_the_shared_library_cannot_be_edited(tiny, people):
     with pytest.raises(ChangeRefused, match="shared library"):
-        version_start_draft(tool=tool_of(tiny), by=people.quality_lead.user)
+        version_start_draft(tool=tool_of(tiny), by=people.quality_lead)
 
 
 # --- Criteria and sections ------------------------------------------------------------
@@ -82,8 +82,8 @@ def test_a_new_criterion_gets_a_fresh_key_at_the_end_of_its_section(draft):
 def test_a_new_key_is_never_one_an_earlier_version_used(tool, draft, people):
     section = draft.sections.get(key="t-1-audit-s1")
     first = draft_add_criterion(section=section, text="Added in version 2.", scale="yes_no")
-    version_publish(version=draft, by=people.quality_lead.user, note="Added one.")
-    third = version_start_draft(tool=tool, by=people.quality_lead.user)
+    version_publish(version=draft, by=people.quality_lead, note="Added one.")
+    third = version_start_draft(tool=tool, by=people.quality_lead)
     draft_delete_criterion(criterion=criterion(third, first.key))
 
     again = draft_add_criterion(
@@ -224,10 +224,10 @@ def test_a_draft_can_be_made_to_audit_staff_members_and_keeps_it_when_copied(dra
         partly_met_value=Decimal("0.5"),
         subject_kind="staff",
     )
-    published = version_publish(version=draft, by=people.quality_lead.user, note="Spot checks")
+    published = version_publish(version=draft, by=people.quality_lead, note="Spot checks")
 
     assert published.subject_kind == "staff"
-    next_draft = version_start_draft(tool=published.tool, by=people.quality_lead.user)
+    next_draft = version_start_draft(tool=published.tool, by=people.quality_lead)
     assert next_draft.subject_kind == "staff"
     with pytest.raises(ChangeRefused, match="not something a tool audits"):
         version_update_settings(
@@ -248,7 +248,7 @@ def test_publishing_makes_version_2_current_and_leaves_version_1_as_it_was(tool,
     before = snapshot(version_1)
     draft_add_criterion(section=draft.sections.first(), text="A new criterion.", scale="yes_no")
 
-    version_publish(version=draft, by=people.quality_lead.user, note="Added a criterion.")
+    version_publish(version=draft, by=people.quality_lead, note="Added a criterion.")
 
     draft.refresh_from_db()
     assert tool.current_version() == draft
@@ -263,19 +263,19 @@ def test_an_empty_tool_cannot_be_published(draft, people):
         draft_delete_section(section=section)
 
     with pytest.raises(ChangeRefused, match=r"has no criteria yet\. Add at least one criterion"):
-        version_publish(version=draft, by=people.quality_lead.user, note="Emptied.")
+        version_publish(version=draft, by=people.quality_lead, note="Emptied.")
 
 
 def test_a_section_without_criteria_cannot_be_published(draft, people):
     draft_add_section(version=draft, title="Empty")
 
     with pytest.raises(ChangeRefused, match="The section “Empty” has no criteria"):
-        version_publish(version=draft, by=people.quality_lead.user, note="Added a section.")
+        version_publish(version=draft, by=people.quality_lead, note="Added a section.")
 
 
 def test_publishing_needs_a_change_note(draft, people):
     with pytest.raises(ChangeRefused, match="change note"):
-        version_publish(version=draft, by=people.quality_lead.user, note="  ")
+        version_publish(version=draft, by=people.quality_lead, note="  ")
 
 
 def test_discarding_a_draft_deletes_it_and_nothing_else(tool, draft):
@@ -349,6 +349,6 @@ def test_a_version_in_the_shared_library_refuses_changes(tiny):
 
 
 def test_editing_a_tool_whose_version_is_in_use_makes_a_new_draft(tool, frozen, people):
-    draft = version_start_draft(tool=tool, by=people.quality_lead.user)
+    draft = version_start_draft(tool=tool, by=people.quality_lead)
 
     assert (draft.number, draft.status) == (2, VersionStatus.DRAFT)

@@ -29,7 +29,7 @@ from careaudit.lib.agreement import percentage_agreement
 from careaudit.lib.dates import add_months
 from careaudit.lib.sampling import draw, moderation_sample_size, new_seed, rng_for
 from careaudit.lib.workdays import last_working_day_on_or_before
-from careaudit.organisation.models import Organisation, StaffMember
+from careaudit.organisation.models import Organisation, StaffMember, account_of
 from careaudit.programme.models import (
     AuditRequest,
     EventKind,
@@ -257,7 +257,7 @@ def moderation_complete(
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
     RequestEvent.objects.create(
-        request=request, by=by.user, kind=EventKind.SUBMITTED, text="Moderation completed."
+        request=request, by=account_of(by), kind=EventKind.SUBMITTED, text="Moderation completed."
     )
     emails.audit_moderated(moderation)
     return moderation

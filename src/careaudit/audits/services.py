@@ -31,7 +31,7 @@ from careaudit.audits.models import (
     WorkerInvolvement,
 )
 from careaudit.lib import scoring
-from careaudit.organisation.models import StaffMember
+from careaudit.organisation.models import StaffMember, account_of
 from careaudit.programme.models import (
     AuditRequest,
     EventKind,
@@ -82,42 +82,42 @@ def _bump(audit: Audit, lock_version: int) -> None:
 
 
 @transaction.atomic
-def audit_start(*, request: AuditRequest, by: StaffMember) -> Audit:
+def audit_start(*, audit_request: AuditRequest, by: StaffMember) -> Audit:
     """Open the audit for a request (or return the one already started)."""
-    existing = Audit.objects.filter(request=request).first()
+    existing = Audit.objects.filter(request=audit_request).first()
     if existing is not None:
         return existing
-    if by.pk != request.auditor_id:
+    if by.pk != audit_request.auditor_id:
         raise AuditError("This audit was requested from someone else.")
-    if request.mode == RequestMode.MODERATION:
+    if audit_request.mode == RequestMode.MODERATION:
         raise AuditError("Moderation is done on the moderation page, not as a new audit.")
-    if request.subject is None:
-        if request.is_case_subject:
+    if audit_request.subject is None:
+        if audit_request.is_case_subject:
             raise AuditError("Choose the case for this self-audit first.")
-        raise AuditError(f"This request has no {request.get_subject_kind_display().lower()}.")
-    if request.status not in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS):
-        raise AuditError(f"This request is {request.get_status_display().lower()}.")
+        raise AuditError(f"This request has no {audit_request.get_subject_kind_display().lower()}.")
+    if audit_request.status not in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS):
+        raise AuditError(f"This request is {audit_request.get_status_display().lower()}.")
     # The worker sees the audit, comments on it and takes it to supervision: the case's
     # allocated worker, or the staff member audited. A service has no one person.
-    worker = request.case.worker if request.case_id else request.staff_subject
-    no_worker = request.case_id is not None and worker is None
+    worker = audit_request.case.worker if audit_request.case_id else audit_request.staff_subject
+    no_worker = audit_request.case_id is not None and worker is None
     audit = Audit.objects.create(
-        organisation_id=request.organisation_id,
-        request=request,
-        tool_version=request.tool_version,
-        auditor=request.auditor,
-        subject_kind=request.subject_kind,
-        case=request.case,
-        staff_subject=request.staff_subject,
-        service_subject=request.service_subject,
+        organisation_id=audit_request.organisation_id,
+        request=audit_request,
+        tool_version=audit_request.tool_version,
+        auditor=audit_request.auditor,
+        subject_kind=audit_request.subject_kind,
+        case=audit_request.case,
+        staff_subject=audit_request.staff_subject,
+        service_subject=audit_request.service_subject,
         worker=worker,
-        mode=request.mode,
+        mode=audit_request.mode,
         worker_involvement=WorkerInvolvement.NO_WORKER if no_worker else "",
     )
-    request.status = RequestStatus.IN_PROGRESS
-    request.save(update_fields=["status"])
+    audit_request.status = RequestStatus.IN_PROGRESS
+    audit_request.save(update_fields=["status"])
     RequestEvent.objects.create(
-        request=request, by=by.user, kind=EventKind.STARTED, text="Audit started."
+        request=audit_request, by=account_of(by), kind=EventKind.STARTED, text="Audit started."
     )
     return audit
 
@@ -498,7 +498,7 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
     RequestEvent.objects.create(
-        request=request, by=by.user, kind=EventKind.SUBMITTED, text="Audit submitted."
+        request=request, by=account_of(by), kind=EventKind.SUBMITTED, text="Audit submitted."
     )
     emails.audit_submitted(audit)  # to the worker and their supervisor, for supervision
     return audit
@@ -587,7 +587,7 @@ def supervision_record(
     reflection: str,
     learning: str = "",
     agreed_development: str = "",
-    by,
+    by: StaffMember,
 ) -> SupervisionDiscussion:
     if supervisee.supervisor_id != supervisor.pk:
         raise AuditError(f"You do not supervise {supervisee.full_name}.")
@@ -607,7 +607,7 @@ def supervision_record(
         reflection=reflection.strip(),
         learning=learning.strip(),
         agreed_development=agreed_development.strip(),
-        recorded_by=by,
+        recorded_by=account_of(by),
     )
     discussion.audits.set(audits)
     return discussion

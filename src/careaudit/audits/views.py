@@ -318,7 +318,7 @@ def audit_start(request: HttpRequest, request_pk: int) -> HttpResponse:
     staff = require_staff(request)
     audit_request = get_request_to_start(request, request_pk)
     try:
-        audit = services.audit_start(request=audit_request, by=staff)
+        audit = services.audit_start(audit_request=audit_request, by=staff)
     except AuditError as error:
         messages.error(request, str(error))
         return redirect("my_audits")

@@ -125,7 +125,7 @@ def supervision_record(request: HttpRequest, pk: int) -> HttpResponse:
                 reflection=form.cleaned_data["reflection"],
                 learning=form.cleaned_data["learning"],
                 agreed_development=form.cleaned_data["agreed_development"],
-                by=request.user,
+                by=require_staff(request),
             )
         except services.AuditError as error:
             form.add_error(None, str(error))

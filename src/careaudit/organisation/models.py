@@ -245,3 +245,9 @@ class StaffMember(models.Model):
         if self.service_id:
             return self.service.name
         return self.organisation.name
+
+
+def account_of(staff: StaffMember | None):
+    """The sign-in account of the person who acted, for the `created_by`, `recorded_by` and
+    history columns that the change log and auditlog read (None: the system, e.g. a command)."""
+    return staff.user if staff is not None else None

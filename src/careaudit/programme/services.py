@@ -7,12 +7,18 @@ from datetime import date
 from django.db import models, transaction
 from django.utils import timezone
 
-from careaudit.accounts.models import User
 from careaudit.cases.models import Case
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.sampling import draw, new_seed, rng_for
 from careaudit.lib.workdays import is_working_day
-from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
+from careaudit.organisation.models import (
+    Organisation,
+    Role,
+    Service,
+    StaffMember,
+    Team,
+    account_of,
+)
 from careaudit.programme import emails, planning
 from careaudit.programme.cycle import (
     closures_of,
@@ -61,7 +67,7 @@ def programme_create_from_template(
     start: date,
     name: str | None = None,
     activate: bool = True,
-    by: User | None = None,
+    by: StaffMember | None = None,
 ) -> Programme:
     """A year's programme from a template: 12 months from `start`, the template's months
     audited and the others skipped, and its role quotas matched to the organisation's roles."""
@@ -92,7 +98,7 @@ def programme_create_from_template(
         template_key=template.key,
         status=ProgrammeStatus.ACTIVE if activate else ProgrammeStatus.DRAFT,
         eligibility_closed_days=template.eligibility_closed_days,
-        created_by=by,
+        created_by=account_of(by),
     )
     for month in months:
         standard = by_month.get(month.month)
@@ -130,48 +136,50 @@ def programme_check_no_overlap(*, organisation: Organisation, months: list[date]
 
 @transaction.atomic
 def request_reassign(
-    *, request: AuditRequest, to: StaffMember, reason: str, by: User | None
+    *, audit_request: AuditRequest, to: StaffMember, reason: str, by: StaffMember | None
 ) -> AuditRequest:
     """Give a request to someone else; the reason is kept in the request's history."""
     if not reason.strip():
         raise ProgrammeError("Give a reason for reassigning the audit.")
-    if request.status == RequestStatus.NO_ELIGIBLE_CASE:
+    if audit_request.status == RequestStatus.NO_ELIGIBLE_CASE:
         raise ProgrammeError(
             "There is no case to audit, so there is nothing to hand on. Look for a case "
             "again, or cancel the request with the reason."
         )
-    if request.status not in NOT_STARTED:
+    if audit_request.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be reassigned.")
-    if to.organisation_id != request.organisation_id or not to.is_current():
+    if to.organisation_id != audit_request.organisation_id or not to.is_current():
         raise ProgrammeError("Choose someone in post in the same organisation.")
-    if request.case_id and request.case.worker_id == to.pk:
+    if audit_request.case_id and audit_request.case.worker_id == to.pk:
         raise ProgrammeError(f"{to.full_name} is the case's allocated worker.")
-    if request.staff_subject_id == to.pk:
+    if audit_request.staff_subject_id == to.pk:
         raise ProgrammeError(f"{to.full_name} is the staff member audited.")
-    if to.pk == request.auditor_id:
+    if to.pk == audit_request.auditor_id:
         raise ProgrammeError(f"The audit is already {to.full_name}’s.")
-    previous = request.auditor
-    request.auditor = to
-    request.auditor_role_id = to.role_id
-    request.auditor_team_id = to.team_id
-    if request.draw_id:
+    previous = audit_request.auditor
+    audit_request.auditor = to
+    audit_request.auditor_role_id = to.role_id
+    audit_request.auditor_team_id = to.team_id
+    if audit_request.draw_id:
         # One request per draw, auditor, mode and slot: take the new auditor's next free slot.
         taken = AuditRequest.objects.filter(
-            draw_id=request.draw_id, auditor=to, mode=request.mode
+            draw_id=audit_request.draw_id, auditor=to, mode=audit_request.mode
         ).aggregate(models.Max("slot"))["slot__max"]
-        request.slot = (taken or 0) + 1
-    request.save(update_fields=["auditor", "auditor_role", "auditor_team", "slot"])
+        audit_request.slot = (taken or 0) + 1
+    audit_request.save(update_fields=["auditor", "auditor_role", "auditor_team", "slot"])
     RequestEvent.objects.create(
-        request=request,
-        by=by,
+        request=audit_request,
+        by=account_of(by),
         kind=EventKind.REASSIGNED,
         text=f"Reassigned from {previous.full_name} to {to.full_name}: {reason.strip()}",
     )
-    return request
+    return audit_request
 
 
 @transaction.atomic
-def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> AuditRequest:
+def request_cancel(
+    *, audit_request: AuditRequest, reason: str, by: StaffMember | None
+) -> AuditRequest:
     """Withdraw a request that will not be done, for a reason kept in its history.
 
     A cancelled request leaves the month's figures, and its case may be drawn again. An audit
@@ -180,28 +188,32 @@ def request_cancel(*, request: AuditRequest, reason: str, by: User | None) -> Au
     reason = reason.strip()
     if not reason:
         raise ProgrammeError("Give a reason for cancelling the audit.")
-    if request.mode == RequestMode.MODERATION:
+    if audit_request.mode == RequestMode.MODERATION:
         raise ProgrammeError(
             "A moderation cannot be cancelled; reassign it to another moderator instead."
         )
-    locked = AuditRequest.objects.select_for_update().get(pk=request.pk)
+    locked = AuditRequest.objects.select_for_update().get(pk=audit_request.pk)
     if locked.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be cancelled.")
     text = f"Cancelled: {reason}"
     if locked.status == RequestStatus.NO_ELIGIBLE_CASE and locked.reason:
         text += f" (there was no eligible case: {locked.reason})"
-    request.status, request.reason = RequestStatus.CANCELLED, reason
-    request.save(update_fields=["status", "reason"])
-    RequestEvent.objects.create(request=request, by=by, kind=EventKind.CANCELLED, text=text)
-    emails.request_cancelled(request)
-    return request
+    audit_request.status, audit_request.reason = RequestStatus.CANCELLED, reason
+    audit_request.save(update_fields=["status", "reason"])
+    RequestEvent.objects.create(
+        request=audit_request, by=account_of(by), kind=EventKind.CANCELLED, text=text
+    )
+    emails.request_cancelled(audit_request)
+    return audit_request
 
 
 FINDABLE = (RequestMode.SAMPLE, RequestMode.PEER, RequestMode.SELF)
 
 
 @transaction.atomic
-def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> AuditRequest:
+def request_find_case(
+    *, audit_request: AuditRequest, by: StaffMember | None, on: date
+) -> AuditRequest:
     """Look again for a case for one of this month's requests that had none at the draw.
 
     New cases may have been imported since. The draw's rules apply to the cases eligible
@@ -209,29 +221,29 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
     still compares against what the draw itself gave. A self-audit goes back to its
     practitioner to choose, as on the first day.
     """
-    request = (
+    audit_request = (
         AuditRequest.objects.select_for_update(of=("self",))
         .select_related("programme", "auditor__role", "auditor__user")
-        .get(pk=request.pk)
+        .get(pk=audit_request.pk)
     )
-    if request.status != RequestStatus.NO_ELIGIBLE_CASE:
+    if audit_request.status != RequestStatus.NO_ELIGIBLE_CASE:
         raise ProgrammeError("This request is not waiting for an eligible case.")
-    if request.mode not in FINDABLE or request.programme is None:
+    if audit_request.mode not in FINDABLE or audit_request.programme is None:
         raise ProgrammeError(
             "Only the month’s samples, peer audits and self-audits can look for a case again."
         )
-    if request.month != month_start(on):
+    if audit_request.month != month_start(on):
         raise ProgrammeError(
             f"Only this month’s requests can look for a case again; this one is "
-            f"{request.month:%B %Y}’s."
+            f"{audit_request.month:%B %Y}’s."
         )
-    programme, auditor = request.programme, request.auditor
-    cases = eligible_case_records(request.organisation, on, programme.eligibility_closed_days)
+    programme, auditor = audit_request.programme, audit_request.auditor
+    cases = eligible_case_records(audit_request.organisation, on, programme.eligibility_closed_days)
     excluded = recently_requested_case_ids(
-        request.organisation, request.month, programme.repeat_exclusion_months
+        audit_request.organisation, audit_request.month, programme.repeat_exclusion_months
     )
-    was = request.reason
-    if request.mode == RequestMode.SELF:
+    was = audit_request.reason
+    if audit_request.mode == RequestMode.SELF:
         if not any(c.worker_id == auditor.pk and c.id not in excluded for c in cases):
             raise ProgrammeError(
                 f"There is still no eligible case in {auditor.full_name}’s own caseload."
@@ -242,8 +254,8 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
         supervisees = StaffMember.objects.filter(supervisor=auditor).values_list("pk", flat=True)
         peer_load = Counter(
             AuditRequest.objects.filter(
-                organisation=request.organisation,
-                month=request.month,
+                organisation=audit_request.organisation,
+                month=audit_request.month,
                 mode=RequestMode.PEER,
                 case__isnull=False,
             )
@@ -253,7 +265,9 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
         (planned,) = planning.plan_month(
             [
                 planning.Assignment(
-                    planning_auditor(auditor, request.mode, supervisees), request.mode, 1
+                    planning_auditor(auditor, audit_request.mode, supervisees),
+                    audit_request.mode,
+                    1,
                 )
             ],
             cases,
@@ -263,25 +277,25 @@ def request_find_case(*, request: AuditRequest, by: User | None, on: date) -> Au
         )
         if planned.case_id is None:
             raise ProgrammeError(f"There is still no eligible case. {planned.no_case_reason}")
-        request.case = Case.objects.get(pk=planned.case_id)
-        text = f"Case {request.case.case_ref} found on {on:%-d %B %Y} with seed {seed}"
-    request.status, request.reason = RequestStatus.REQUESTED, ""
-    request.save(update_fields=["case", "status", "reason"])
+        audit_request.case = Case.objects.get(pk=planned.case_id)
+        text = f"Case {audit_request.case.case_ref} found on {on:%-d %B %Y} with seed {seed}"
+    audit_request.status, audit_request.reason = RequestStatus.REQUESTED, ""
+    audit_request.save(update_fields=["case", "status", "reason"])
     RequestEvent.objects.create(
-        request=request,
-        by=by,
+        request=audit_request,
+        by=account_of(by),
         kind=EventKind.CASE_FOUND,
         text=f"{text}; at the draw there was none ({was.rstrip('.')})." if was else f"{text}.",
     )
-    emails.case_found(request)
-    return request
+    emails.case_found(audit_request)
+    return audit_request
 
 
 # --- Programme status ----------------------------------------------------------------------
 
 
 @transaction.atomic
-def programme_activate(*, programme: Programme, by: User | None = None) -> Programme:
+def programme_activate(*, programme: Programme, by: StaffMember | None = None) -> Programme:
     """Start sending the programme's requests: from the next daily tick on."""
     if programme.status == ProgrammeStatus.ACTIVE:
         raise ProgrammeError(f"{programme.name} is already active.")
@@ -293,7 +307,7 @@ def programme_activate(*, programme: Programme, by: User | None = None) -> Progr
 
 
 @transaction.atomic
-def programme_close(*, programme: Programme, by: User | None = None) -> Programme:
+def programme_close(*, programme: Programme, by: StaffMember | None = None) -> Programme:
     """Stop sending requests. Requests already sent stay as they are."""
     if programme.status == ProgrammeStatus.CLOSED:
         raise ProgrammeError(f"{programme.name} is already closed.")
@@ -324,46 +338,49 @@ def taken_this_month(request: AuditRequest) -> models.QuerySet:
 
 
 @transaction.atomic
-def request_pick_case(*, request: AuditRequest, case: Case, by: StaffMember) -> AuditRequest:
+def request_pick_case(*, audit_request: AuditRequest, case: Case, by: StaffMember) -> AuditRequest:
     """The auditor chooses which of their own cases a self-audit is of."""
     # Lock only the request's own row: PostgreSQL cannot lock the nullable side of the
     # outer joins select_related would add.
-    request = (
+    audit_request = (
         AuditRequest.objects.select_for_update(of=("self",))
         .select_related("draw", "programme")
-        .get(pk=request.pk)
+        .get(pk=audit_request.pk)
     )
-    if by.pk != request.auditor_id:
+    if by.pk != audit_request.auditor_id:
         raise ProgrammeError("Only the person asked to do a self-audit can choose its case.")
-    if request.mode != RequestMode.SELF:
+    if audit_request.mode != RequestMode.SELF:
         raise ProgrammeError("Only a self-audit's case is chosen by the auditor.")
-    if not request.awaiting_pick:
+    if not audit_request.awaiting_pick:
         raise ProgrammeError("This self-audit is not waiting for a case to be chosen.")
-    if case.organisation_id != request.organisation_id or case.worker_id != request.auditor_id:
+    if (
+        case.organisation_id != audit_request.organisation_id
+        or case.worker_id != audit_request.auditor_id
+    ):
         raise ProgrammeError(
             f"Case {case.case_ref} is not one of your cases: a self-audit is of a case "
             "allocated to you."
         )
-    on, days = self_audit_eligibility(request)
+    on, days = self_audit_eligibility(audit_request)
     if not case.is_eligible(on, days):
         raise ProgrammeError(
             f"Case {case.case_ref} cannot be audited this month: on {on:%-d %B %Y} it had "
             + ("not yet opened." if case.opened_on > on else f"been closed for over {days} days.")
         )
-    if taken_this_month(request).filter(case_id=case.pk).exists():
+    if taken_this_month(audit_request).filter(case_id=case.pk).exists():
         raise ProgrammeError(
             f"Case {case.case_ref} has already been requested for audit this month. "
             "Choose another case."
         )
-    request.case = case
-    request.save(update_fields=["case"])
+    audit_request.case = case
+    audit_request.save(update_fields=["case"])
     RequestEvent.objects.create(
-        request=request,
-        by=by.user,
+        request=audit_request,
+        by=account_of(by),
         kind=EventKind.PICKED,
         text=f"Case {case.case_ref} picked by the auditor.",
     )
-    return request
+    return audit_request
 
 
 # --- Extra audits requested by the board ----------------------------------------------------
@@ -380,7 +397,7 @@ def extra_request_create(
     number: int | None,
     due_date: date,
     reason: str,
-    by: User | None,
+    by: StaffMember | None,
     on: date | None = None,
     staff: Iterable[StaffMember] = (),
 ) -> ExtraRequest:
@@ -460,7 +477,7 @@ def extra_request_create(
         due_date=due_date,
         reason=reason.strip(),
         seed=seed,
-        requested_by=by,
+        requested_by=account_of(by),
     )
     extra.teams.set(teams)
     extra.services.set(services)
@@ -492,7 +509,7 @@ def extra_request_create(
     RequestEvent.objects.bulk_create(
         RequestEvent(
             request=request,
-            by=by,
+            by=account_of(by),
             kind=EventKind.CREATED,
             text=f"Requested by the board (seed {seed}): {extra.reason}",
         )

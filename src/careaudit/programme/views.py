@@ -102,7 +102,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
                 start=form.cleaned_data["start"],
                 name=form.cleaned_data["name"].strip() or None,
                 activate=form.cleaned_data["activate"],
-                by=request.user,
+                by=require_staff(request),
             )
         except ProgrammeError as error:
             form.add_error(None, str(error))
@@ -134,7 +134,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_activate(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_programme_for_user(request, pk, write=True)
     try:
-        services.programme_activate(programme=programme, by=request.user)
+        services.programme_activate(programme=programme, by=require_staff(request))
     except ProgrammeError as error:
         messages.error(request, str(error))
     else:
@@ -150,7 +150,7 @@ def programme_activate(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_close(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_programme_for_user(request, pk, write=True)
     try:
-        services.programme_close(programme=programme, by=request.user)
+        services.programme_close(programme=programme, by=require_staff(request))
     except ProgrammeError as error:
         messages.error(request, str(error))
     else:
@@ -229,7 +229,7 @@ def extra_request_create(request: HttpRequest, pk: int) -> HttpResponse:
                 number=data["number"],
                 due_date=data["due_date"],
                 reason=data["reason"],
-                by=request.user,
+                by=require_staff(request),
                 on=today,
             )
         except ProgrammeError as error:
@@ -384,7 +384,9 @@ def request_pick(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.request_pick_case(
-                request=audit_request, case=form.cleaned_data["case"], by=require_staff(request)
+                audit_request=audit_request,
+                case=form.cleaned_data["case"],
+                by=require_staff(request),
             )
         except ProgrammeError as error:
             form.add_error("case", str(error))
@@ -420,10 +422,10 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.request_reassign(
-                request=audit_request,
+                audit_request=audit_request,
                 to=form.cleaned_data["to"],
                 reason=form.cleaned_data["reason"],
-                by=request.user,
+                by=require_staff(request),
             )
         except ProgrammeError as error:
             messages.error(request, f"The audit was not reassigned. {error}")
@@ -446,7 +448,9 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.request_cancel(
-                request=audit_request, reason=form.cleaned_data["reason"], by=request.user
+                audit_request=audit_request,
+                reason=form.cleaned_data["reason"],
+                by=require_staff(request),
             )
         except ProgrammeError as error:
             messages.error(request, f"The audit was not cancelled. {error}")
@@ -465,7 +469,7 @@ def request_find_case(request: HttpRequest, pk: int) -> HttpResponse:
     audit_request = get_request_to_manage(request, pk)
     try:
         found = services.request_find_case(
-            request=audit_request, by=request.user, on=selectors.today()
+            audit_request=audit_request, by=require_staff(request), on=selectors.today()
         )
     except ProgrammeError as error:
         messages.error(request, f"No case was found. {error}")

@@ -18,9 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from careaudit.accounts.models import User
 from careaudit.lib.scoring import RagThresholds, RatingScheme, Scale
-from careaudit.organisation.models import Organisation
+from careaudit.organisation.models import Organisation, StaffMember, account_of
 from careaudit.standards import packfile
 from careaudit.standards.models import (
     AuditTool,
@@ -172,7 +171,7 @@ def _copy_version(
     tool: AuditTool,
     number: int,
     status: str,
-    by: User | None,
+    by: StaffMember | None,
     note: str,
     themes: dict[str, Theme],
     cqc: dict[str, CqcStatement],
@@ -188,7 +187,7 @@ def _copy_version(
         amber_threshold=source.amber_threshold,
         partly_met_value=source.partly_met_value,
         change_note=note,
-        created_by=by,
+        created_by=account_of(by),
         published_at=timezone.now() if status == VersionStatus.PUBLISHED else None,
     )
     write_sections(version, tool_from_version(source).sections, themes, cqc)
@@ -201,7 +200,7 @@ def _copy_tool(
     standard: Standard,
     key: str,
     position: int,
-    by: User | None,
+    by: StaffMember | None,
     themes: dict[str, Theme],
     cqc: dict[str, CqcStatement],
 ) -> AuditTool:
@@ -244,7 +243,9 @@ def _unique_framework_name(name: str, organisation: Organisation) -> str:
 
 
 @transaction.atomic
-def framework_copy(*, framework: Framework, organisation: Organisation, by: User) -> Framework:
+def framework_copy(
+    *, framework: Framework, organisation: Organisation, by: StaffMember | None
+) -> Framework:
     """Copy a framework into an organisation so it can change it.
 
     Everything comes along: themes, standards, tools (the current version of each becomes
@@ -305,7 +306,7 @@ def framework_copy(*, framework: Framework, organisation: Organisation, by: User
 
 
 @transaction.atomic
-def tool_copy(*, tool: AuditTool, into: Framework, by: User) -> AuditTool:
+def tool_copy(*, tool: AuditTool, into: Framework, by: StaffMember | None) -> AuditTool:
     """Copy one tool into a framework the organisation owns.
 
     The tool goes under the standard with the same key (created from the source standard
@@ -413,7 +414,7 @@ def theme_rename(*, theme: Theme, name: str) -> Theme:
 
 
 @transaction.atomic
-def version_start_draft(*, tool: AuditTool, by: User) -> ToolVersion:
+def version_start_draft(*, tool: AuditTool, by: StaffMember | None) -> ToolVersion:
     """The tool's draft version: the existing one, or a new copy of the current version.
 
     The copy keeps every section's and criterion's key, so the two can be compared and
@@ -433,7 +434,7 @@ def version_start_draft(*, tool: AuditTool, by: User) -> ToolVersion:
             tool=tool,
             number=latest + 1,
             rating_scheme=RatingScheme.RAG,
-            created_by=by,
+            created_by=account_of(by),
         )
     return _copy_version(
         source,
@@ -489,7 +490,7 @@ def version_update_settings(
 
 
 @transaction.atomic
-def version_publish(*, version: ToolVersion, by: User, note: str) -> ToolVersion:
+def version_publish(*, version: ToolVersion, by: StaffMember | None, note: str) -> ToolVersion:
     """Make the draft the tool's current version; earlier versions stay as they are."""
     version = _editable(version)
     note = note.strip()
@@ -515,7 +516,7 @@ def version_publish(*, version: ToolVersion, by: User, note: str) -> ToolVersion
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
     version.change_note = note
-    version.created_by = version.created_by or by
+    version.created_by = version.created_by or account_of(by)
     version.save(update_fields=["status", "published_at", "change_note", "created_by"])
     return version
 

@@ -194,7 +194,7 @@ def framework_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             copy = services.framework_copy(
-                framework=framework, organisation=staff.organisation, by=request.user
+                framework=framework, organisation=staff.organisation, by=require_staff(request)
             )
         except ChangeRefused as error:
             messages.error(request, str(error))
@@ -214,7 +214,7 @@ def tool_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.tool_copy(
-                tool=tool, into=form.cleaned_data["framework"], by=request.user
+                tool=tool, into=form.cleaned_data["framework"], by=require_staff(request)
             )
         except ChangeRefused as error:
             messages.error(request, str(error))
@@ -355,7 +355,7 @@ def _refused(request: HttpRequest, version: ToolVersion, error: ChangeRefused) -
 def tool_edit(request: HttpRequest, pk: int) -> HttpResponse:
     tool = get_tool_for_user(request, pk, write=True)
     try:
-        version = services.version_start_draft(tool=tool, by=request.user)
+        version = services.version_start_draft(tool=tool, by=require_staff(request))
     except ChangeRefused as error:
         messages.error(request, str(error))
         return redirect("tool_detail", tool.pk)
@@ -612,7 +612,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.version_publish(
-                version=version, by=request.user, note=form.cleaned_data["note"]
+                version=version, by=require_staff(request), note=form.cleaned_data["note"]
             )
         except ChangeRefused as error:
             form.add_error(None, str(error))
