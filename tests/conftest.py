@@ -1,10 +1,15 @@
 """Shared fixtures: named personas in one organisation, and someone from another."""
 
-import itertools
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from careaudit.organisation.models import StaffMember, Team
@@ -12,26 +17,89 @@ from careaudit.organisation.services import staff_deactivate
 from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# Argon2 is deliberately slow; tests sign in hundreds of times.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _reproducible_seeds(monkeypatch):
-    """Draws in tests use known seeds (1001, 1002, …), so a test never passes or fails by
-    the luck of the draw; the sampling rules themselves are property-tested over many
-    seeds in tests/lib and tests/programme/test_planning.py."""
-    seeds = itertools.count(1001)
+@dataclass
+class KnownSeeds:
+    """The seeds 1001, 1002, … in turn, in place of `new_seed`."""
+
+    next_seed: int = 1001
+
+    def draw(self) -> int:
+        self.next_seed += 1
+        return self.next_seed - 1
+
+
+def use_known_seeds(monkeypatch: pytest.MonkeyPatch) -> KnownSeeds:
+    seeds = KnownSeeds()
     for module in (
         "careaudit.programme.cycle",
         "careaudit.programme.services",
         "careaudit.audits.moderation",
     ):
-        monkeypatch.setattr(f"{module}.new_seed", lambda: next(seeds))
+        monkeypatch.setattr(f"{module}.new_seed", seeds.draw)
+    return seeds
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_seeds(monkeypatch) -> KnownSeeds:
+    """Draws in tests use known seeds (1001, 1002, …), so a test never passes or fails by
+    the luck of the draw; the sampling rules themselves are property-tested over many
+    seeds in tests/lib and tests/programme/test_planning.py."""
+    return use_known_seeds(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # Argon2 is deliberately slow; tests sign in hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@dataclass
+class Built:
+    """Data `built_once` made, with what building it left behind: seeds drawn, emails sent."""
+
+    value: Any
+    next_seed: int
+    emails: list
+
+    def for_test(self, seeds: KnownSeeds) -> Any:
+        """The data as if this test had built it: its own copy of the objects (as Django's
+        `setUpTestData` gives), the emails the build sent in the outbox, and the seeds
+        going on from where the build left them."""
+        seeds.next_seed = self.next_seed
+        mail.outbox.extend(copy.deepcopy(self.emails))
+        return copy.deepcopy(self.value)
+
+
+def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
+    """Build a module's shared data once, in a transaction rolled back when the module ends.
+
+    Each test's own `db` transaction nests inside this one as a savepoint (as with Django's
+    `setUpTestData`), so what a test changes is undone and the next test sees the same data.
+    The build hashes passwords and draws seeds as a test does. A test that commits
+    (`transaction=True`, a live server) cannot share the data and builds its own.
+
+        @pytest.fixture(scope="module")
+        def _council_once(django_db_setup, django_db_blocker):
+            yield from built_once(django_db_blocker, build_council)
+
+        @pytest.fixture
+        def council(_council_once, _reproducible_seeds, db):
+            return _council_once.for_test(_reproducible_seeds)
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        pytest.MonkeyPatch.context() as monkeypatch,
+        transaction.atomic(),
+    ):
+        seeds = use_known_seeds(monkeypatch)
+        sent_before = len(mail.outbox)
+        value = build()
+        yield Built(value, seeds.next_seed, mail.outbox[sent_before:])
+        transaction.set_rollback(True)
 
 
 @dataclass
