@@ -1,6 +1,7 @@
 """Shared fixtures: named personas in one organisation, and someone from another."""
 
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,23 @@ def _reproducible_seeds(monkeypatch) -> KnownSeeds:
     return use_known_seeds(monkeypatch)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each module, tests that share data `built_once` run after those that do not.
+
+    Shared data stays in the database until its module ends, so a test that did not ask
+    for it would see it if it ran later in the module. Tests sharing more run after those
+    sharing less: a module whose tests share the council, and a few the personas too,
+    builds the personas only for those few.
+    """
+
+    def shared(item: pytest.Item) -> tuple[int, list[str]]:
+        names = sorted(name for name in item.fixturenames if name.endswith("_once"))
+        return len(names), names
+
+    runs = [list(run) for _path, run in itertools.groupby(items, key=lambda item: item.path)]
+    items[:] = [item for run in runs for item in sorted(run, key=shared)]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
@@ -64,17 +82,34 @@ class Built:
     next_seed: int
     emails: list
 
-    def for_test(self, seeds: KnownSeeds) -> Any:
+    def for_test(self, request: pytest.FixtureRequest) -> Any:
         """The data as if this test had built it: its own copy of the objects (as Django's
         `setUpTestData` gives), the emails the build sent in the outbox, and the seeds
         going on from where the build left them."""
-        seeds.next_seed = self.next_seed
+        if _commits(request):
+            pytest.fail(
+                "A test that commits (transaction=True, a live server) cannot use data "
+                "built once for its module: give it a fixture that builds its own."
+            )
+        request.getfixturevalue("_reproducible_seeds").next_seed = self.next_seed
         mail.outbox.extend(copy.deepcopy(self.emails))
         return copy.deepcopy(self.value)
 
 
+def _commits(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or not {
+        "transactional_db",
+        "live_server",
+    }.isdisjoint(request.fixturenames)
+
+
 def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
     """Build a module's shared data once, in a transaction rolled back when the module ends.
+
+    For a module-scoped fixture whose name ends in `_once`: the tests that use one run
+    after the rest of their module (see `pytest_collection_modifyitems`). Tests sharing
+    different data in one module see each other's (the council's, then the personas').
 
     Each test's own `db` transaction nests inside this one as a savepoint (as with Django's
     `setUpTestData`), so what a test changes is undone and the next test sees the same data.
@@ -86,8 +121,8 @@ def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
             yield from built_once(django_db_blocker, build_council)
 
         @pytest.fixture
-        def council(_council_once, _reproducible_seeds, db):
-            return _council_once.for_test(_reproducible_seeds)
+        def council(_council_once, request, db):
+            return _council_once.for_test(request)
     """
     with (
         django_db_blocker.unblock(),
@@ -122,8 +157,7 @@ class People:
         return {name: value for name, value in vars(self).items() if isinstance(value, StaffMember)}
 
 
-@pytest.fixture
-def people(db) -> People:
+def build_people() -> People:
     council = OrganisationFactory(code="council", name="Test Council")
     north = ServiceFactory(organisation=council, name="North")
     south = ServiceFactory(organisation=council, name="South")
@@ -161,6 +195,18 @@ def people(db) -> People:
         team=team,
         other_team=other_team,
     )
+
+
+@pytest.fixture(scope="module")
+def _people_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, build_people)
+
+
+@pytest.fixture
+def people(_people_once, request, db) -> People:
+    """The personas, built once per module; a test that commits builds its own with
+    `build_people()` (see tests/browser/conftest.py)."""
+    return _people_once.for_test(request)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ def _council_once(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def council(_council_once, _reproducible_seeds, db) -> Council:
-    return _council_once.for_test(_reproducible_seeds)
+def council(_council_once, request, db) -> Council:
+    return _council_once.for_test(request)
 
 
 @pytest.fixture
