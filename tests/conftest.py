@@ -1,10 +1,16 @@
 """Shared fixtures: named personas in one organisation, and someone from another."""
 
+import copy
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from careaudit.organisation.models import StaffMember, Team
@@ -12,26 +18,127 @@ from careaudit.organisation.services import staff_deactivate
 from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# Argon2 is deliberately slow; tests sign in hundreds of times.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _reproducible_seeds(monkeypatch):
-    """Draws in tests use known seeds (1001, 1002, …), so a test never passes or fails by
-    the luck of the draw; the sampling rules themselves are property-tested over many
-    seeds in tests/lib and tests/programme/test_planning.py."""
-    seeds = itertools.count(1001)
+@dataclass
+class KnownSeeds:
+    """The seeds 1001, 1002, … in turn, in place of `new_seed`."""
+
+    next_seed: int = 1001
+
+    def draw(self) -> int:
+        self.next_seed += 1
+        return self.next_seed - 1
+
+
+def use_known_seeds(monkeypatch: pytest.MonkeyPatch) -> KnownSeeds:
+    seeds = KnownSeeds()
     for module in (
         "careaudit.programme.cycle",
         "careaudit.programme.services",
         "careaudit.audits.moderation",
     ):
-        monkeypatch.setattr(f"{module}.new_seed", lambda: next(seeds))
+        monkeypatch.setattr(f"{module}.new_seed", seeds.draw)
+    return seeds
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_seeds(monkeypatch) -> KnownSeeds:
+    """Draws in tests use known seeds (1001, 1002, …), so a test never passes or fails by
+    the luck of the draw; the sampling rules themselves are property-tested over many
+    seeds in tests/lib and tests/programme/test_planning.py."""
+    return use_known_seeds(monkeypatch)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fault tests first; in each module, tests sharing data `built_once` last.
+
+    Shared data stays in the database until its module ends, so a test that did not ask
+    for it would see it if it ran later in the module. Tests sharing more run after those
+    sharing less: a module whose tests share the council, and a few the personas too,
+    builds the personas only for those few.
+    """
+
+    def shared(item: pytest.Item) -> tuple[int, list[str]]:
+        names = sorted(name for name in item.fixturenames if name.endswith("_once"))
+        return len(names), names
+
+    runs = [list(run) for _path, run in itertools.groupby(items, key=lambda item: item.path)]
+    items[:] = [item for run in runs for item in sorted(run, key=shared)]
+    # The fault tests take about a minute each, mostly waiting on processes of their own.
+    # Last (where pytest-django puts tests without the database) they kept one worker busy
+    # after the other had finished; first, the other worker runs the rest meanwhile.
+    items.sort(key=lambda item: item.get_closest_marker("fault") is None)
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # Argon2 is deliberately slow; tests sign in hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@dataclass
+class Built:
+    """Data `built_once` made, with what building it left behind: seeds drawn, emails sent."""
+
+    value: Any
+    next_seed: int
+    emails: list
+
+    def for_test(self, request: pytest.FixtureRequest) -> Any:
+        """The data as if this test had built it: its own copy of the objects (as Django's
+        `setUpTestData` gives), the emails the build sent in the outbox, and the seeds
+        going on from where the build left them."""
+        if _commits(request):
+            pytest.fail(
+                "A test that commits (transaction=True, a live server) cannot use data "
+                "built once for its module: give it a fixture that builds its own."
+            )
+        request.getfixturevalue("_reproducible_seeds").next_seed = self.next_seed
+        mail.outbox.extend(copy.deepcopy(self.emails))
+        return copy.deepcopy(self.value)
+
+
+def _commits(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or not {
+        "transactional_db",
+        "live_server",
+    }.isdisjoint(request.fixturenames)
+
+
+def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
+    """Build a module's shared data once, in a transaction rolled back when the module ends.
+
+    For a module-scoped fixture whose name ends in `_once`: the tests that use one run
+    after the rest of their module (see `pytest_collection_modifyitems`). Tests sharing
+    different data in one module see each other's (the council's, then the personas').
+
+    Each test's own `db` transaction nests inside this one as a savepoint (as with Django's
+    `setUpTestData`), so what a test changes is undone and the next test sees the same data.
+    The build hashes passwords and draws seeds as a test does. A test that commits
+    (`transaction=True`, a live server) cannot share the data and builds its own.
+
+        @pytest.fixture(scope="module")
+        def _council_once(django_db_setup, django_db_blocker):
+            yield from built_once(django_db_blocker, build_council)
+
+        @pytest.fixture
+        def council(_council_once, request, db):
+            return _council_once.for_test(request)
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        pytest.MonkeyPatch.context() as monkeypatch,
+        transaction.atomic(),
+    ):
+        seeds = use_known_seeds(monkeypatch)
+        sent_before = len(mail.outbox)
+        value = build()
+        yield Built(value, seeds.next_seed, mail.outbox[sent_before:])
+        transaction.set_rollback(True)
 
 
 @dataclass
@@ -54,8 +161,7 @@ class People:
         return {name: value for name, value in vars(self).items() if isinstance(value, StaffMember)}
 
 
-@pytest.fixture
-def people(db) -> People:
+def build_people() -> People:
     council = OrganisationFactory(code="council", name="Test Council")
     north = ServiceFactory(organisation=council, name="North")
     south = ServiceFactory(organisation=council, name="South")
@@ -93,6 +199,18 @@ def people(db) -> People:
         team=team,
         other_team=other_team,
     )
+
+
+@pytest.fixture(scope="module")
+def _people_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, build_people)
+
+
+@pytest.fixture
+def people(_people_once, request, db) -> People:
+    """The personas, built once per module; a test that commits builds its own with
+    `build_people()` (see tests/browser/conftest.py)."""
+    return _people_once.for_test(request)
 
 
 @pytest.fixture

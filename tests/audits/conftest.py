@@ -5,14 +5,24 @@ import pytest
 from careaudit.audits import services
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
-from tests.programme.conftest import build_council
+from tests.conftest import built_once
+from tests.programme.conftest import Council, build_council
 
 
-@pytest.fixture
-def council(db):
+def build_drawn_council() -> Council:
     council = build_council()
     run_cycle(date(2023, 10, 2))  # October: peer audits for practitioners, samples for managers
     return council
+
+
+@pytest.fixture(scope="module")
+def _council_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, build_drawn_council)
+
+
+@pytest.fixture
+def council(_council_once, request, db) -> Council:
+    return _council_once.for_test(request)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
 
 import careaudit
-from tests.conftest import TOTP_SECRET
+from tests.conftest import TOTP_SECRET, People, build_people
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CAREAUDIT_CHROMIUM", "/usr/bin/chromium")
@@ -32,6 +32,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +47,12 @@ def _fresh_cache(db):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def people(transactional_db) -> People:
+    """Built for each test: the live server's thread sees only what is committed."""
+    return build_people()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 
 from tests.browser.conftest import assert_accessible
-from tests.security.conftest import _built, people, world  # noqa: F401 (the matrix's world)
+from tests.security.conftest import _world_once, people, world  # noqa: F401 (the matrix's world)
 from tests.security.test_access_matrix import MATRIX, OK
 
 # The HTML a page sends does not depend on the database engine: check it once, on the

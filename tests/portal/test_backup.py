@@ -27,6 +27,7 @@ from careaudit.organisation.models import Organisation
 from careaudit.portal import backup
 from careaudit.portal.backup import BackupError, backup_database, restore_database, table_checksums
 from careaudit.portal.management.commands import restore as restore_command
+from tests.conftest import People, build_people
 
 pytestmark = pytest.mark.django_db
 # A backup reads committed data: pg_dump uses its own connection, and SQLite's backup API
@@ -86,6 +87,12 @@ def fresh_database(tmp_path):
     with FreshDatabase(tmp_path) as database:
         assert not database.exists()
         yield database
+
+
+@pytest.fixture
+def people(transactional_db) -> People:
+    """Built for each test: a backup reads what is committed."""
+    return build_people()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
 from careaudit.programme.models import AuditRequest, Programme
 from careaudit.standards.models import Framework
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each builds a year of audit work
 
 
 def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(

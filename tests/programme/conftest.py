@@ -12,7 +12,7 @@ from careaudit.programme.models import Programme
 from careaudit.programme.services import find_template, programme_create_from_template
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
-from tests.conftest import TOTP_SECRET
+from tests.conftest import TOTP_SECRET, built_once
 from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
 
 
@@ -76,9 +76,14 @@ def build_council(
     return council
 
 
+@pytest.fixture(scope="module")
+def _council_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, build_council)
+
+
 @pytest.fixture
-def council(db) -> Council:
-    return build_council()
+def council(_council_once, request, db) -> Council:
+    return _council_once.for_test(request)
 
 
 def an_administrator(organisation: Organisation) -> StaffMember:

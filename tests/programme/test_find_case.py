@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 
 from careaudit.cases.models import Case
-from careaudit.programme import selectors
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, MonthlyDraw, RequestMode, RequestStatus
 from careaudit.programme.selectors import redraw_check
@@ -122,9 +121,9 @@ def test_only_this_months_requests_look_again(council, empty_team):
 
 
 def test_the_quality_lead_looks_again_from_the_requests_page(
-    council, empty_team, login, quality_lead, monkeypatch
+    council, empty_team, login, quality_lead, time_machine
 ):
-    monkeypatch.setattr(selectors, "today", lambda: LATER)
+    time_machine.move_to(LATER, tick=False)
     request = sample_of(council, empty_team)
     client = login(quality_lead)
     assert "Look for a case again" in client.get(f"/my-audits/{request.pk}").text
@@ -139,8 +138,8 @@ def test_the_quality_lead_looks_again_from_the_requests_page(
     assert "Look for a case again" not in found.text
 
 
-def test_only_programme_managers_may_look_again(council, empty_team, login, monkeypatch):
-    monkeypatch.setattr(selectors, "today", lambda: LATER)
+def test_only_programme_managers_may_look_again(council, empty_team, login, time_machine):
+    time_machine.move_to(LATER, tick=False)
     request = sample_of(council, empty_team)
     new_cases(council, empty_team)
 

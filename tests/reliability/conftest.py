@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -54,7 +55,12 @@ def subprocess_env(data_dir: Path, database_url: str | None = None) -> dict[str,
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
+    # Each test starts ten or so of these processes, each importing Django and Care Audit:
+    # where bytecode is not written (PYTHONDONTWRITEBYTECODE), each compiled every module
+    # again (2 s of CPU a start). They share a bytecode cache outside the source tree.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
+        PYTHONPYCACHEPREFIX=str(Path(tempfile.gettempdir()) / "careaudit-test-pycache"),
         SECRET_KEY=SECRET_KEY,
         CAREAUDIT_HTTPS="0",
         CAREAUDIT_DATA_DIR=str(data_dir),

@@ -58,6 +58,7 @@ from tests.reliability.conftest import (
 # on the default SQLite run.
 pytestmark = [
     pytest.mark.fault,
+    pytest.mark.slow,
     pytest.mark.skipif(
         connection.vendor != "sqlite",
         reason="runs once, on the SQLite run: it starts a private PostgreSQL of its own",

@@ -31,6 +31,8 @@ from tests.reliability.conftest import (
     wait_for,
 )
 
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
+
 DAY = "2023-10-02"  # October's first working day: the month's requests are drawn
 MONTH = "2023-10-01"
 DATABASE = "careaudit.sqlite3"

@@ -199,7 +199,7 @@ def build_world(people) -> World:
 
 
 @pytest.fixture(scope="module")
-def _built(django_db_setup, django_db_blocker):
+def _world_once(django_db_setup, django_db_blocker):
     """The personas and the world, built once per module inside a transaction rolled back after.
 
     Each test's own `db` transaction nests inside this one as a savepoint (as Django's
@@ -210,7 +210,7 @@ def _built(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            people = shared_fixtures.people.__wrapped__(db=None)
+            people = shared_fixtures.build_people()
             yield people, build_world(people)
         finally:
             transaction.set_rollback(True)
@@ -218,10 +218,10 @@ def _built(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def people(_built, db):
-    return _built[0]
+def people(_world_once, db):
+    return _world_once[0]
 
 
 @pytest.fixture
-def world(_built, db) -> World:
-    return _built[1]
+def world(_world_once, db) -> World:
+    return _world_once[1]
