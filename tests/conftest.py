@@ -128,11 +128,15 @@ def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
         def council(_council_once, request, db):
             return _council_once.for_test(request)
     """
+    module_transaction = transaction.atomic()
+    # Marked as Django's TestCase marks its own, so code under test can tell the test's
+    # wrapping transactions from its own (tests/programme/test_email_outbox.py does).
+    module_transaction._from_testcase = True
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         pytest.MonkeyPatch.context() as monkeypatch,
-        transaction.atomic(),
+        module_transaction,
     ):
         seeds = use_known_seeds(monkeypatch)
         sent_before = len(mail.outbox)
