@@ -9,18 +9,18 @@ from careaudit.core.notify import send_email
 
 def audit_submitted(audit: Audit) -> None:
     """To the case's worker (unless they audited it) and their supervisor, for supervision."""
-    to_supervisor = {}
+    recipients = {}  # email → whether they receive it as the worker's supervisor
     if audit.worker and audit.worker_id != audit.auditor_id:
-        to_supervisor[audit.worker.email] = False
+        recipients[audit.worker.email] = False
     if audit.worker and audit.worker.supervisor:
-        to_supervisor[audit.worker.supervisor.email] = True
+        recipients[audit.worker.supervisor.email] = True
     of_case = audit.is_case_subject
     context = {
         "audit": audit,
         "about": "case" if of_case else "practice",
         "ref": audit.case.case_ref if of_case else audit.tool_version.tool.name,
     }
-    for email, supervisor in to_supervisor.items():
+    for email, supervisor in recipients.items():
         send_email("audit-submitted", to=email, context={**context, "to_supervisor": supervisor})
 
 

@@ -135,6 +135,17 @@ class Audit(HasSubject, models.Model):
     def is_self_audit(self) -> bool:
         return self.mode == RequestMode.SELF
 
+    # What the form asks besides the tool's questions (ADR 0009). The person's voice and the
+    # worker's involvement are about one person's care: a case only. A self-audit's worker
+    # is its auditor, so it asks no involvement.
+    @property
+    def asks_voice(self) -> bool:
+        return self.is_case_subject
+
+    @property
+    def asks_involvement(self) -> bool:
+        return self.is_case_subject and not self.is_self_audit
+
     @property
     def is_submitted(self) -> bool:
         return self.status == AuditStatus.SUBMITTED

@@ -429,10 +429,12 @@ def audit_missing(audit: Audit) -> list[Missing]:
                     f"Answer question {number}, or mark it not applicable",
                 )
             )
-    if audit.is_case_subject:
-        # The person's voice and the worker's involvement are about a case; an audit of a
-        # staff member or a service records its feedback in strengths and areas (ADR 0009).
-        missing += _voice_missing(audit) + _involvement_missing(audit)
+    # An audit of a staff member or a service asks neither, and records its feedback in
+    # strengths and areas (ADR 0009).
+    if audit.asks_voice:
+        missing += _voice_missing(audit)
+    if audit.asks_involvement:
+        missing += _involvement_missing(audit)
     return missing
 
 
@@ -468,8 +470,6 @@ def _voice_missing(audit: Audit) -> list[Missing]:
 
 
 def _involvement_missing(audit: Audit) -> list[Missing]:
-    if audit.is_self_audit:
-        return []  # the worker is the auditor
     if not audit.worker_involvement:
         return [Missing("worker-involvement", "Say how the worker was involved in the audit")]
     if (
@@ -530,7 +530,7 @@ def feedback_link_create(
     """A one-time link for the person; returns the link record and the token (shown once)."""
     _check_auditor(audit, by)
     _check_draft(audit)
-    if not audit.is_case_subject:
+    if not audit.asks_voice:
         raise AuditError("Feedback links are for the person whose case is audited.")
     token = secrets.token_urlsafe(24)
     link = FeedbackLink.objects.create(

@@ -253,9 +253,8 @@ def _header(audit: Audit) -> dict:
         "audit": audit,
         "standard": standard,
         "mode_label": mode_label(audit.mode),
-        # The person's voice and the worker's involvement are asked of a case only (ADR 0009).
-        "show_voice": audit.is_case_subject,
-        "show_involvement": audit.is_case_subject and not audit.is_self_audit,
+        "show_voice": audit.asks_voice,
+        "show_involvement": audit.asks_involvement,
         "strengths_hint": "What is good about the practice in this case"
         if audit.is_case_subject
         else "What is good about what you saw and read, to tell "
@@ -422,9 +421,8 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     staff = require_staff(request)
     if part.startswith("section-"):
         return _criteria_section_save(request, audit, staff, part)
-    if part not in PARTS or (
-        part in ("voice", "involvement") and not _header(audit)[f"show_{part}"]
-    ):
+    asked = {"voice": audit.asks_voice, "involvement": audit.asks_involvement}
+    if part not in PARTS or not asked.get(part, True):
         raise Http404("No such part of the audit")
     lock = LockForm(request.POST)
     form = PARTS[part].for_audit(audit, request.POST)
