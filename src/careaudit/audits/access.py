@@ -21,10 +21,18 @@ from django.shortcuts import get_object_or_404
 from careaudit.audits.models import Audit, Finding, Moderation, ModerationStatus
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
-from careaudit.organisation.access import require_staff
+from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
 from careaudit.programme.models import AuditRequest
 from careaudit.standards.models import Criterion, Section
+
+# The agreement statistics: for people who view all reports, and for moderators.
+AGREEMENT_CAPABILITIES = (Capability.VIEW_ALL_REPORTS, Capability.MODERATE)
+
+
+def can_see_agreement(staff: StaffMember) -> bool:
+    return can_any(staff, *AGREEMENT_CAPABILITIES)
+
 
 # --- Audits -----------------------------------------------------------------------------------
 

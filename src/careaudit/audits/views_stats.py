@@ -11,10 +11,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from careaudit.audits import stats
+from careaudit.audits.access import AGREEMENT_CAPABILITIES
 from careaudit.audits.forms_outcomes import MonthRangeForm
 from careaudit.audits.models import Moderation, ModerationStatus
 from careaudit.organisation.access import capability_required, require_staff
-from careaudit.organisation.models import Capability, StaffMember
+from careaudit.organisation.models import StaffMember
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class GapRow:
         return self.lower > 0 or self.upper < 0
 
 
-@capability_required(Capability.VIEW_ALL_REPORTS, Capability.MODERATE)
+@capability_required(*AGREEMENT_CAPABILITIES)
 @require_GET
 def agreement(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)

@@ -1,9 +1,10 @@
 """The insights panels on the "My work" home page: for those who run or oversee the
 programme, where this month stands across programme, audits and moderation."""
 
+from careaudit.audits.access import can_see_agreement
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.insights.overview import programme_overview
-from careaudit.organisation.models import Capability, StaffMember
+from careaudit.organisation.models import StaffMember
 from careaudit.programme.access import can_see_programme
 from careaudit.programme.selectors import today
 
@@ -21,7 +22,6 @@ def programme_this_month_panel(staff: StaffMember) -> Panel | None:
         "insights/panels/this_month.html",
         {
             "overview": overview,
-            "can_see_agreement": staff.can(Capability.VIEW_ALL_REPORTS)
-            or staff.can(Capability.MODERATE),
+            "can_see_agreement": can_see_agreement(staff),
         },
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from careaudit.audits.access import AGREEMENT_CAPABILITIES
 from careaudit.organisation.models import Capability, StaffMember
 
 
@@ -46,7 +47,7 @@ NAV_ITEMS: list[NavItem] = [
         "Programme", "programme_list", (Capability.MANAGE_PROGRAMME, Capability.VIEW_ALL_REPORTS)
     ),
     NavItem("Cases", "case_list", (Capability.MANAGE_PROGRAMME,)),
-    NavItem("Agreement", "agreement", (Capability.VIEW_ALL_REPORTS, Capability.MODERATE)),
+    NavItem("Agreement", "agreement", AGREEMENT_CAPABILITIES),
     NavItem("Standards", "framework_list"),
     NavItem("People", "people_list", (Capability.ADMINISTER,)),
     NavItem("Logs", "audit_log", (Capability.ADMINISTER,)),
