@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 
 import careaudit
 from tests.conftest import TOTP_SECRET, People, build_people
@@ -105,9 +107,29 @@ def sign_in(page, email: str, password: str = PASSWORD, *, totp: bool = False) -
     page.wait_for_load_state()
 
 
-def assert_accessible(page) -> None:
-    """Run axe-core on the current page: no serious or critical violations."""
-    page.add_script_tag(path=str(AXE))
+def signed_in(page, staff) -> None:
+    """Start the page's browser already signed in as this person, on their home page.
+
+    For tests about something else: a session made as Django's test client makes one,
+    handed to the browser as its cookie. Signing in itself, with its second factor, is
+    tested through the real page (`sign_in`, tests/browser/test_sign_in.py).
+    """
+    client = Client()
+    client.force_login(staff.user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "domain": "localhost", "path": "/"}]
+    )
+    page.goto("/")
+
+
+def assert_accessible(page, *, loaded: bool = False) -> None:
+    """Run axe-core on the current page: no serious or critical violations.
+
+    `loaded`: the page's context already loads axe-core into every page it opens.
+    """
+    if not loaded:
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

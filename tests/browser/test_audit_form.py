@@ -14,7 +14,7 @@ from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.standards.models import CqcStatement
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, sign_in, signed_in
 from tests.factories import role
 from tests.programme.conftest import build_council
 
@@ -44,7 +44,7 @@ def _answer(page, criterion, option: str = "") -> None:
 
 def test_a_practitioner_completes_a_peer_audit_end_to_end(page, audit):
     criteria = services.criteria_of(audit)
-    sign_in(page, audit.auditor.email)
+    signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
     expect(page.locator("h1")).to_contain_text(f"Audit of case {audit.case.case_ref}")
     assert_accessible(page)
@@ -108,7 +108,7 @@ def test_a_practitioner_completes_a_peer_audit_end_to_end(page, audit):
 
 def test_answers_given_while_offline_are_kept_and_saved_when_the_connection_is_back(page, audit):
     first, second, *_ = services.criteria_of(audit)
-    sign_in(page, audit.auditor.email)
+    signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
 
     page.context.set_offline(True)
@@ -139,7 +139,7 @@ def test_an_answer_given_after_the_session_ends_is_kept_and_saved_after_signing_
     page, audit
 ):
     criterion = services.criteria_of(audit)[0]
-    sign_in(page, audit.auditor.email)
+    signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
     page.context.clear_cookies(name="sessionid")
 
@@ -147,7 +147,7 @@ def test_an_answer_given_after_the_session_ends_is_kept_and_saved_after_signing_
 
     expect(page.locator("#connection-status")).to_contain_text("You have been signed out")
     assert not Answer.objects.filter(audit=audit).exists()
-    sign_in(page, audit.auditor.email)
+    sign_in(page, audit.auditor.email)  # through the sign-in page, as they would
     page.goto(f"/audits/{audit.pk}/")
     expect(page.locator("#connection-status")).to_contain_text("Your answers have been saved.")
     assert Answer.objects.get(audit=audit, criterion=criterion).value == "partly_met"
@@ -157,7 +157,7 @@ def test_the_person_answers_through_a_feedback_link_and_their_answers_join_the_a
     page, browser, live_server, audit
 ):
     criteria = services.criteria_of(audit)
-    sign_in(page, audit.auditor.email)
+    signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
     page.get_by_role("button", name="Send an accessible feedback link").click()
     link = page.locator("#new-feedback-link").input_value()
@@ -212,7 +212,7 @@ def _tab_to(page, element_id: str, limit: int = 80) -> None:
 
 def test_an_auditor_answers_with_the_keyboard_only_and_each_answer_is_saved(page, audit):
     first = services.criteria_of(audit)[0]
-    sign_in(page, audit.auditor.email)
+    signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
 
     page.keyboard.press("Tab")

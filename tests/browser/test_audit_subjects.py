@@ -14,7 +14,7 @@ from careaudit.lib import scoring
 from careaudit.lib.workdays import is_working_day
 from careaudit.programme.models import AuditRequest
 from careaudit.standards.models import SubjectKind
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, signed_in
 from tests.factories import role
 from tests.provider import Provider, build_provider
 
@@ -34,7 +34,7 @@ def a_working_day_in_a_fortnight() -> date:
 
 def test_a_quality_lead_asks_for_a_spot_check_and_the_team_leader_completes_it(page, provider):
     due = a_working_day_in_a_fortnight()
-    sign_in(page, provider.quality_lead.email)
+    signed_in(page, provider.quality_lead)
     page.goto(f"/programme/{provider.programme.pk}/extra")
     assert_accessible(page)
 
@@ -61,7 +61,7 @@ def test_a_quality_lead_asks_for_a_spot_check_and_the_team_leader_completes_it(p
 
     # The team leader starts the spot check from My audits and completes it.
     page.context.clear_cookies()
-    sign_in(page, provider.team_leader.email)
+    signed_in(page, provider.team_leader)
     page.goto("/my-audits/")
     page.get_by_role("button", name="Start audit of Cara Worker").click()
     expect(page.locator("h1")).to_contain_text("Audit of Cara Worker")

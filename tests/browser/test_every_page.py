@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import AXE, assert_accessible
 from tests.security.conftest import _world_once, people, world  # noqa: F401 (the matrix's world)
 from tests.security.test_access_matrix import MATRIX, OK
 
@@ -45,20 +45,25 @@ def _pages():
             yield pytest.param(name, persona, id=f"{name}-{persona}")
 
 
-def _serve(path: str, response):
-    """A Playwright route handler: the page as Django rendered it, and the static files.
+class _Served:
+    """What the browser is served: the page Django rendered, and the static files.
 
-    The page is fetched by the test itself (Playwright calls handlers in another context,
-    which would not see the test's transaction); anything else the page asks for is a 404.
+    A Playwright route handler. The page is fetched by the test itself (Playwright calls
+    handlers in another context, which would not see the test's transaction); anything
+    else the page asks for is a 404.
     """
 
-    def handle(route):
+    def __init__(self):
+        self.path = ""
+        self.response = None
+
+    def __call__(self, route):
         url = urlsplit(route.request.url)
-        if url.path == urlsplit(path).path:
+        if url.path == urlsplit(self.path).path:
             route.fulfill(
-                status=response.status_code,
-                headers={key: value for key, value in response.items()},
-                body=response.content,
+                status=self.response.status_code,
+                headers={key: value for key, value in self.response.items()},
+                body=self.response.content,
             )
         elif url.path.startswith(settings.STATIC_URL) and (
             found := finders.find(url.path.removeprefix(settings.STATIC_URL))
@@ -67,26 +72,36 @@ def _serve(path: str, response):
         else:
             route.fulfill(status=404, body="")
 
-    return handle
+
+@pytest.fixture(scope="module")
+def axe_tab(browser):
+    """One browser tab for the module's pages, with axe-core loaded into each page it opens.
+
+    A fresh browser context per page cost more than the page's own checks; every page is
+    a new document all the same, so nothing carries over from one page to the next.
+    """
+    context = browser.new_context(base_url="http://testserver", bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    served = _Served()
+    context.route("**/*", served)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page, served
+    context.close()
 
 
 @pytest.mark.parametrize(("name", "persona"), list(_pages()))
-def test_the_page_passes_axe_core(browser, client, people, world, name, persona):  # noqa: F811
+def test_the_page_passes_axe_core(axe_tab, client, people, world, name, persona):  # noqa: F811
     if persona != "anonymous":
         client.force_login(getattr(people, persona).user)
     path = MATRIX[name].path(world.council)
     rendered = client.get(path)
     assert rendered.status_code == OK, f"{path} as {persona}: {rendered.status_code}"
-    context = browser.new_context(base_url="http://testserver", bypass_csp=True)
-    context.route("**/*", _serve(path, rendered))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        page.goto(path)
-        assert page.locator("h1").count() == 1, f"{path} has no single main heading"
-        # GOV.UK Frontend's stylesheet applied (the body loses its default margin), so the
-        # colour-contrast rules see the real page.
-        assert page.locator("body").evaluate("b => getComputedStyle(b).margin") == "0px"
-        assert_accessible(page)
-    finally:
-        context.close()
+    page, served = axe_tab
+    served.path, served.response = path, rendered
+    page.goto(path)
+    assert page.locator("h1").count() == 1, f"{path} has no single main heading"
+    # GOV.UK Frontend's stylesheet applied (the body loses its default margin), so the
+    # colour-contrast rules see the real page.
+    assert page.locator("body").evaluate("b => getComputedStyle(b).margin") == "0px"
+    assert_accessible(page, loaded=True)

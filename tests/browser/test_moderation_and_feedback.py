@@ -17,7 +17,7 @@ from careaudit.organisation.models import Role
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from tests.audits.test_moderation_views import EVIDENCE, submit_with_evidence
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, signed_in
 from tests.programme.conftest import build_council
 
 PHONE = {"width": 375, "height": 812}
@@ -51,7 +51,7 @@ def test_the_moderator_rescores_blind_then_compares_and_completes(page, council,
     moderation = Moderation.objects.get()
     criteria = services.criteria_of(moderation.audit)
 
-    sign_in(page, council.moderator.email)
+    signed_in(page, council.moderator)
     page.locator("section", has_text="Audits to moderate").get_by_role(
         "link", name=f"Case {peer_request.case.case_ref}"
     ).click()
@@ -144,7 +144,7 @@ def test_the_supervisor_records_a_supervision_discussion(page, council, peer_req
     supervisor = audit.worker.supervisor
     today = timezone.localdate()
 
-    sign_in(page, supervisor.email)
+    signed_in(page, supervisor)
     page.locator("#main-content").get_by_role("link", name="Supervision", exact=True).click()
 
     expect(page.locator("h1")).to_have_text("Supervision")

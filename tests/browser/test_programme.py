@@ -17,7 +17,7 @@ from careaudit.programme.services import find_template, programme_create_from_te
 from careaudit.standards.models import CqcStatement
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, signed_in
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_the_quality_lead_checks_a_months_draw_by_redrawing_with_its_seed(
     page, people, september, monkeypatch
 ):
     monkeypatch.setattr(panels, "today", lambda: date(2023, 9, 6))
-    sign_in(page, people.quality_lead.email, totp=True)
+    signed_in(page, people.quality_lead)
     panel = page.get_by_role("region", name="The programme this month")
     expect(panel).to_contain_text("September 2023: PQ1")
     assert_accessible(page)
@@ -73,7 +73,7 @@ def test_the_quality_lead_checks_a_months_draw_by_redrawing_with_its_seed(
 
 def test_a_social_worker_chooses_the_case_for_their_self_audit(page, people, september):
     self_audit = AuditRequest.objects.get(auditor=people.social_worker, mode=RequestMode.SELF)
-    sign_in(page, people.social_worker.email)
+    signed_in(page, people.social_worker)
     expect(page.get_by_role("heading", name="My audits")).to_be_visible()  # the home-page panel
     assert_accessible(page)
 
@@ -100,7 +100,7 @@ def test_a_social_worker_chooses_the_case_for_their_self_audit(page, people, sep
 
 
 def test_the_other_programme_pages_are_accessible(page, people, september):
-    sign_in(page, people.quality_lead.email, totp=True)
+    signed_in(page, people.quality_lead)
     sample = AuditRequest.objects.filter(mode=RequestMode.SAMPLE).first()
 
     for url in (
@@ -128,7 +128,7 @@ def test_the_other_programme_pages_are_accessible(page, people, september):
 
 
 def test_the_team_view_is_accessible(page, people, september):
-    sign_in(page, people.advanced_practitioner.email)
+    signed_in(page, people.advanced_practitioner)
 
     page.goto("/my-audits/team?month=2023-09")
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from careaudit.standards.models import AuditTool, CqcStatement, VersionStatus
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
-from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import assert_accessible, signed_in
 
 NEW_CRITERION = "The person was offered an advocate and the offer is recorded."
 
@@ -35,7 +35,7 @@ def copy_the_framework(page, *, check_accessible: bool = True) -> None:
 
 
 def test_a_quality_lead_builds_and_publishes_version_2_of_a_tool(page, people, library):
-    sign_in(page, people.quality_lead.email, totp=True)
+    signed_in(page, people.quality_lead)
     copy_the_framework(page)
 
     page.get_by_role("link", name="Working with people – case file audit").click()
@@ -93,7 +93,7 @@ def test_the_builder_works_without_javascript(browser, live_server, people, libr
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        sign_in(page, people.quality_lead.email, totp=True)
+        signed_in(page, people.quality_lead)
         copy_the_framework(page, check_accessible=False)
         page.get_by_role("link", name="Working with people – case file audit").click()
         page.get_by_role("button", name=re.compile(r"^Edit")).click()
