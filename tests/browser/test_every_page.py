@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 
 from tests.browser.conftest import AXE, assert_accessible
-from tests.security.conftest import _world_once, people, world  # noqa: F401 (the matrix's world)
+from tests.security.conftest import _world_once, signed_in, world  # noqa: F401 (the matrix's world)
 from tests.security.test_access_matrix import MATRIX, OK
 
 # The HTML a page sends does not depend on the database engine: check it once, on the
@@ -91,9 +91,8 @@ def axe_tab(browser):
 
 
 @pytest.mark.parametrize(("name", "persona"), list(_pages()))
-def test_the_page_passes_axe_core(axe_tab, client, people, world, name, persona):  # noqa: F811
-    if persona != "anonymous":
-        client.force_login(getattr(people, persona).user)
+def test_the_page_passes_axe_core(axe_tab, signed_in, world, name, persona):  # noqa: F811
+    client = signed_in(persona)
     path = MATRIX[name].path(world.council)
     rendered = client.get(path)
     assert rendered.status_code == OK, f"{path} as {persona}: {rendered.status_code}"

@@ -1,11 +1,13 @@
 """One of every object a URL can point at, in the council and in the outsider's organisation."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from careaudit.audits import services as audit_services
 from careaudit.audits.models import Moderation
@@ -211,10 +213,37 @@ def _world_once(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             people = shared_fixtures.build_people()
-            yield people, build_world(people)
+            world = build_world(people)
+            sessions = {name: _session_of(staff.user) for name, staff in people.all().items()}
+            yield people, world, sessions
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def _session_of(user) -> str:
+    """A signed-in session for this user, as Django's test client makes one."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture
+def signed_in(_world_once, client) -> Callable[[str], Client]:
+    """The test's client, signed in as the named persona (or not at all: "anonymous").
+
+    The sessions are made with the world: hundreds of requests each signing in afresh cost
+    more than the requests themselves. What a request does to its session is undone with
+    the rest of the test, like any other change.
+    """
+
+    def as_persona(persona: str) -> Client:
+        client.cookies.clear()
+        if persona != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = _world_once[2][persona]
+        return client
+
+    return as_persona
 
 
 @pytest.fixture

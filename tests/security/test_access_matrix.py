@@ -458,17 +458,11 @@ def _cases():
             yield pytest.param(name, persona, id=f"{name}-{persona}", marks=marks)
 
 
-def _client_for(client, people, persona: str):
-    if persona != "anonymous":
-        client.force_login(getattr(people, persona).user)
-    return client
-
-
 @pytest.mark.parametrize(("name", "persona"), list(_cases()))
-def test_each_persona_gets_what_the_matrix_says(client, people, world, name, persona):
+def test_each_persona_gets_what_the_matrix_says(signed_in, world, name, persona):
     entry = MATRIX[name]
     path = entry.path(world.council)
-    client = _client_for(client, people, persona)
+    client = signed_in(persona)
     expected = entry.expect[persona]
 
     if entry.post:
@@ -493,9 +487,9 @@ def test_each_persona_gets_what_the_matrix_says(client, people, world, name, per
 
 @pytest.mark.parametrize("persona", ["anonymous", "deactivated"])
 @pytest.mark.parametrize("name", sorted(ACCOUNT_PAGES))
-def test_allauth_pages_follow_the_sign_in_rule(client, people, name, persona):
+def test_allauth_pages_follow_the_sign_in_rule(signed_in, name, persona):
     path = _example_path(resolver_routes()[name])
-    client = _client_for(client, people, persona)
+    client = signed_in(persona)
 
     response = client.get(path)
 

@@ -32,8 +32,8 @@ property_settings = hypothesis_settings(
 )
 
 
-def _status(client, people, persona: str, entry: Entry, objects) -> int:
-    client.force_login(getattr(people, persona).user)
+def _status(signed_in, persona: str, entry: Entry, objects) -> int:
+    client = signed_in(persona)
     path = entry.path(objects)
     response = client.post(path) if entry.post else client.get(path)
     assert response.status_code != 500, f"{path} as {persona}"
@@ -54,11 +54,11 @@ def test_every_object_route_is_covered():
 @pytest.mark.parametrize("name", OBJECT_ROUTES)
 @property_settings
 @given(persona=st.sampled_from(COUNCIL_PERSONAS))
-def test_another_organisations_object_is_not_found(client, people, world, name, persona):
+def test_another_organisations_object_is_not_found(signed_in, world, name, persona):
     entry = MATRIX[name]
 
-    theirs = _status(client, people, persona, entry, world.other)
-    nothing = _status(client, people, persona, entry, _missing(entry, world.council, 10**9))
+    theirs = _status(signed_in, persona, entry, world.other)
+    nothing = _status(signed_in, persona, entry, _missing(entry, world.council, 10**9))
 
     assert theirs == nothing, f"{name}: {theirs} for another organisation's, {nothing} for none"
     assert theirs in (NOT_FOUND, FORBIDDEN)
@@ -72,10 +72,10 @@ def test_another_organisations_object_is_not_found(client, people, world, name, 
     persona=st.sampled_from(COUNCIL_PERSONAS),
     pk=st.integers(min_value=10_000, max_value=10**30),
 )
-def test_an_id_that_does_not_exist_is_not_found(client, people, world, name, persona, pk):
+def test_an_id_that_does_not_exist_is_not_found(signed_in, world, name, persona, pk):
     entry = MATRIX[name]
 
-    status = _status(client, people, persona, entry, _missing(entry, world.council, pk))
+    status = _status(signed_in, persona, entry, _missing(entry, world.council, pk))
 
     assert status in (NOT_FOUND, FORBIDDEN)
     if persona == "quality_lead":
