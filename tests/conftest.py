@@ -108,7 +108,9 @@ def _commits(request: pytest.FixtureRequest) -> bool:
     }.isdisjoint(request.fixturenames)
 
 
-def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
+def built_once(
+    django_db_blocker, build: Callable[[], Any], *, after: Built | None = None
+) -> Iterator[Built]:
     """Build a module's shared data once, in a transaction rolled back when the module ends.
 
     For a module-scoped fixture whose name ends in `_once`: the tests that use one run
@@ -127,6 +129,9 @@ def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
         @pytest.fixture
         def council(_council_once, request, db):
             return _council_once.for_test(request)
+
+    Data built on top of other shared data names it as `after`: its build draws seeds from
+    where that one left them, as a test using both would.
     """
     module_transaction = transaction.atomic()
     # Marked as Django's TestCase marks its own, so code under test can tell the test's
@@ -139,6 +144,8 @@ def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Built]:
         module_transaction,
     ):
         seeds = use_known_seeds(monkeypatch)
+        if after is not None:
+            seeds.next_seed = after.next_seed
         sent_before = len(mail.outbox)
         value = build()
         yield Built(value, seeds.next_seed, mail.outbox[sent_before:])

@@ -10,17 +10,28 @@ from careaudit.audits.models import Moderation, ModerationStatus
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from tests.audits.conftest import submitted_audit
+from tests.conftest import built_once
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def october_audits(council):
+def submit_twenty_october_audits() -> list:
     requests = AuditRequest.objects.filter(
         month=date(2023, 10, 1), case__isnull=False, mode__in=["peer", "sample"]
     ).order_by("pk")
     return [submitted_audit(r) for r in requests[:20]]
+
+
+@pytest.fixture(scope="module")
+def _october_once(_council_once, django_db_blocker):
+    yield from built_once(django_db_blocker, submit_twenty_october_audits)
+
+
+@pytest.fixture
+def october_audits(council, _october_once, request) -> list:
+    """Twenty of October's audits, submitted: made once for the module, undone after each test."""
+    return _october_once.for_test(request)
 
 
 def test_moderation_samples_ten_percent_or_one_per_team_on_the_first_working_day(

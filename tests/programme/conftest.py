@@ -8,12 +8,15 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from careaudit.cases.models import Case
 from careaudit.organisation.models import Organisation, StaffMember, Team
+from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import Programme
 from careaudit.programme.services import find_template, programme_create_from_template
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
 from tests.conftest import TOTP_SECRET, built_once
 from tests.factories import OrganisationFactory, ServiceFactory, StaffFactory, TeamFactory
+
+SEPTEMBER = date(2023, 9, 1)
 
 
 @dataclass
@@ -84,6 +87,23 @@ def _council_once(django_db_setup, django_db_blocker):
 @pytest.fixture
 def council(_council_once, request, db) -> Council:
     return _council_once.for_test(request)
+
+
+@pytest.fixture(scope="module")
+def _september_once(_council_once, django_db_blocker):
+    """The council with September 2023 drawn (managers sample, practitioners self-audit)."""
+
+    def draw_september() -> Council:
+        run_cycle(SEPTEMBER)
+        return _council_once.value
+
+    yield from built_once(django_db_blocker, draw_september, after=_council_once)
+
+
+@pytest.fixture
+def drawn(council, _september_once, request) -> Council:
+    """The council after September's draw: drawn once for the module, undone after each test."""
+    return _september_once.for_test(request)
 
 
 def an_administrator(organisation: Organisation) -> StaffMember:

@@ -13,12 +13,6 @@ from tests.programme.test_my_audits_views import SEPTEMBER, a_sample_by
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def drawn(council):
-    run_cycle(SEPTEMBER)
-    return council
-
-
 def cancel(client, request, reason="The case was closed in error", **kwargs):
     return client.post(f"/my-audits/{request.pk}/cancel", {"reason": reason}, **kwargs)
 

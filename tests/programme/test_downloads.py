@@ -23,12 +23,6 @@ SEPTEMBER = date(2023, 9, 1)
 URL = "/programme/download"
 
 
-@pytest.fixture
-def drawn(council):
-    run_cycle(SEPTEMBER)
-    return council
-
-
 def download(client, kind="requests", month="2023-09-01", fmt="csv", **extra):
     return client.post(URL, {"kind": kind, "month": month, "format": fmt, **extra})
 

@@ -9,18 +9,11 @@ from careaudit.cases.models import Case
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestEvent, RequestMode, RequestStatus
 from tests.factories import StaffFactory
-from tests.programme.conftest import Council
 
 pytestmark = pytest.mark.django_db
 
 SEPTEMBER = date(2023, 9, 1)
 MAX_QUERIES = 15  # the session, the staff record and the page's own few reads
-
-
-@pytest.fixture
-def drawn(council) -> Council:
-    run_cycle(SEPTEMBER)  # September: managers sample, practitioners self-audit
-    return council
 
 
 def self_audit_of(person) -> AuditRequest:

@@ -21,7 +21,7 @@ from careaudit.programme.models import (
 )
 from careaudit.programme.services import programme_create_from_template
 from careaudit.standards.models import ProgrammeTemplate
-from tests.conftest import TOTP_SECRET
+from tests.conftest import TOTP_SECRET, built_once
 from tests.factories import OrganisationFactory, StaffFactory
 from tests.programme.conftest import Council, build_council
 
@@ -54,10 +54,18 @@ def with_quality_lead(council: Council) -> Drawn:
     return Drawn(council, quality_lead, outsider)
 
 
+@pytest.fixture(scope="module")
+def _leads_once(_september_once, django_db_blocker):
+    yield from built_once(
+        django_db_blocker, lambda: with_quality_lead(_september_once.value), after=_september_once
+    )
+
+
 @pytest.fixture
-def drawn(council) -> Drawn:
-    run_cycle(SEPTEMBER)
-    return with_quality_lead(council)
+def drawn(council, _september_once, _leads_once, request) -> Drawn:
+    """September drawn, with the council's quality lead and another organisation's."""
+    _september_once.for_test(request)
+    return _leads_once.for_test(request)
 
 
 def queries_for(client, url: str, assert_max_num_queries, limit: int = MAX_QUERIES) -> int:
