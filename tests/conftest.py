@@ -67,10 +67,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     runs = [list(run) for _path, run in itertools.groupby(items, key=lambda item: item.path)]
     items[:] = [item for run in runs for item in sorted(run, key=shared)]
-    # The fault tests take about a minute each, mostly waiting on processes of their own.
-    # Last (where pytest-django puts tests without the database) they kept one worker busy
-    # after the other had finished; first, the other worker runs the rest meanwhile.
+    # The fault tests take about twenty seconds each, mostly waiting on processes of their
+    # own. Last (where pytest-django puts tests without the database) they kept one worker
+    # busy after the other had finished; first, and all on one worker (`--dist loadgroup`),
+    # the other worker runs the rest meanwhile instead of both waiting at once.
     items.sort(key=lambda item: item.get_closest_marker("fault") is None)
+    for item in items:
+        if item.get_closest_marker("fault"):
+            item.add_marker(pytest.mark.xdist_group("fault"))
 
 
 @pytest.fixture(autouse=True)
