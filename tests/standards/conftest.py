@@ -6,6 +6,7 @@ from careaudit.standards.models import AuditTool, Framework, ToolVersion
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin, parse_pack
 from careaudit.standards.services import framework_copy, version_start_draft
+from tests.conftest import built_once
 
 # A small framework, so most tests do not pay for loading a whole pack: one standard,
 # one tool of two sections and three criteria.
@@ -45,22 +46,44 @@ standards:
 """
 
 
+@pytest.fixture(scope="module")
+def _library_once(django_db_setup, django_db_blocker):
+    yield from built_once(
+        django_db_blocker, lambda: pack_load(load_builtin("practice-quality")).framework
+    )
+
+
 @pytest.fixture
-def library(db) -> Framework:
+def library(_library_once, request, db) -> Framework:
     """The shared practice-quality framework, as `careaudit load_pack` loads it."""
-    return pack_load(load_builtin("practice-quality")).framework
+    return _library_once.for_test(request)
+
+
+@pytest.fixture(scope="module")
+def _tiny_once(django_db_setup, django_db_blocker):
+    yield from built_once(
+        django_db_blocker, lambda: pack_load(parse_pack(TINY_PACK, "tiny.yaml")).framework
+    )
 
 
 @pytest.fixture
-def tiny(db) -> Framework:
-    return pack_load(parse_pack(TINY_PACK, "tiny.yaml")).framework
+def tiny(_tiny_once, request, db) -> Framework:
+    return _tiny_once.for_test(request)
+
+
+@pytest.fixture(scope="module")
+def _own_once(_tiny_once, _people_once, django_db_blocker):
+    def copy_tiny() -> Framework:
+        lead = _people_once.value.quality_lead
+        return framework_copy(framework=_tiny_once.value, organisation=lead.organisation, by=lead)
+
+    yield from built_once(django_db_blocker, copy_tiny, after=_people_once)
 
 
 @pytest.fixture
-def own(tiny, people) -> Framework:
+def own(tiny, people, _own_once, request) -> Framework:
     """The council's own copy of the tiny framework, made by the quality lead."""
-    lead = people.quality_lead
-    return framework_copy(framework=tiny, organisation=lead.organisation, by=lead)
+    return _own_once.for_test(request)
 
 
 def tool_of(framework: Framework, key: str = "t-1-audit") -> AuditTool:
