@@ -269,7 +269,8 @@ def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequ
             RequestEvent(
                 request=request,
                 kind=EventKind.CREATED,
-                text=f"Requested by the monthly draw (seed {draw.seed})"
+                # The seed is shown with the draw it belongs to, on the month's page.
+                text="Requested by the monthly draw"
                 + (", late because the first working day was missed" if draw.late else "")
                 + (f". {request.reason}" if request.reason else "."),
             )
