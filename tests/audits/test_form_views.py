@@ -226,7 +226,7 @@ def test_typing_an_evidence_note_leaves_the_answered_count_alone(audit, auditor)
 
 
 def test_saving_a_section_updates_the_answered_count(audit, auditor):
-    first, second, *_ = services.criteria_of(audit)
+    first, *_ = services.criteria_of(audit)
     part = f"section-{first.section_id}"
 
     response = auditor.post(
