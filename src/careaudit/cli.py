@@ -8,8 +8,16 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careaudit.settings")
     _apply_early_options(argv)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        # Read the settings now, so a setting that is missing or wrong (SECRET_KEY, most
+        # often) is told in its one sentence rather than at the end of a traceback.
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as error:
+        sys.exit(f"careaudit: {error}")
     execute_from_command_line(argv)
 
 

@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "careaudit.accounts.middleware.absolute_session_timeout",
     "auditlog.middleware.AuditlogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: is this an htmx request?
+    # A GET of a POST-only address goes back to its page instead of a blank 405.
+    "careaudit.core.middleware.back_from_post_only",
 ]
 
 ROOT_URLCONF = "careaudit.portal.urls"

@@ -188,6 +188,57 @@ def test_autosaving_the_evidence_note_keeps_the_answer_already_given(audit, audi
     assert (answer.value, answer.evidence_note) == ("not_met", "No plan on file.")
 
 
+def test_answering_a_question_updates_the_answered_count_on_the_page(audit, auditor):
+    first, second, *_ = services.criteria_of(audit)
+    questions = auditor.get(form_url(audit)).context["question_count"]
+
+    response = auditor.post(
+        answer_url(audit, first),
+        {f"c{first.pk}-value": "met", "lock_version": audit.lock_version},
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert (
+        f'<span id="progress-count" hx-swap-oob="innerHTML">You have answered 1 of {questions} '
+        "questions.</span>" in html
+    )
+    assert f'href="#criterion-{second.pk}">Go to the first unanswered question' in html
+    # The count the page starts with is the live region the new count is read out from.
+    page = auditor.get(form_url(audit)).content.decode()
+    assert '<span id="progress-count" aria-live="polite" aria-atomic="true">' in page
+
+
+def test_typing_an_evidence_note_leaves_the_answered_count_alone(audit, auditor):
+    criterion = services.criteria_of(audit)[0]
+    services.answer_save(
+        audit=audit, criterion=criterion, by=audit.auditor, lock_version=1, value="met"
+    )
+
+    response = auditor.post(
+        answer_url(audit, criterion),
+        {f"c{criterion.pk}-note": "Plan seen.", "lock_version": 2},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "progress-count" not in response.content.decode()
+
+
+def test_saving_a_section_updates_the_answered_count(audit, auditor):
+    first, *_ = services.criteria_of(audit)
+    part = f"section-{first.section_id}"
+
+    response = auditor.post(
+        save_url(audit, part),
+        {f"c{first.pk}-value": "met", "lock_version": audit.lock_version},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "You have answered 1 of" in response.content.decode()
+
+
 def test_a_stale_lock_version_gets_409_with_a_clear_message_and_nothing_changes(audit, auditor):
     first, second, *_ = services.criteria_of(audit)
     services.answer_save(

@@ -58,9 +58,16 @@ def test_a_practitioner_completes_a_peer_audit_end_to_end(page, audit):
     summary.get_by_role("link", name="Say how the worker was involved in the audit").click()
     expect(page.locator("#worker-involvement")).to_be_focused()
 
-    for criterion in criteria[:-1]:
+    # The count of answered questions follows the answers as they are saved.
+    count = page.locator("#progress-count")
+    expect(count).to_have_text(f"You have answered 0 of {len(criteria)} questions.")
+    expect(count).to_have_attribute("aria-live", "polite")
+    _answer(page, criteria[0])
+    expect(count).to_have_text(f"You have answered 1 of {len(criteria)} questions.")
+    for criterion in criteria[1:-1]:
         _answer(page, criterion)
     _answer(page, criteria[-1], "-2")  # partly met
+    expect(count).to_have_text(f"You have answered {len(criteria)} of {len(criteria)} questions.")
     page.fill(f"#criterion-{criteria[0].pk}-note", "The plan is on file, signed.")
     expect(page.locator(f"#criterion-{criteria[0].pk}-status")).to_contain_text("Saved at")
     expect(page.locator("#score-value")).not_to_have_text(

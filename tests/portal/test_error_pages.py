@@ -1,4 +1,9 @@
+import logging
+import sys
+
 from django.test import Client
+
+from careaudit.core.log_filters import OneLineRefusals
 
 
 def test_an_unknown_address_gets_the_styled_not_found_page(login, people):
@@ -40,3 +45,35 @@ def test_the_admin_sign_in_never_sends_people_to_another_site(client, db):
     response = client.get("/admin/login/?next=https://evil.example/")
 
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_a_refusal_is_logged_as_one_line_saying_who_was_refused_what_and_why(login, people, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        login(people.social_worker).get("/people/")
+
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is None
+    assert record.getMessage() == (
+        f"Forbidden (Permission denied): /people/ (GET, user {people.social_worker.user.pk}): "
+        "You need the “Administer people and settings” capability to use this page."
+    )
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback_in_the_log():
+    try:
+        raise RuntimeError("the database went away")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error: %s",
+            ("/audits/5/",),
+            sys.exc_info(),
+        )
+    record.status_code = 500
+
+    assert OneLineRefusals().filter(record)
+    assert record.exc_info is not None

@@ -8,6 +8,8 @@ Each row names a concrete path into the `world` fixture and the status each pers
 from dataclasses import dataclass, field, fields
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from careaudit.organisation.models import Capability
@@ -19,7 +21,7 @@ OK = 200
 INVALID = 400  # the view was reached and refused the empty form
 FORBIDDEN = 403
 NOT_FOUND = 404
-NOT_ALLOWED = 405
+NOT_ALLOWED = 405  # a page must never answer it: a GET of a POST-only address goes back
 LOGIN = "302 to sign-in"
 REDIRECT = "302 elsewhere"  # the view was reached and sent the person on (e.g. to the read view)
 
@@ -458,6 +460,12 @@ def _cases():
             yield pytest.param(name, persona, id=f"{name}-{persona}", marks=marks)
 
 
+def _writes_beyond_the_session(sql: str) -> bool:
+    words = sql.lstrip().split(None, 1)
+    verb = words[0].upper() if words else ""
+    return verb in ("INSERT", "UPDATE", "DELETE") and "django_session" not in sql
+
+
 @pytest.mark.parametrize(("name", "persona"), list(_cases()))
 def test_each_persona_gets_what_the_matrix_says(signed_in, world, name, persona):
     entry = MATRIX[name]
@@ -466,12 +474,21 @@ def test_each_persona_gets_what_the_matrix_says(signed_in, world, name, persona)
     expected = entry.expect[persona]
 
     if entry.post:
-        got = client.get(path)
-        # A GET never reaches a POST-only view: refused as a method, or refused earlier.
+        with CaptureQueriesContext(connection) as queries:
+            got = client.get(path)
+        # A GET never performs the action: nothing is written but the session itself.
+        writes = [q["sql"] for q in queries if _writes_beyond_the_session(q["sql"])]
+        assert writes == [], f"GET {path} as {persona} wrote: {writes}"
+        # A GET never reaches a POST-only view: it is sent back to the page the address
+        # belongs to, or refused earlier.
         denied_early = expected in (LOGIN, FORBIDDEN, NOT_FOUND)
-        assert got.status_code == NOT_ALLOWED or (denied_early and outcome(got) == expected), (
+        sent_back = outcome(got) == REDIRECT and got["Location"] != path
+        assert sent_back or (denied_early and outcome(got) == expected), (
             f"GET {path} as {persona}: {outcome(got)}"
         )
+        if sent_back:
+            assert got["Location"].startswith("/") and not got["Location"].startswith("//")
+            assert client.get(got["Location"]).status_code not in (NOT_ALLOWED, 500)
         response = client.post(path)
         if expected in (LOGIN, FORBIDDEN, NOT_FOUND):
             assert response.status_code != 200

@@ -197,6 +197,16 @@ def _items(sections: list[Section]) -> list[Item]:
     return [item for section in sections for item in section.items]
 
 
+def _progress(items: list[Item]) -> dict:
+    """The "answered N of M" counter and the first question still to answer."""
+    unanswered = [item for item in items if not item.is_answered]
+    return {
+        "question_count": sum(1 for item in items if not item.is_free_text),
+        "answered_count": sum(1 for item in items if not item.is_free_text and item.is_answered),
+        "first_unanswered": unanswered[0] if unanswered else None,
+    }
+
+
 def score_context(audit: Audit) -> dict:
     """What the score panel shows, from the result saved with the answers."""
     capped = next((r for r in audit.rating_reasons if r.startswith("Capped at")), "")
@@ -280,15 +290,12 @@ def _form_page(
     items = _items(sections)
     themes = _themes(audit)
     lock = audit.lock_version
-    unanswered = [item for item in items if not item.is_answered]
     context = {
         **_header(audit),
         **score_context(audit),
         **_feedback(audit),
         "sections": sections,
-        "question_count": sum(1 for item in items if not item.is_free_text),
-        "answered_count": sum(1 for item in items if not item.is_free_text and item.is_answered),
-        "first_unanswered": unanswered[0] if unanswered else None,
+        **_progress(items),
         "voice_form": forms.get("voice") or VoiceForm.for_audit(audit),
         "involvement_form": forms.get("involvement") or InvolvementForm.for_audit(audit),
         "development_form": forms.get("development") or DevelopmentForm.for_audit(audit),
@@ -338,11 +345,13 @@ def audit_form(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Saving as it is given ------------------------------------------------------------------
 
 
-def _saved(request: HttpRequest, audit: Audit) -> HttpResponse:
-    """The answer to an autosave: the time saved, the new lock version and the new score."""
-    return render(
-        request, "audits/partials/saved.html", {**score_context(audit), "saved_at": timezone.now()}
-    )
+def _saved(request: HttpRequest, audit: Audit, *, progress: bool = False) -> HttpResponse:
+    """The answer to an autosave: the time saved, the new lock version and the new score,
+    and with `progress` the new "answered N of M" counter."""
+    context = {**score_context(audit), "saved_at": timezone.now(), "progress": progress}
+    if progress:
+        context.update(_progress(_items(_sections(audit, with_forms=False))))
+    return render(request, "audits/partials/saved.html", context)
 
 
 def _problem(
@@ -390,8 +399,9 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
     if not lock.is_valid() or not form.is_valid():
         problems = [str(e) for f in (lock, form) for errors in f.errors.values() for e in errors]
         return _invalid(request, audit, problems, anchor)
+    before = Answer.objects.filter(audit=audit, criterion=criterion).first()
     try:
-        services.answer_save(
+        answer = services.answer_save(
             audit=audit,
             criterion=criterion,
             by=staff,
@@ -401,7 +411,10 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
     except AuditError as error:
         return _refused(request, audit, error, anchor)
     if request.htmx:
-        return _saved(request, audit)
+        # The counter changes only when a question becomes answered or unanswered: an
+        # evidence note typed word by word leaves it (and screen readers) alone.
+        answered = Item(criterion, 0, before).is_answered, Item(criterion, 0, answer).is_answered
+        return _saved(request, audit, progress=answered[0] != answered[1])
     messages.success(request, "Your answer has been saved.")
     return redirect(_form_url(audit, anchor))
 
@@ -504,7 +517,7 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
         audit.refresh_from_db()
         return _refused(request, audit, error, part)
     if request.htmx:
-        return _saved(request, audit)
+        return _saved(request, audit, progress=True)
     messages.success(request, f"Your answers to section “{section.title}” have been saved.")
     return redirect(_form_url(audit, f"section-{section.pk}"))
 
