@@ -322,10 +322,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A refusal (403, 404) is one line saying who was refused what and why; 500s keep
+    # their tracebacks.
+    "filters": {"one_line_refusals": {"()": "careaudit.core.log_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["one_line_refusals"]},
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
     },
