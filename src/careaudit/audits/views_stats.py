@@ -54,6 +54,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
             organisation=organisation, user__email__in={p.auditor for p in pairs}
         ).values_list("user__email", "user__full_name")
     )
+    self_and_peer = stats.self_versus_peer(organisation)
     gaps = [
         GapRow(
             gap=gap,
@@ -61,7 +62,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
             lower=100 * gap.difference.lower,
             upper=100 * gap.difference.upper,
         )
-        for gap in stats.self_versus_peer(organisation)
+        for gap in self_and_peer.gaps
     ]
     return render(
         request,
@@ -74,5 +75,11 @@ def agreement(request: HttpRequest) -> HttpResponse:
             if report
             else [],
             "gaps": gaps,
+            "self_standards": self_and_peer.self_standards,
+            "peer_standards": self_and_peer.peer_standards,
+            "min_pairs": stats.MIN_PAIRS,
+            "min_pairs_to_pool": stats.MIN_PAIRS_TO_POOL,
+            "low_agreement": stats.LOW_AGREEMENT,
+            "poor_kappa": stats.POOR_KAPPA,
         },
     )
