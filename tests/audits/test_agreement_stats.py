@@ -158,3 +158,15 @@ def test_free_text_and_count_answers_are_not_rated_for_agreement():
     data = pairs("c1", "ann@x", [("a note", "another")] * 12, scale="free_text")
 
     assert agreement_report(data).by_criterion == []
+
+
+def test_questions_are_listed_as_people_count_them():
+    data = [
+        p
+        for key in ("pq-10-c01", "pq-2-c01", "pq-1-c02", "pq-1-c10")
+        for p in pairs(key, "ann@x", [(MET, MET)])
+    ]
+
+    keys = [row.label.split()[0] for row in agreement_report(data).by_criterion]
+
+    assert keys == ["pq-1-c02", "pq-1-c10", "pq-2-c01", "pq-10-c01"]

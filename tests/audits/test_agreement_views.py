@@ -90,7 +90,7 @@ def test_five_moderated_audits_give_a_pooled_kappa_question_by_question(login, c
     assert ">55<" in overall
     assert "98.2%" in overall
     assert ">0.96<" in overall
-    assert "11 questions, 0.67 to 1.00" in overall
+    assert "pooled from 11 questions (lowest 0.67, highest 1.00)" in overall
     assert ">0.98<" in overall
     assert "Almost perfect" in overall
     assert row(page, "by-criterion").count("Too few pairs to judge") == 11

@@ -4,6 +4,7 @@ Kappa is computed only where two people rated the same audit (moderation); self 
 peer is a difference in compliance with a confidence interval, never a kappa.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -122,7 +123,7 @@ def _questions(pairs: list[Pair]) -> list[_Question]:
         if pair.scale in SCALE_ORDER:
             grouped[(pair.criterion_key, pair.scale)].append(pair)
     questions = []
-    for (key, scale), items in sorted(grouped.items()):
+    for (key, scale), items in sorted(grouped.items(), key=lambda item: _natural(item[0])):
         order = SCALE_ORDER[scale]
         scored = [
             (p.auditor_value, p.moderator_value)
@@ -135,6 +136,13 @@ def _questions(pairs: list[Pair]) -> list[_Question]:
         )
         questions.append(_Question(f"{key} {items[-1].criterion_text}", scale, scored, disputed))
     return questions
+
+
+def _natural(key: tuple[str, ...]) -> list:
+    """Sort "pq-2" before "pq-10", as people count."""
+    return [
+        [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)] for text in key
+    ]
 
 
 def _kappa(parts: agreement.KappaParts | None) -> float | None:
@@ -294,16 +302,17 @@ def self_versus_peer(organisation: Organisation) -> SelfAndPeer:
             "value",
             "criterion__section__version__tool__standard__code",
             "criterion__section__version__tool__standard__title",
+            "criterion__section__version__tool__standard__position",
         )
     )
     counts: dict[str, dict[str, list[int]]] = defaultdict(
         lambda: {RequestMode.SELF: [0, 0], RequestMode.PEER: [0, 0]}
     )
     texts: dict[str, str] = {}
-    standards: dict[str, set[str]] = {RequestMode.SELF: set(), RequestMode.PEER: set()}
-    for key, text, mode, value, code, title in rows:
+    standards: dict[str, set[tuple[int, str]]] = {RequestMode.SELF: set(), RequestMode.PEER: set()}
+    for key, text, mode, value, code, title, position in rows:
         texts[key] = text
-        standards[mode].add(f"{code} {title}")
+        standards[mode].add((position, f"{code} {title}"))
         tally = counts[key][mode]
         tally[0] += value in (MET, YES, "4", "3")
         tally[1] += 1
@@ -319,6 +328,6 @@ def self_versus_peer(organisation: Organisation) -> SelfAndPeer:
             )  # fmt: skip
     return SelfAndPeer(
         gaps=gaps,
-        self_standards=sorted(standards[RequestMode.SELF]),
-        peer_standards=sorted(standards[RequestMode.PEER]),
+        self_standards=[name for _, name in sorted(standards[RequestMode.SELF])],
+        peer_standards=[name for _, name in sorted(standards[RequestMode.PEER])],
     )

@@ -71,7 +71,10 @@ def agreement(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": bool(since or until),
             "report": report,
-            "by_auditor": [(names.get(a.label) or a.label, a) for a in report.by_auditor]
+            "by_auditor": sorted(
+                ((names.get(a.label) or a.label, a) for a in report.by_auditor),
+                key=lambda row: row[0].casefold(),
+            )
             if report
             else [],
             "gaps": gaps,
