@@ -8,6 +8,7 @@ from careaudit.audits import moderation as mod
 from careaudit.audits import services
 from careaudit.audits.models import Moderation
 from careaudit.programme.models import AuditRequest, RequestMode
+from careaudit.standards.models import ToolVersion
 from tests.audits.test_moderation_views import submit_with_evidence
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def row(page: str, table_id: str) -> str:
     return page[start : page.index("</table>", start)]
 
 
-def test_the_page_shows_percentage_kappa_weighted_kappa_and_band_for_a_known_set(
+def test_one_moderated_audit_shows_its_agreement_but_too_few_pairs_to_judge_kappa(
     login, council, moderated
 ):
     response = login(council.director).get("/agreement/")
@@ -47,13 +48,53 @@ def test_the_page_shows_percentage_kappa_weighted_kappa_and_band_for_a_known_set
         body = row(page, table)
         assert ">11<" in body
         assert "90.9%" in body
-        assert ">0.83<" in body
-        assert ">0.91<" in body
-        assert "Almost perfect" in body
+        assert "Too few pairs to judge" in body
+        assert ">0.83<" not in body  # one table of eleven questions' answers: never
     assert moderated.audit.auditor.full_name in row(page, "by-auditor")
     by_criterion = row(page, "by-criterion")
-    assert by_criterion.count("Not computable") == 10  # one pair each, all agreeing
-    assert "Needs clearer guidance" not in by_criterion  # too few pairs to judge
+    assert by_criterion.count("Too few pairs to judge") == 11  # one pair each
+    assert "Needs clearer guidance" not in by_criterion
+    assert "fewer than 10 pairs" in page
+    assert "de Vries" in page
+
+
+def test_five_moderated_audits_give_a_pooled_kappa_question_by_question(login, council):
+    # Five peer audits, all moderated. Question j of audit k is
+    # met when j + k is even, else not met; the moderator agrees except on question 1
+    # of the first audit (partly met). Worked by hand, question by question:
+    #   questions 2-11: pₒ 1, pₑ 13/25; question 1: pₒ 4/5, pₑ 10/25;
+    #   pooled κ = (10.8/11 − 5.6/11) / (1 − 5.6/11) = 5.2/5.4 = 0.96;
+    #   weighted (linear): observed 0.1/11, expected 5.3/11, κw = 1 − 0.1/5.3 = 0.98;
+    #   question 1 alone: κ = (0.8 − 0.4)/0.6 = 0.67, the others 1.
+    five = list(
+        AuditRequest.objects.filter(
+            mode=RequestMode.PEER, case__isnull=False, month=date(2023, 10, 1)
+        ).order_by("pk")[:5]
+    )
+    answers = {}
+    for k, request in enumerate(five):
+        values = ["met" if (j + k) % 2 == 0 else "not_met" for j in range(11)]
+        answers[submit_with_evidence(request, values).pk] = values
+    mod.moderation_draw(council.organisation, date(2023, 10, 1), fraction=1.0)
+    moderations = Moderation.objects.select_related("audit", "moderator").order_by("pk")
+    assert len(moderations) == 5
+    for moderation in moderations:
+        values = list(answers[moderation.audit_id])
+        if moderation.audit.request_id == five[0].pk:
+            values[0] = "partly_met"
+        moderate(moderation, values)
+
+    page = login(council.director).get("/agreement/").content.decode()
+
+    overall = row(page, "overall")
+    assert ">55<" in overall
+    assert "98.2%" in overall
+    assert ">0.96<" in overall
+    assert "pooled from 11 questions (lowest 0.67, highest 1.00)" in overall
+    assert ">0.98<" in overall
+    assert "Almost perfect" in overall
+    assert row(page, "by-criterion").count("Too few pairs to judge") == 11
+    assert row(page, "by-auditor").count("Too few pairs to judge") == 5
 
 
 def test_a_moderator_may_see_the_page_and_filter_it_by_month(login, council, moderated):
@@ -164,3 +205,38 @@ def test_the_page_costs_the_same_queries_however_many_moderations(
     with django_assert_num_queries(11):
         page = client.get("/agreement/").content.decode()
     assert ">22<" in row(page, "overall")
+
+
+def test_self_and_peer_audits_of_different_standards_say_plainly_why_nothing_compares(
+    login, council, peer_request
+):
+    # The timetable alternates self and peer months and each month audits another
+    # standard: October's peer audits are of PQ2, a self-audit month of PQ1.
+    submit_with_evidence(peer_request, AUDITOR)
+    other = ToolVersion.objects.filter(
+        tool__standard__framework=peer_request.standard.framework, tool__standard__code="PQ1"
+    ).first()
+    worker = peer_request.case.worker
+    self_request = AuditRequest.objects.create(
+        organisation=council.organisation,
+        programme=peer_request.programme,
+        month=date(2023, 9, 1),
+        mode=RequestMode.SELF,
+        auditor=worker,
+        auditor_role=worker.role,
+        auditor_team=worker.team,
+        standard=other.tool.standard,
+        tool_version=other,
+        case=peer_request.case,
+        due_date=peer_request.due_date,
+        seed=1,
+    )
+    submit_with_evidence(self_request)
+
+    page = login(council.director).get("/agreement/").content.decode()
+
+    explanation = page[page.index('id="no-self-versus-peer"') :]
+    assert "nothing to compare yet" in explanation
+    assert f"Self-audits so far were of PQ1 {other.tool.standard.title}." in explanation
+    assert f"Peer audits were of PQ2 {peer_request.standard.title}." in explanation
+    assert "alternate self-audits and peer audits month by month" in explanation

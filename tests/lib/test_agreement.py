@@ -9,8 +9,10 @@ from careaudit.lib.agreement import (
     NEWCOMBE_HYBRID,
     cohens_kappa,
     difference_in_proportions,
+    kappa_parts,
     landis_koch_band,
     percentage_agreement,
+    pooled_kappa,
     wilson_interval,
 )
 
@@ -186,6 +188,64 @@ def test_quadratic_kappa_agrees_with_the_moment_formula(pairs):
 def test_kappa_is_never_above_one(pairs, weights):
     kappa = cohens_kappa(pairs, MET_SCALE, weights=weights)
     assert kappa is None or kappa <= 1 + 1e-12
+
+
+# Pooled kappa: one figure for many questions without pooling their tables
+
+# Two questions on which the auditor gave one answer every time: kappa is 0 for each,
+# yet pooled into one table they look like "Moderate" agreement (0.6).
+ALWAYS_MET = [("met", "met")] * 8 + [("met", "not_met")] * 2
+ALWAYS_NOT_MET = [("not_met", "not_met")] * 8 + [("not_met", "met")] * 2
+
+
+def test_two_questions_with_kappa_0_pool_to_0_not_to_one_tables_0_6():
+    assert cohens_kappa(ALWAYS_MET, MET_SCALE) == 0
+    assert cohens_kappa(ALWAYS_NOT_MET, MET_SCALE) == 0
+    assert cohens_kappa(ALWAYS_MET + ALWAYS_NOT_MET, MET_SCALE) == pytest.approx(0.6)
+
+    pooled = pooled_kappa(
+        [kappa_parts(ALWAYS_MET, MET_SCALE), kappa_parts(ALWAYS_NOT_MET, MET_SCALE)]
+    )
+
+    assert pooled == pytest.approx(0.0)
+
+
+def test_pooled_kappa_of_one_table_is_its_kappa():
+    assert pooled_kappa([kappa_parts(WIKIPEDIA_PAIRS)]) == pytest.approx(
+        cohens_kappa(WIKIPEDIA_PAIRS)
+    )
+
+
+def test_pooled_kappa_averages_agreement_and_chance_question_by_question():
+    # de Vries et al. (2008): (mean pₒ − mean pₑ) / (1 − mean pₑ), means over questions,
+    # here weighted by pairs. Wikipedia: pₒ 0.7, pₑ 0.5 (50 pairs); ALWAYS_MET: 0.8, 0.8 (10).
+    expected = ((0.7 * 50 + 0.8 * 10) / 60 - (0.5 * 50 + 0.8 * 10) / 60) / (
+        1 - (0.5 * 50 + 0.8 * 10) / 60
+    )
+
+    parts = [kappa_parts(WIKIPEDIA_PAIRS), kappa_parts(ALWAYS_MET, MET_SCALE)]
+
+    assert pooled_kappa(parts) == pytest.approx(expected)
+
+
+def test_pooled_kappa_of_nothing_or_of_unanimous_questions_is_not_computable():
+    assert pooled_kappa([]) is None
+    assert pooled_kappa([kappa_parts([("met", "met")] * 5, MET_SCALE)]) is None
+    assert kappa_parts([], MET_SCALE) is None
+
+
+@given(
+    tables=st.lists(answer_pairs, min_size=1, max_size=5),
+    weights=st.sampled_from(["none", "linear", "quadratic"]),
+)
+def test_pooled_kappa_lies_between_the_lowest_and_highest_question(tables, weights):
+    kappas = [cohens_kappa(t, MET_SCALE, weights=weights) for t in tables]
+    pooled = pooled_kappa([kappa_parts(t, MET_SCALE, weights=weights) for t in tables])
+    computable = [k for k in kappas if k is not None]
+    if not computable:
+        assert pooled is None
+    else:
+        assert min(computable) - 1e-9 <= pooled <= max(computable) + 1e-9
 
 
 # Landis & Koch

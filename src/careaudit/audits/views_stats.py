@@ -54,6 +54,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
             organisation=organisation, user__email__in={p.auditor for p in pairs}
         ).values_list("user__email", "user__full_name")
     )
+    self_and_peer = stats.self_versus_peer(organisation)
     gaps = [
         GapRow(
             gap=gap,
@@ -61,7 +62,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
             lower=100 * gap.difference.lower,
             upper=100 * gap.difference.upper,
         )
-        for gap in stats.self_versus_peer(organisation)
+        for gap in self_and_peer.gaps
     ]
     return render(
         request,
@@ -70,9 +71,18 @@ def agreement(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": bool(since or until),
             "report": report,
-            "by_auditor": [(names.get(a.label) or a.label, a) for a in report.by_auditor]
+            "by_auditor": sorted(
+                ((names.get(a.label) or a.label, a) for a in report.by_auditor),
+                key=lambda row: row[0].casefold(),
+            )
             if report
             else [],
             "gaps": gaps,
+            "self_standards": self_and_peer.self_standards,
+            "peer_standards": self_and_peer.peer_standards,
+            "min_pairs": stats.MIN_PAIRS,
+            "min_pairs_to_pool": stats.MIN_PAIRS_TO_POOL,
+            "low_agreement": stats.LOW_AGREEMENT,
+            "poor_kappa": stats.POOR_KAPPA,
         },
     )

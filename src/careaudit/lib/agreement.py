@@ -64,6 +64,36 @@ def cohens_kappa(
     ...              + [("no", "yes")] * 10 + [("no", "no")] * 15)  # doctest: +ELLIPSIS
     0.4...
     """
+    parts = kappa_parts(pairs, categories, weights)
+    if parts is None or parts.expected == 0:
+        return None
+    return 1 - parts.observed / parts.expected
+
+
+@dataclass(frozen=True)
+class KappaParts:
+    """What a kappa is made of: the shares of disagreement observed and expected by chance.
+
+    Kappa is 1 − observed / expected. Keeping the two apart lets several questions be
+    summarised by one kappa without pooling their answers into one table
+    (:func:`pooled_kappa`).
+    """
+
+    pairs: int
+    observed: float
+    expected: float
+
+
+def kappa_parts(
+    pairs: Sequence[tuple[str, str]],
+    categories: Sequence[str] | None = None,
+    weights: Weights = "none",
+) -> KappaParts | None:
+    """The observed and chance-expected disagreement of one table; None with no pairs.
+
+    >>> kappa_parts([("met", "met"), ("met", "not_met")], ["met", "not_met"])
+    KappaParts(pairs=2, observed=0.5, expected=0.5)
+    """
     if weights not in ("none", "linear", "quadratic"):
         raise ValueError(f"weights must be 'none', 'linear' or 'quadratic', not {weights!r}")
     if categories is None and weights != "none":
@@ -91,9 +121,35 @@ def cohens_kappa(
         for i, ci in first_counts.items()
         for j, cj in second_counts.items()
     ) / (n * n)
-    if expected_share == 0:
+    return KappaParts(pairs=n, observed=observed_share, expected=expected_share)
+
+
+def pooled_kappa(tables: Sequence[KappaParts]) -> float | None:
+    """One kappa for several questions, each question's chance agreement its own.
+
+    Pooling every question's answers into one table inflates kappa: two questions on
+    which one rater always gave the same answer have kappa 0 each, but their pooled
+    table can show 0.6. The pooled kappa of de Vries, Elliott, Kanouse and Teleki
+    (2008, "Using pooled kappa to summarize interrater agreement across many items",
+    Field Methods 20:272-282) averages the observed and the chance-expected
+    disagreement over the questions first: κ = 1 − mean observed / mean expected, here
+    with each question weighted by its number of pairs. It equals a weighted mean of
+    the questions' own kappas, so it always lies between the lowest and the highest.
+    None when there is nothing to pool or no disagreement is expected by chance.
+
+    >>> always_met = kappa_parts([("met", "met")] * 8 + [("met", "not_met")] * 2)
+    >>> always_not = kappa_parts([("not_met", "not_met")] * 8 + [("not_met", "met")] * 2)
+    >>> pooled_kappa([always_met, always_not])
+    0.0
+    """
+    total = sum(table.pairs for table in tables)
+    if not total:
         return None
-    return 1 - observed_share / expected_share
+    observed = math.fsum(table.observed * table.pairs for table in tables) / total
+    expected = math.fsum(table.expected * table.pairs for table in tables) / total
+    if expected == 0:
+        return None
+    return 1 - observed / expected
 
 
 def _category_positions(
