@@ -43,6 +43,8 @@ from careaudit.programme.models import (
 
 log = logging.getLogger(__name__)
 
+# The events that give a request that had none its case (it is given one only once).
+CASE_SET = (EventKind.PICKED, EventKind.CASE_FOUND)
 SELF_PICK_WORKING_DAY = 6  # the tick picks a self-audit case from this working day on
 REMINDER_WORKING_DAYS = 5  # reminder this many working days before the due date
 
@@ -186,9 +188,10 @@ def recently_requested_case_ids(
     """Cases requested (and not cancelled) in `month` or the `months` months before it.
 
     Later months do not count: their requests did not exist when `month` was drawn.
-    `excluding` leaves out a draw's own requests, so re-drawing it compares like with like;
-    for the same reason a request cancelled after that draw was made still counts, as it
-    did when the draw was made.
+    `excluding` re-draws that draw: its own requests are left out, and so is everything
+    that happened after it was made, so that the re-draw sees the requests the draw saw —
+    a moderation, an extra audit or a self-audit's case chosen since does not count, and a
+    request cancelled since still does.
     """
     requests = AuditRequest.objects.filter(
         organisation=organisation,
@@ -200,10 +203,13 @@ def recently_requested_case_ids(
     if as_of is None:
         requests = requests.exclude(status=RequestStatus.CANCELLED)
     else:
-        cancelled_since = RequestEvent.objects.filter(kind=EventKind.CANCELLED, at__gt=as_of)
+        since = RequestEvent.objects.filter(at__gt=as_of)
+        cancelled_since = since.filter(kind=EventKind.CANCELLED).values("request_id")
+        case_set_since = since.filter(kind__in=CASE_SET).values("request_id")
         requests = requests.filter(
-            ~Q(status=RequestStatus.CANCELLED) | Q(pk__in=cancelled_since.values("request_id"))
-        )
+            ~Q(status=RequestStatus.CANCELLED) | Q(pk__in=cancelled_since),
+            created_at__lte=as_of,
+        ).exclude(pk__in=case_set_since)
     if excluding is not None:
         requests = requests.exclude(draw=excluding)
     return frozenset(requests.values_list("case_id", flat=True))
