@@ -151,7 +151,9 @@ def summary_line(check: RedrawCheck) -> str:
     """One line for the month: "September 2023: 81 requests reproduce", or how it differs."""
     month = f"{check.draw.month:%B %Y}"
     if check.reproduced:
-        line = f"{month}: {check.compared} request{'s' if check.compared != 1 else ''} reproduce"
+        line = f"{month}: {check.compared} " + (
+            "request reproduces" if check.compared == 1 else "requests reproduce"
+        )
         if check.reassigned:
             line += f" ({check.reassigned} reassigned since, matched on the case drawn)"
         return line
