@@ -1,18 +1,23 @@
 """The demo council: what a newcomer meets after `careaudit demo`."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
 import time_machine
 from allauth.mfa.utils import is_mfa_enabled
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from careaudit.audits.models import Audit, Moderation, SupervisionDiscussion
 from careaudit.core.models import OutgoingEmail
+from careaudit.lib.dates import add_months
+from careaudit.lib.workdays import nth_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
 from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
-from careaudit.programme.models import AuditRequest, Programme
+from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
+from careaudit.programme.models import AuditRequest, MonthlyDraw, Programme, RequestEvent
 from careaudit.standards.models import Framework
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a year of audit work
@@ -68,6 +73,8 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     # The history's emails were never sent, and are not waiting to be.
     assert mailoutbox == []
     assert not OutgoingEmail.objects.exists()
+    assert_every_month_reproduces_from_its_seed()
+    assert_every_event_is_dated_when_it_would_have_happened(today)
 
     if connection.vendor != "sqlite":
         return
@@ -78,3 +85,42 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     assert "Authenticator app secret:" in printed
     again = _demo_built_on(today, capsys, django_capture_on_commit_callbacks)
     assert "Using the existing demo data" in again
+
+
+def assert_every_month_reproduces_from_its_seed() -> None:
+    """`careaudit check_draws` re-draws every month of the demo as it was stored, and
+    catches a request whose case is changed behind its back."""
+    drawn = MonthlyDraw.objects.count()
+    out = StringIO()
+    call_command("check_draws", stdout=out)  # raises CommandError (exit 1) on a difference
+    assert out.getvalue().count(" requests reproduce\n") == drawn >= 9
+
+    sample = AuditRequest.objects.filter(mode="sample", draw__isnull=False).first()
+    other = AuditRequest.objects.filter(mode="peer").exclude(case=sample.case).first()
+    AuditRequest.objects.filter(pk=sample.pk).update(case=other.case)
+    with pytest.raises(CommandError) as raised:
+        call_command("check_draws", "--month", f"{sample.month:%Y-%m}", stdout=StringIO())
+    assert raised.value.returncode == 1
+    AuditRequest.objects.filter(pk=sample.pk).update(case=sample.case)
+
+
+def assert_every_event_is_dated_when_it_would_have_happened(today: date) -> None:
+    """Nothing in the history carries the moment the demo was built: each month's requests
+    went out on its draw's day, self-audit cases were picked on the 6th working day, and
+    moderation was done after the month it moderates had closed."""
+    local = timezone.localdate
+    for draw in MonthlyDraw.objects.all():
+        assert local(draw.completed_at) == draw.draw_date
+        picked_on = nth_working_day(draw.month.year, draw.month.month, SELF_PICK_WORKING_DAY)
+        for event in RequestEvent.objects.filter(request__draw=draw):
+            expected = draw.draw_date if event.kind == "created" else picked_on
+            assert local(event.at) == expected, (event.kind, event.at, draw.month)
+    assert not RequestEvent.objects.filter(at__date__gt=today).exists()
+    for moderation in Moderation.objects.filter(status="done").select_related("request"):
+        closed = add_months(moderation.request.month, 1)
+        assert closed <= local(moderation.completed_at) <= min(moderation.request.due_date, today)
+        assert moderation.completed_at >= moderation.request.created_at
+    for audit in Audit.objects.filter(status="submitted").select_related("request"):
+        assert audit.request.created_at <= audit.started_at <= audit.submitted_at
+    for discussion in SupervisionDiscussion.objects.all():
+        assert local(discussion.recorded_at) == discussion.discussed_on <= today

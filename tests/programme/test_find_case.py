@@ -9,8 +9,8 @@ from django.core import mail
 
 from careaudit.cases.models import Case
 from careaudit.programme.cycle import run_cycle
+from careaudit.programme.fairness import redraw_check
 from careaudit.programme.models import AuditRequest, MonthlyDraw, RequestMode, RequestStatus
-from careaudit.programme.selectors import redraw_check
 from careaudit.programme.services import ProgrammeError, request_find_case
 
 pytestmark = pytest.mark.django_db

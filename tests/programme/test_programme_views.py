@@ -303,7 +303,7 @@ def test_a_reassigned_request_still_counts_as_reproduced(drawn, login):
 def test_cancelling_an_earlier_months_request_later_does_not_change_a_months_redraw(drawn, login):
     """October's draw kept September's sampled cases out; cancelling all of them afterwards
     frees those cases for future draws, but October re-drawn must still come out the same."""
-    from careaudit.programme.selectors import redraw_check
+    from careaudit.programme.fairness import redraw_check
     from careaudit.programme.services import request_cancel
 
     run_cycle(date(2023, 10, 2))

@@ -19,7 +19,7 @@ from careaudit.lib.dates import add_months, month_start, parse_month
 from careaudit.lib.sampling import sample_size
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
-from careaudit.programme import selectors, services
+from careaudit.programme import fairness, selectors, services
 from careaudit.programme.access import (
     can_manage_requests,
     can_reassign,
@@ -199,7 +199,7 @@ def programme_month_redraw(request: HttpRequest, pk: int, year: int, month: int)
     return render(
         request,
         "programme/programme_month_redraw.html",
-        {"programme": programme, "entry": entry, "check": selectors.redraw_check(draw)},
+        {"programme": programme, "entry": entry, "check": fairness.redraw_check(draw)},
     )
 
 

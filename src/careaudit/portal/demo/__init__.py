@@ -4,16 +4,24 @@
 appending one step function here; every step receives the same `DemoContext`.
 """
 
+import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from random import Random
 
+import time_machine
 from django.db import transaction
+from django.utils import timezone
+
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.workdays import first_working_day
 
 DEMO_ORGANISATION_CODE = "demo"
 DEMO_PASSWORD = "care-audit-demo-2026"  # noqa: S105 (printed for the demo; never used elsewhere)
 DEMO_SEED = 20231001
+HISTORY_MONTHS = 12  # the months before today drawn, done and moderated
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,35 @@ class DemoContext:
     staff: dict = field(default_factory=dict)  # persona key → StaffMember
     programmes: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra lines for the banner
+    built_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def began(self) -> date:
+        """The day the council set Care Audit up: a year before the history shown, so before
+        its first programme (which starts at most 11 months before that history)."""
+        start = add_months(month_start(self.today), -HISTORY_MONTHS - 12)
+        return first_working_day(start.year, start.month)
+
+    def on(self, day: date, hour: int = 8) -> AbstractContextManager:
+        """Do what follows as the product would have done it on `day`: every timestamp it
+        takes (the request's history, the draw's, the change log's) reads that morning and
+        moves on from it. Never later than now: the demo's today is still under way."""
+        moment = timezone.make_aware(datetime.combine(day, time(hour)))
+        return time_machine.travel(min(moment, self.built_at), tick=True)
 
 
 Step = Callable[[DemoContext], None]
+
+
+def set_up_when_it_began(step: Step) -> Step:
+    """A set-up step (people, standards, cases): done on the day the council began."""
+
+    @functools.wraps(step)
+    def run(context: DemoContext) -> None:
+        with context.on(context.began):
+            step(context)
+
+    return run
 
 
 def _steps() -> list[Step]:

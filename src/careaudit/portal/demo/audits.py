@@ -8,7 +8,7 @@ moderators; about one request in twelve is still not done.
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from careaudit.audits.models import (
@@ -24,9 +24,15 @@ from careaudit.audits.moderation import moderation_draw
 from careaudit.lib import scoring
 from careaudit.lib.agreement import percentage_agreement
 from careaudit.lib.dates import add_months, month_start
-from careaudit.lib.workdays import first_working_day
+from careaudit.lib.workdays import (
+    add_working_days,
+    first_working_day,
+    nth_working_day,
+    working_days_between,
+)
 from careaudit.organisation.models import StaffMember
 from careaudit.portal.demo import DemoContext
+from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.standards.models import Criterion
 
@@ -89,7 +95,7 @@ def build(context: DemoContext) -> None:
             submitted = request.due_date - timedelta(days=rng.randint(0, 20))
         base, trend = team_quality[request.case.team_id]
         quality = min(0.97, max(0.3, base + trend * months.index(request.month)))
-        audit = _audit(context, request, quality, _at(submitted))
+        audit = _audit(context, request, quality, _submitted_at(context, request, submitted))
         audits.append(audit)
         answer_rows.append((audit, request, quality))
     Audit.objects.bulk_create(audits)
@@ -107,6 +113,8 @@ def build(context: DemoContext) -> None:
     Audit.objects.bulk_update(
         audits, ["score_percent", "rating_code", "rating_label", "rating_reasons"], batch_size=500
     )
+    # Last saved when submitted, not when the demo was built.
+    Audit.objects.filter(pk__in=[a.pk for a in audits]).update(updated_at=F("submitted_at"))
     AuditRequest.objects.filter(pk__in=[a.request_id for a in audits]).update(
         status=RequestStatus.SUBMITTED
     )
@@ -116,6 +124,16 @@ def build(context: DemoContext) -> None:
         f"Audits: {len(audits)} completed over the year, "
         f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
     )
+
+
+def _submitted_at(context: DemoContext, request: AuditRequest, day: date) -> datetime:
+    """The afternoon of `day`, but after the request (and a self-audit's case) reached the
+    auditor and not later than now."""
+    reached = request.created_at
+    if request.mode == RequestMode.SELF:  # the tick picked its case on the 6th working day
+        picked = nth_working_day(request.month.year, request.month.month, SELF_PICK_WORKING_DAY)
+        reached = max(reached, _at(picked, hour=6))
+    return min(max(_at(day), reached + timedelta(hours=2)), context.built_at)
 
 
 def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
@@ -147,7 +165,7 @@ def _audit(context: DemoContext, request: AuditRequest, quality: float, submitte
         worker_id=request.case.worker_id,
         mode=request.mode,
         status=AuditStatus.SUBMITTED,
-        started_at=max(_at(request.month), submitted - timedelta(days=rng.randint(1, 10))),
+        started_at=max(request.created_at, submitted - timedelta(days=rng.randint(1, 10))),
         submitted_at=submitted,
         person_contacted=contacted,
         contact_method=rng.choice(["phone", "visit", "video"]) if contacted else "",
@@ -221,9 +239,11 @@ def _moderate(context: DemoContext, months, criteria, truth) -> None:
     rng = context.rng
     for month in months:
         following = add_months(month, 1)
-        if first_working_day(following.year, following.month) > context.today:
+        drawn_on = first_working_day(following.year, following.month)
+        if drawn_on > context.today:
             continue
-        moderation_draw(context.organisation, month)
+        with context.on(drawn_on, hour=6):  # the daily tick, early on that day
+            moderation_draw(context.organisation, month)
     moderations = list(
         Moderation.objects.filter(audit__organisation=context.organisation).select_related(
             "audit__tool_version", "request"
@@ -264,7 +284,7 @@ def _moderate(context: DemoContext, months, criteria, truth) -> None:
             "Thank you: clear evidence notes. See the differences marked."
         )
         moderation.status = ModerationStatus.DONE
-        moderation.rescored_at = moderation.completed_at = audit.submitted_at + timedelta(days=10)
+        moderation.rescored_at = moderation.completed_at = _moderated_at(context, moderation)
         moderation.request.status = RequestStatus.SUBMITTED
     ModerationAnswer.objects.bulk_create(rows, batch_size=2000)
     done = [m for m in moderations if m.status == ModerationStatus.DONE]
@@ -278,10 +298,20 @@ def _moderate(context: DemoContext, months, criteria, truth) -> None:
     )
 
 
+def _moderated_at(context: DemoContext, moderation: Moderation) -> datetime:
+    """An afternoon between the moderation draw (after the month closed) and its due date,
+    and not later than now."""
+    drawn = moderation.request.created_at
+    last = min(moderation.request.due_date, context.today)
+    days = working_days_between(timezone.localdate(drawn), last)
+    day = add_working_days(timezone.localdate(drawn), context.rng.randint(0, max(0, days)))
+    return min(max(_at(day), drawn), context.built_at)
+
+
 def _supervise(context: DemoContext, audits: list[Audit]) -> None:
     """Most audits of a worker's cases were discussed in their next supervision."""
     rng = context.rng
-    cut = timezone.now() - timedelta(days=30)
+    cut = _at(context.today - timedelta(days=30))
     by_worker = defaultdict(list)
     for audit in audits:
         if audit.worker_id and audit.submitted_at < cut and rng.random() < 0.75:
@@ -291,17 +321,18 @@ def _supervise(context: DemoContext, audits: list[Audit]) -> None:
         worker = workers[worker_id]
         if worker.supervisor_id is None:
             continue
-        latest = max(a.submitted_at for a in items)
-        discussion = SupervisionDiscussion.objects.create(
-            supervisor_id=worker.supervisor_id,
-            supervisee=worker,
-            discussed_on=(latest + timedelta(days=7)).date(),
-            reflection="We went through the audits together and what the person said.",
-            learning="Recording the rationale for decisions at the time.",
-            agreed_development="Shadow a colleague's review; attend the capacity workshop.",
-        )
-        discussion.audits.set(items)
+        discussed_on = (max(a.submitted_at for a in items) + timedelta(days=7)).date()
+        with context.on(discussed_on, hour=11):
+            discussion = SupervisionDiscussion.objects.create(
+                supervisor_id=worker.supervisor_id,
+                supervisee=worker,
+                discussed_on=discussed_on,
+                reflection="We went through the audits together and what the person said.",
+                learning="Recording the rationale for decisions at the time.",
+                agreed_development="Shadow a colleague's review; attend the capacity workshop.",
+            )
+            discussion.audits.set(items)
 
 
-def _at(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(14, 0)))
+def _at(day: date, hour: int = 14) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 from careaudit.cases.models import Case, CaseStatus
 from careaudit.organisation.models import StaffMember, Team
-from careaudit.portal.demo import DemoContext
+from careaudit.portal.demo import DemoContext, set_up_when_it_began
 
 CASE_TYPES = ["Assessment", "Review", "Service", "Request"]
 CASES_PER_PRACTITIONER = 12
 
 
+@set_up_when_it_began
 def build(context: DemoContext) -> None:
     rng, today = context.rng, context.today
     practitioners = StaffMember.objects.filter(

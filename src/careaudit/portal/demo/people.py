@@ -7,7 +7,13 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from careaudit.accounts.models import User
 from careaudit.organisation.models import Organisation, Role, StaffMember
 from careaudit.organisation.services import service_get_or_create, team_get_or_create
-from careaudit.portal.demo import DEMO_ORGANISATION_CODE, DEMO_PASSWORD, PERSONAS, DemoContext
+from careaudit.portal.demo import (
+    DEMO_ORGANISATION_CODE,
+    DEMO_PASSWORD,
+    PERSONAS,
+    DemoContext,
+    set_up_when_it_began,
+)
 
 SERVICES = {
     "North Locality": ["Ashby Vale Community Team", "Brindle Hospital Team", "Carrow Reablement Team"],
@@ -35,6 +41,7 @@ TEAM_MIX = [
 STARTED = date(2019, 4, 1)
 
 
+@set_up_when_it_began
 def build(context: DemoContext) -> None:
     organisation = Organisation.objects.create(
         code=DEMO_ORGANISATION_CODE, name="Demo County Council", kind="council"
