@@ -5,11 +5,11 @@ before anything is drawn, the month's requests are created in one transaction to
 with the mark that the draw is complete, and unique constraints refuse duplicates. A draw
 that could ask nobody (nobody in post holds a role with a quota, or the tool has no
 published version) is not made, and never marked complete: the tick says why, and a later
-tick in the same month draws it once someone can be asked. Each
-email is written to the outbox in the same transaction as the change it reports, so a
-crash between the two can neither lose it nor send it twice (`core/notify.py`). Only
-the current month is ever drawn: a missed first working day is caught up later in the
-same month (marked late), never in a later one.
+tick in the same month draws it once someone can be asked. Each email is written to the
+outbox in the same transaction as the change it reports, so a crash between the two can
+neither lose it nor send it twice (`core/notify.py`). Only the current month is ever
+drawn: a missed first working day is caught up later in the same month (marked late),
+never in a later one.
 """
 
 import logging
