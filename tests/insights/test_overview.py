@@ -102,6 +102,18 @@ def test_a_tool_with_no_published_version_is_named_as_the_reason(council):
     assert f"“{entry.tool.name}” has no published version" in row.problem
 
 
+def test_a_month_that_could_ask_nobody_says_so_instead_of_nothing_due(council):
+    council.organisation.staff.update(start_date=date(2024, 1, 8))  # as imported in January
+    summary = run_cycle(FIRST_WORKING_DAY).summary()
+
+    row = only_row(council, date(2023, 9, 4))
+
+    assert row.state == MonthState.MISSING
+    assert "nobody in post on 1 September 2023 holds a role with a quota (" in row.problem
+    assert "nobody in post on 1 September 2023 holds a role with a quota (" in summary
+    assert "start and end dates" in row.problem
+
+
 def test_a_skipped_month_names_the_next_standard(council):
     row = only_row(council, date(2023, 12, 12))
 
@@ -149,6 +161,20 @@ def test_the_quality_lead_sees_the_month_on_their_home_page(
     assert "The programme this month" in page
     assert "September 2023: PQ1" in page
     assert f"/programme/{council.programme.pk}/2023-9" in page
+
+
+def test_the_quality_lead_is_told_on_their_home_page_why_nobody_was_asked(
+    council, quality_lead, login, time_machine
+):
+    council.organisation.staff.exclude(pk=quality_lead.pk).update(start_date=date(2024, 1, 8))
+    run_cycle(FIRST_WORKING_DAY)
+    time_machine.move_to(date(2023, 9, 4), tick=False)
+
+    page = login(quality_lead).get("/").text
+
+    assert "should have gone out on 1 September, but they have not" in page
+    assert "The daily tick could ask nobody: nobody in post on 1 September 2023" in page
+    assert "nothing due" not in page
 
 
 def test_practitioners_do_not_see_the_programme_panel(council, login, time_machine):

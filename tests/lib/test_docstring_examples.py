@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "agreement",
+    "dates",
     "rounding",
     "sampling",
     "scoring",

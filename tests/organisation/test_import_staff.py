@@ -1,5 +1,7 @@
 """`careaudit import_staff` and the staff import service behind it."""
 
+from datetime import date
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -242,3 +244,118 @@ def test_roles_can_be_given_by_code_and_organisation_wide_roles_need_no_team(tmp
         "practice-development-ap",
     ]
     assert not StaffMember.objects.exclude(team=None).exists()
+
+
+# --- When people are in post: start_date and end_date -------------------------------------------
+
+DATED = "email,full_name,role,team,service,supervisor_email,start_date,end_date\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("written", ["2024-02-01", "01/02/2024", "1/2/2024"])
+def test_dates_are_read_in_the_iso_and_the_uk_way(tmp_path, written):
+    path = staff_file(
+        tmp_path,
+        f"ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,{written},{written}",
+        header=DATED,
+    )
+
+    run(path)
+
+    ann = StaffMember.objects.get(user__email="ann@x.example")
+    assert (ann.start_date, ann.end_date) == (date(2024, 2, 1), date(2024, 2, 1))
+
+
+@pytest.mark.django_db
+def test_people_imported_without_dates_are_in_post_on_any_date(tmp_path, time_machine):
+    time_machine.move_to(date(2024, 1, 15), tick=False)
+    path = staff_file(tmp_path, "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,")
+
+    output = run(path)
+
+    ann = StaffMember.objects.get(user__email="ann@x.example")
+    assert (ann.start_date, ann.end_date) == (None, None)
+    assert ann.is_current(date(2000, 1, 1)) and ann.is_current(date(2030, 1, 1))
+    assert "1 person has no start date: they count as in post on any date before" in output
+
+
+@pytest.mark.django_db
+def test_a_person_with_no_start_date_is_in_post_until_their_end_date(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,,31/03/2024",
+        header=DATED,
+    )
+
+    output = run(path)
+
+    in_post = StaffMember.objects.current
+    assert in_post(on=date(2020, 1, 1)).filter(user__email="ann@x.example").exists()
+    assert in_post(on=date(2024, 3, 31)).filter(user__email="ann@x.example").exists()
+    assert not in_post(on=date(2024, 4, 1)).filter(user__email="ann@x.example").exists()
+    assert "ann@x.example (31 March 2024)" in output
+
+
+@pytest.mark.django_db
+def test_wrong_dates_are_row_errors_and_nothing_is_stored(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,31/02/2024,",
+        "bob@x.example,Bob Worker,Social Worker,Ashby Team,North,,Feb 2024,",
+        "cat@x.example,Cat Worker,Social Worker,Ashby Team,North,,2024-04-01,2024-03-01",
+        "dan@x.example,Dan Worker,Social Worker,Ashby Team,North,,2024-04-01,",
+        header=DATED,
+    )
+
+    with pytest.raises(CommandError) as error:
+        run(path)
+
+    assert str(error.value).splitlines()[1:] == [
+        "Row 2, start_date: “31/02/2024” is not a real date.",
+        "Row 3, start_date: “Feb 2024” is not a date: write it as YYYY-MM-DD or DD/MM/YYYY.",
+        "Row 4, end_date: The end date, 1 March 2024, is before the start date, 1 April 2024.",
+    ]
+    assert not StaffMember.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_later_import_corrects_start_dates_and_an_empty_cell_keeps_the_stored_date(tmp_path):
+    first = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,2024-01-15,",
+        "bob@x.example,Bob Worker,Social Worker,Ashby Team,North,,2024-01-15,",
+        header=DATED,
+    )
+    run(first)
+    corrected = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,2019-06-03,",
+        "bob@x.example,Bob Worker,Social Worker,Ashby Team,North,,,",
+        header=DATED,
+    )
+
+    output = run(corrected)
+
+    dates = dict(StaffMember.objects.values_list("user__email", "start_date"))
+    assert dates == {"ann@x.example": date(2019, 6, 3), "bob@x.example": date(2024, 1, 15)}
+    assert "0 people were added, 1 updated, 1 unchanged" in output
+
+
+@pytest.mark.django_db
+def test_an_end_date_before_the_start_date_already_recorded_is_refused(tmp_path):
+    run(
+        staff_file(
+            tmp_path,
+            "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,2024-01-15,",
+            header=DATED,
+        )
+    )
+    leaving = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Worker,Social Worker,Ashby Team,North,,,2023-12-31",
+        header=DATED,
+    )
+
+    with pytest.raises(CommandError, match="before the start date already recorded, 15 January"):
+        run(leaving)
+    assert StaffMember.objects.get().end_date is None

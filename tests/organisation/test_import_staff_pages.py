@@ -1,5 +1,7 @@
 """The staff import page: upload → preview → confirm."""
 
+from datetime import date
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -97,3 +99,42 @@ def test_a_malformed_staff_file_gets_a_clear_error_and_nothing_is_stored(
     assert StaffMember.objects.count() == before
     assert not any("staff_import" in s.get_decoded() for s in Session.objects.all())
     assert not PendingImport.objects.exists()
+
+
+def test_the_preview_says_who_has_no_start_date_and_who_has_an_end_date(login, people):
+    client = login(people.quality_lead)
+    file = upload(
+        "email,full_name,role,team,service,start_date,end_date\n"
+        "new@council.example,Nia New,Social Worker,Ashby Team,North,,\n"
+        "old@council.example,Ola Old,Social Worker,Ashby Team,North,2019-06-03,31/03/2024\n"
+    )
+
+    preview = client.post("/people/import/", {"file": file})
+    confirmed = client.post("/people/import/confirm", {"token": preview.context["token"]})
+
+    assert preview.context["report"].no_start_date == ["new@council.example"]
+    assert "They count as in post on any date before their end date" in preview.text
+    assert "old@council.example (31 March 2024)" in preview.text
+    assert confirmed.status_code == 302
+    dates = dict(
+        StaffMember.objects.filter(
+            user__email__in=["new@council.example", "old@council.example"]
+        ).values_list("user__email", "end_date")
+    )
+    assert dates == {"new@council.example": None, "old@council.example": date(2024, 3, 31)}
+
+
+def test_a_wrong_date_is_shown_by_row_and_column_and_cannot_be_confirmed(login, people):
+    client = login(people.quality_lead)
+    file = upload(
+        "email,full_name,role,team,service,start_date\n"
+        "new@council.example,Nia New,Social Worker,Ashby Team,North,2024-13-01\n"
+    )
+
+    preview = client.post("/people/import/", {"file": file})
+
+    assert [str(p) for p in preview.context["problems"]] == [
+        "Row 2, start_date: “2024-13-01” is not a real date."
+    ]
+    assert "Import the staff list" not in preview.text
+    assert not StaffMember.objects.filter(user__email="new@council.example").exists()

@@ -18,7 +18,6 @@ with the worker of the latest event that names a team.
 """
 
 import datetime
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,12 +34,11 @@ from careaudit.core.tabular import (
     locate,
     project,
 )
+from careaudit.lib.dates import parse_date
 from careaudit.organisation.models import Organisation, StaffMember, Team
 
 REF_MAX = 100
 TYPE_MAX = 100
-EARLIEST = datetime.date(1900, 1, 1)
-LATEST = datetime.date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -176,34 +174,6 @@ def _quoted(names: list[str]) -> str:
 
 
 # --- checking ----------------------------------------------------------------------------
-
-
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-
-
-def parse_date(text: str) -> datetime.date:
-    """A date written ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (a time after it is ignored).
-
-    >>> parse_date("31/01/2024")
-    datetime.date(2024, 1, 31)
-    >>> parse_date("2024-02-30")
-    Traceback (most recent call last):
-    ValueError: “2024-02-30” is not a real date.
-    """
-    if match := _ISO.match(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _UK.match(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        raise ValueError(f"“{text}” is not a date: write it as YYYY-MM-DD or DD/MM/YYYY.")
-    try:
-        value = datetime.date(year, month, day)
-    except ValueError:
-        raise ValueError(f"“{text}” is not a real date.") from None
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(f"“{text}” is outside the years {EARLIEST.year} to {LATEST.year}.")
-    return value
 
 
 @dataclass

@@ -32,6 +32,9 @@ class TickReport:
     overdue_flagged: int = 0
     moderation_sampled: int = 0
     purged: int = 0
+    # Timetable months due but not drawn because nobody could be asked, and why:
+    # "September 2023 (Practice quality): nobody in post … holds a role with a quota".
+    not_drawn: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Work written before this moment was left by an earlier run (see `notify.py`).
     started_at: datetime = field(default_factory=timezone.now)
@@ -42,12 +45,19 @@ class TickReport:
 
     def summary(self) -> str:
         if not self.changed_anything:
+            if self.not_drawn:
+                # A month was due: "nothing due" would hide that nobody was asked.
+                return f"{self.on:%Y-%m-%d}: {self._not_drawn()}; nothing else changed." + (
+                    self._notes()
+                )
             return f"{self.on:%Y-%m-%d}: nothing due today; nothing changed." + self._notes()
         parts = [f"{self.created} requests created"]
         if self.no_eligible_case:
             parts[0] += f" ({self.no_eligible_case} with no eligible case)"
         if self.late_months:
             parts.append(f"late for {', '.join(self.late_months)}")
+        if self.not_drawn:
+            parts.append(self._not_drawn())
         parts += [
             f"{self.self_picked} self-audit cases picked",
             f"{self.reminders} reminders sent",
@@ -56,6 +66,13 @@ class TickReport:
             f"{self.purged} records anonymised under the retention policy",
         ]
         return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
+
+    def _not_drawn(self) -> str:
+        return (
+            "no requests could be sent for "
+            + "; ".join(self.not_drawn)
+            + "; a later tick this month sends them once that is put right"
+        )
 
     def _notes(self) -> str:
         return "".join(f" {note}" for note in self.notes)

@@ -1,10 +1,10 @@
 """Where the programme stands this month: the quality lead's first look each morning.
 
 For each active programme: this month's standard, whether its requests have gone out (and
-if they should have but have not, why — the daily tick did not run, or the tool has no
-published version), how many are done, overdue or without an eligible case; and how the
-moderation of last month's audits is going. A fixed number of queries, however large the
-organisation.
+if they should have but have not, why — the daily tick did not run, the tool has no
+published version, or nobody in post holds a role with a quota), how many are done, overdue
+or without an eligible case; and how the moderation of last month's audits is going. A
+fixed number of queries, however large the organisation.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from careaudit.audits.models import Moderation, ModerationStatus
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.workdays import first_working_day
 from careaudit.organisation.models import Organisation
-from careaudit.programme.cycle import closures_of
+from careaudit.programme.cycle import closures_of, why_nobody_can_be_asked
 from careaudit.programme.models import (
     AuditRequest,
     MonthlyDraw,
@@ -84,11 +84,20 @@ def month_state(
     return MonthState.WAITING if on < sends_on else MonthState.MISSING
 
 
-def why_missing(entry: ProgrammeMonth, has_published_version: bool) -> str:
+def why_missing(entry: ProgrammeMonth, has_published_version: bool, nobody: str = "") -> str:
+    """Why this month's requests have not gone out. `nobody` is the daily tick's own reason
+    when it could ask nobody (`why_nobody_can_be_asked`)."""
     if not has_published_version:
         return (
             f"“{entry.tool.name}” has no published version, so the daily tick cannot send "
             "this month’s requests. Publish a version of the tool; the next tick sends them, "
+            "marked late, with the same due date."
+        )
+    if nobody:
+        return (
+            f"The daily tick could ask nobody: {nobody}. Check people’s roles and their start "
+            "and end dates on the People page or in the staff import (leave the start date "
+            "empty for people already in post). The next tick this month sends the requests, "
             "marked late, with the same due date."
         )
     return (
@@ -142,13 +151,20 @@ def programme_overview(organisation: Organisation, on: date) -> Overview:
                 draw=draw,
                 sends_on=sends_on,
                 counts=counts.get(programme.pk, Counts()),
-                problem=why_missing(entry, entry.published > 0)
-                if state == MonthState.MISSING
-                else "",
+                problem=_problem(programme, entry, sends_on) if state == MonthState.MISSING else "",
                 next_entry=upcoming.get(programme.pk),
             )
         )
     return Overview(rows, _moderation_progress(organisation, on))
+
+
+def _problem(programme: Programme, entry: ProgrammeMonth, sends_on: date) -> str:
+    """A few queries for a month whose requests are missing: rare, and worth explaining."""
+    if entry.published == 0:
+        return why_missing(entry, has_published_version=False)
+    return why_missing(
+        entry, True, nobody=why_nobody_can_be_asked(programme, entry, draw_date=sends_on)
+    )
 
 
 def _request_counts(programmes: list[Programme], month: date, on: date) -> dict[int, Counts]:

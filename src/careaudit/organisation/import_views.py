@@ -1,7 +1,7 @@
 """Importing the staff list through the browser: upload → preview → confirm.
 
 The file is read from the request and not saved; between the preview and the
-confirmation the staff rows (the six columns the import uses) wait as a pending import
+confirmation the staff rows (only the columns the import uses) wait as a pending import
 (`careaudit.core.imports`), for the person who uploaded them only.
 """
 

@@ -10,10 +10,16 @@ Two steps, so the command and the upload page share them:
 People are matched by email address. Someone missing from the file is left alone and
 listed in the report: leaving is a deliberate act on the People page, not a side effect
 of an out-of-date spreadsheet.
+
+The optional `start_date` and `end_date` columns (YYYY-MM-DD or DD/MM/YYYY) say when a
+person is in post: they audit, and their cases are sampled, only then. A new person with
+no start date counts as in post on any date before their end date, as someone already in
+post when the list is first imported is. An empty cell leaves a stored date as it is.
 """
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -22,6 +28,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from careaudit.core.tabular import Problem, Table, TabularError, locate, project
+from careaudit.lib.dates import parse_date
 from careaudit.organisation.models import (
     Organisation,
     OrganisationKind,
@@ -37,8 +44,18 @@ from careaudit.organisation.services import staff_create
 # Accounts sit above this app in the layers: the user model is named, not imported.
 User = get_user_model()
 
-STAFF_COLUMNS = ("email", "full_name", "role", "team", "service", "supervisor_email")
+STAFF_COLUMNS = (
+    "email",
+    "full_name",
+    "role",
+    "team",
+    "service",
+    "supervisor_email",
+    "start_date",
+    "end_date",
+)
 REQUIRED_COLUMNS = ("email", "full_name", "role", "team", "service")
+OPTIONAL_COLUMNS = tuple(name for name in STAFF_COLUMNS if name not in REQUIRED_COLUMNS)
 NAME_MAX = 200
 
 
@@ -53,6 +70,8 @@ class StaffRow:
     team: str = ""
     service: str = ""
     supervisor_email: str | None = None  # None: the file has no supervisor_email column
+    start_date: str | None = None  # None: the file has no start_date column
+    end_date: str | None = None  # None: the file has no end_date column
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,10 +85,10 @@ def staff_rows(table: Table) -> list[StaffRow]:
         found = ", ".join(f"“{h}”" for h in table.headers if h) or "none"
         raise TabularError(
             f"The file has no {_column_list(missing)} column. A staff file needs the columns "
-            f"{', '.join(STAFF_COLUMNS)} (supervisor_email may be left out); "
+            f"{', '.join(STAFF_COLUMNS)} ({_column_list(OPTIONAL_COLUMNS, 'and')} may be "
+            "left out); "
             f"this file's columns are: {found}."
         )
-    has_supervisor = "supervisor_email" in positions
     rows = [
         StaffRow(
             row=number,
@@ -78,7 +97,7 @@ def staff_rows(table: Table) -> list[StaffRow]:
             role=values["role"],
             team=values["team"],
             service=values["service"],
-            supervisor_email=values["supervisor_email"] if has_supervisor else None,
+            **{name: values[name] for name in OPTIONAL_COLUMNS if name in positions},
         )
         for number, values in project(table, positions)
     ]
@@ -87,9 +106,9 @@ def staff_rows(table: Table) -> list[StaffRow]:
     return rows
 
 
-def _column_list(names: Sequence[str]) -> str:
+def _column_list(names: Sequence[str], last: str = "or") -> str:
     quoted = [f"“{name}”" for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {last} " + quoted[-1]
 
 
 @dataclass
@@ -103,6 +122,9 @@ class StaffImportReport:
     services_created: list[str] = field(default_factory=list)
     teams_created: list[str] = field(default_factory=list)
     not_in_file: list[str] = field(default_factory=list)
+    # Of the people in the file, as the import leaves them: no start date known; an end date.
+    no_start_date: list[str] = field(default_factory=list)
+    end_dates: list[str] = field(default_factory=list)  # "ann@x.example (31 March 2024)"
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
 
@@ -128,6 +150,7 @@ class StaffImportReport:
             lines.append(f"Services that {verb} created: {', '.join(self.services_created)}.")
         if self.teams_created:
             lines.append(f"Teams that {verb} created: {', '.join(self.teams_created)}.")
+        lines += self.dates_lines()
         if self.not_in_file:
             missing = len(self.not_in_file)
             lines.append(
@@ -137,6 +160,24 @@ class StaffImportReport:
             lines.extend(f"  {person}" for person in self.not_in_file)
         if self.dry_run:
             lines.append("Dry run: nothing was saved.")
+        return lines
+
+    def dates_lines(self) -> list[str]:
+        """When the people in the file are in post, in words (the preview shows them too)."""
+        lines = []
+        if self.no_start_date:
+            count = len(self.no_start_date)
+            lines.append(
+                f"{'1 person has' if count == 1 else f'{count} people have'} no start date: "
+                "they count as in post on any date before their end date."
+            )
+        if self.end_dates:
+            count = len(self.end_dates)
+            lines.append(
+                f"{'1 person has' if count == 1 else f'{count} people have'} an end date, "
+                f"after which they neither audit nor have their cases sampled: "
+                f"{', '.join(self.end_dates)}."
+            )
         return lines
 
 
@@ -174,6 +215,8 @@ class _Planned:
     team_name: str
     user: User | None  # the existing account, if there is one
     supervisor_email: str | None
+    start_date: date | None  # None: not given, so a new person has none and a stored one stays
+    end_date: date | None
 
 
 def _plan(
@@ -251,8 +294,32 @@ def _plan(
             elif supervisor and supervisor == email:
                 problem("supervisor_email", "Nobody can supervise themselves.")
 
+        start_date = _date_in(row, "start_date", problem)
+        end_date = _date_in(row, "end_date", problem)
+        stored = _staff_of(user)
+        starts = start_date or (stored.start_date if stored is not None else None)
+        if end_date is not None and starts is not None and end_date < starts:
+            recorded = "" if start_date else " already recorded"
+            problem(
+                "end_date",
+                f"The end date, {end_date:%-d %B %Y}, is before the start date{recorded}, "
+                f"{starts:%-d %B %Y}.",
+            )
+
         if len(problems) == before and role is not None:
-            planned.append(_Planned(row, email, role, service_name, team_name, user, supervisor))
+            planned.append(
+                _Planned(
+                    row,
+                    email,
+                    role,
+                    service_name,
+                    team_name,
+                    user,
+                    supervisor,
+                    start_date,
+                    end_date,
+                )
+            )
 
     # Supervisors may appear anywhere in the file, so check them once every row is known.
     in_file = set(first_seen)
@@ -285,6 +352,19 @@ def _plan(
     return planned, problems
 
 
+def _date_in(row: StaffRow, column: str, problem) -> date | None:
+    """The date in a row's cell; None when the cell (or the column) is empty, or the date is
+    wrong, which is reported as a problem of the row and column."""
+    text = (getattr(row, column) or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as error:
+        problem(column, str(error))
+        return None
+
+
 def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImportReport) -> None:
     services = _ServiceAndTeamCache(organisation, report)
     staff_by_email: dict[str, StaffMember] = {}
@@ -305,6 +385,8 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 role=person.role,
                 team=team,
                 service=service,
+                start_date=person.start_date,
+                end_date=person.end_date,
             )
             report.created.append(person.email)
         elif existing is None:
@@ -318,6 +400,8 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 role=person.role,
                 team=team,
                 service=service,
+                start_date=person.start_date,
+                end_date=person.end_date,
             )
             report.created.append(person.email)
         else:
@@ -326,18 +410,30 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 person.user.full_name = full_name
                 person.user.save(update_fields=["full_name"])
                 changed.add(person.email)
-            fields = {"role": person.role, "team": team, "service": service}
+            places = {"role": person.role, "team": team, "service": service}
             differs = [
                 name
-                for name, value in fields.items()
+                for name, value in places.items()
                 if getattr(staff, f"{name}_id") != (value.pk if value else None)
             ]
+            # A date left empty keeps the stored one: clearing it is not what an empty cell says.
+            dates = {"start_date": person.start_date, "end_date": person.end_date}
+            differs += [
+                name
+                for name, value in dates.items()
+                if value is not None and getattr(staff, name) != value
+            ]
+            fields = places | dates
             if differs:
                 for name in differs:
                     setattr(staff, name, fields[name])
                 staff.save(update_fields=differs)
                 changed.add(person.email)
         staff_by_email[person.email] = staff
+        if staff.start_date is None:
+            report.no_start_date.append(person.email)
+        if staff.end_date is not None:
+            report.end_dates.append(f"{person.email} ({staff.end_date:%-d %B %Y})")
 
     for person in planned:
         if person.supervisor_email is None:

@@ -167,12 +167,17 @@ class Role(models.Model):
 
 
 class StaffMemberQuerySet(models.QuerySet):
-    def current(self, on: date | None = None) -> "StaffMemberQuerySet":
-        """People in post on a date: account active, started, not yet left."""
-        on = on or timezone.localdate()
-        return self.filter(user__is_active=True, start_date__lte=on).filter(
-            models.Q(end_date=None) | models.Q(end_date__gte=on)
+    def in_post(self, on: date) -> "StaffMemberQuerySet":
+        """People in post on a date by their dates alone: started (or no start date known)
+        and not yet left. Whose cases may be sampled on that date."""
+        return self.filter(
+            models.Q(start_date=None) | models.Q(start_date__lte=on),
+            models.Q(end_date=None) | models.Q(end_date__gte=on),
         )
+
+    def current(self, on: date | None = None) -> "StaffMemberQuerySet":
+        """People in post on a date with an active account: who may sign in and audit."""
+        return self.in_post(on or timezone.localdate()).filter(user__is_active=True)
 
     def with_related(self) -> "StaffMemberQuerySet":
         return self.select_related("user", "role", "team__service", "service", "supervisor__user")
@@ -205,7 +210,12 @@ class StaffMember(models.Model):
     supervisor = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees"
     )
-    start_date = models.DateField(default=timezone.localdate)
+    start_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Empty when not known (someone already in post when the staff list was "
+        "imported): they count as in post on any date before their end date.",
+    )
     end_date = models.DateField(null=True, blank=True)
 
     objects = StaffMemberQuerySet.as_manager()
@@ -231,10 +241,12 @@ class StaffMember(models.Model):
 
     def is_current(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()
-        return (
-            self.user.is_active
-            and self.start_date <= on
-            and (self.end_date is None or self.end_date >= on)
+        return self.user.is_active and self.in_post(on)
+
+    def in_post(self, on: date) -> bool:
+        """In post on a date by the dates alone (see `StaffMemberQuerySet.in_post`)."""
+        return (self.start_date is None or self.start_date <= on) and (
+            self.end_date is None or self.end_date >= on
         )
 
     @property

@@ -36,9 +36,14 @@ def staff_create(
     service: Service | None = None,
     supervisor: StaffMember | None = None,
     start_date: date | None = None,
+    end_date: date | None = None,
     password: str | None = None,
 ) -> StaffMember:
-    """Add a person: a sign-in account (no usable password unless given) and a staff record."""
+    """Add a person: a sign-in account (no usable password unless given) and a staff record.
+
+    With no `start_date` they count as in post on any date before their `end_date`: someone
+    already in post when the staff list was first imported.
+    """
     if team is not None:
         service = team.service
     user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
@@ -49,7 +54,8 @@ def staff_create(
         team=team,
         service=service,
         supervisor=supervisor,
-        start_date=start_date or timezone.localdate(),
+        start_date=start_date,
+        end_date=end_date,
     )
 
 

@@ -2,11 +2,14 @@
 
 Safe to run twice, or again after a crash: a month's draw (with its seed) is committed
 before anything is drawn, the month's requests are created in one transaction together
-with the mark that the draw is complete, and unique constraints refuse duplicates. Each
-email is written to the outbox in the same transaction as the change it reports, so a
-crash between the two can neither lose it nor send it twice (`core/notify.py`). Only
-the current month is ever drawn: a missed first working day is caught up later in the
-same month (marked late), never in a later one.
+with the mark that the draw is complete, and unique constraints refuse duplicates. A draw
+that could ask nobody (nobody in post holds a role with a quota, or the tool has no
+published version) is not made, and never marked complete: the tick says why, and a later
+tick in the same month draws it once someone can be asked. Each email is written to the
+outbox in the same transaction as the change it reports, so a crash between the two can
+neither lose it nor send it twice (`core/notify.py`). Only the current month is ever
+drawn: a missed first working day is caught up later in the same month (marked late),
+never in a later one.
 """
 
 import logging
@@ -74,7 +77,10 @@ def send_month_requests(programme: Programme, on: date, closures, report: TickRe
     if draw is None or draw.completed_at is not None:
         return
     created = _create_requests(draw, entry)
-    if created:
+    if created is None:  # people changed since the check in `_claim_draw`: the draw was undone
+        reason = why_nobody_can_be_asked(programme, entry, draw_date=draw.draw_date)
+        report.not_drawn.append(_not_drawn(programme, entry, reason or "nobody could be asked"))
+    elif created:
         report.created += len(created)
         report.no_eligible_case += sum(r.status == RequestStatus.NO_ELIGIBLE_CASE for r in created)
         if draw.late:
@@ -82,18 +88,23 @@ def send_month_requests(programme: Programme, on: date, closures, report: TickRe
 
 
 def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) -> MonthlyDraw | None:
-    """The month's draw, creating it (and committing its seed) if this is the first run."""
+    """The month's draw, creating it (and committing its seed) if this is the first run.
+
+    None, with the reason in the report, when nobody could be asked.
+    """
     draw = MonthlyDraw.objects.filter(programme=programme, month=entry.month).first()
-    if draw is not None:
+    if draw is not None and not _empty_and_complete(draw):
         return draw
-    version = entry.tool.current_version()
-    if version is None:
-        report.notes.append(
-            f"{programme.name}: {entry.tool.name} has no published version, so no requests "
-            f"were sent for {entry.month:%B %Y}."
-        )
-        return None
+    if draw is not None:
+        # Marked complete with no request by a version that did so when nobody could be
+        # asked: that month was never drawn, so it is drawn now.
+        draw.delete()
     first = first_working_day(entry.month.year, entry.month.month, closures)
+    reason = why_nobody_can_be_asked(programme, entry, draw_date=first)
+    if reason:
+        report.not_drawn.append(_not_drawn(programme, entry, reason))
+        return None
+    version = entry.tool.current_version()
     with transaction.atomic():
         draw, _ = MonthlyDraw.objects.get_or_create(
             programme=programme,
@@ -107,6 +118,40 @@ def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) ->
             },
         )
     return draw
+
+
+def _empty_and_complete(draw: MonthlyDraw) -> bool:
+    return draw.completed_at is not None and not draw.requests.exists()
+
+
+def why_nobody_can_be_asked(programme: Programme, entry: ProgrammeMonth, *, draw_date: date) -> str:
+    """Why a timetable month's draw would ask nobody, in words; "" when someone can be asked.
+
+    The same rule as `build_assignments`: people in post on the draw date who hold a role
+    with a quota that asks for audits this month. The home page shows the same reason.
+    """
+    if entry.tool.current_version() is None:
+        return f"the tool “{entry.tool.name}” has no published version"
+    index = month_index(programme, entry.month)
+    roles = [
+        quota.role
+        for quota in programme.quotas.select_related("role")
+        if _mode_for(quota.mode, index) is not None
+    ]
+    if not roles:
+        return "the programme gives no role a quota of audits this month"
+    if (
+        StaffMember.objects.current(on=draw_date)
+        .filter(organisation=programme.organisation, role__in=roles)
+        .exists()
+    ):
+        return ""
+    names = ", ".join(sorted({role.name for role in roles}, key=str.casefold))
+    return f"nobody in post on {draw_date:%-d %B %Y} holds a role with a quota ({names})"
+
+
+def _not_drawn(programme: Programme, entry: ProgrammeMonth, reason: str) -> str:
+    return f"{entry.month:%B %Y} ({programme.name}): {reason}"
 
 
 def month_index(programme: Programme, month: date) -> int:
@@ -172,9 +217,12 @@ def _mode_for(quota_mode: str, index: int) -> str | None:
 def eligible_case_records(
     organisation: Organisation, on: date, closed_within_days: int
 ) -> list[planning.CaseRecord]:
+    """The cases that may be sampled on a date. A worker's cases are sampled only while
+    they are in post (by their dates: a later deactivation does not change a past month)."""
     rows = (
         Case.objects.filter(organisation=organisation)
         .eligible(on, closed_within_days)
+        .filter(Q(worker=None) | Q(worker__in=StaffMember.objects.in_post(on)))
         .values_list(
             "id", "case_ref", "team_id", "team__service_id", "worker_id", "worker__role_id"
         )
@@ -232,13 +280,28 @@ def plan_for_draw(
     ), staff
 
 
-def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequest]:
-    """All of a month's requests in one transaction, with the draw marked complete."""
+def _create_requests(draw: MonthlyDraw, entry: ProgrammeMonth) -> list[AuditRequest] | None:
+    """All of a month's requests in one transaction, with the draw marked complete.
+
+    [] when another run has drawn it; None when nobody could be asked, and the draw is undone.
+    """
     with transaction.atomic():
-        draw = MonthlyDraw.objects.select_for_update().select_related("programme").get(pk=draw.pk)
+        draw = (
+            MonthlyDraw.objects.select_for_update()
+            .select_related("programme")
+            .filter(pk=draw.pk)
+            .first()
+        )
+        if draw is None:
+            return None  # another run found that nobody could be asked
         if draw.completed_at is not None:
-            return []
+            return []  # another run drew it
         plan, staff = plan_for_draw(draw)
+        if not plan:
+            # Nobody could be asked: an empty draw is not a drawn month. Undone, so that a
+            # later tick this month draws it (with a new seed) once someone can be asked.
+            draw.delete()
+            return None
         requests = [
             AuditRequest(
                 organisation_id=draw.programme.organisation_id,
