@@ -84,7 +84,7 @@ def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) ->
     draw = MonthlyDraw.objects.filter(programme=programme, month=entry.month).first()
     if draw is not None:
         return draw
-    version = entry.tool.current_version()
+    version = entry.version_to_draw()
     if version is None:
         report.notes.append(
             f"{programme.name}: {entry.tool.name} has no published version, so no requests "
