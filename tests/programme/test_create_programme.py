@@ -45,7 +45,6 @@ def test_a_second_active_programme_over_the_same_months_is_refused():
     ("args", "message"),
     [
         (["--start", "2023-13"], "write it as YYYY-MM"),
-        (["--start", "2024-01"], "starts in September"),
         (["--start", "2023-09", "--organisation", "kent"], "no organisation"),
     ],
 )
@@ -55,3 +54,26 @@ def test_create_programme_explains_bad_input_and_creates_nothing(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_programme", "--template", "practice-quality", *args)
     assert not Programme.objects.exists()
+
+
+def test_a_programme_can_start_in_march_and_audits_what_the_template_gives_each_month():
+    OrganisationFactory(code="somerset")
+
+    call_command("create_programme", "--template", "practice-quality", "--start", "2024-03")
+
+    programme = Programme.objects.get()
+    months = {m.month: m for m in programme.months.all()}
+    assert min(months) == date(2024, 3, 1) and max(months) == date(2025, 2, 1)
+    audited = {m.month: m.standard.code for m in programme.timetable_months()}
+    assert audited[date(2024, 3, 1)] == "PQ6"  # the template's March standard
+    assert audited[date(2024, 9, 1)] == "PQ1"
+    assert months[date(2024, 8, 1)].skipped and months[date(2024, 12, 1)].skipped
+    assert programme.name.endswith("2024/25")
+
+
+def test_a_programme_starting_in_january_is_named_by_its_one_year():
+    OrganisationFactory(code="somerset")
+
+    call_command("create_programme", "--template", "practice-quality", "--start", "2024-01")
+
+    assert Programme.objects.get().name.endswith(" 2024")

@@ -21,6 +21,7 @@ from careaudit.programme.models import (
 )
 from careaudit.programme.services import programme_create_from_template
 from careaudit.standards.models import ProgrammeTemplate
+from careaudit.standards.services import framework_copy
 from tests.conftest import TOTP_SECRET, built_once
 from tests.factories import OrganisationFactory, StaffFactory
 from tests.programme.conftest import Council, build_council
@@ -350,18 +351,30 @@ def test_a_quality_lead_creates_a_programme_from_a_template(drawn, login):
     assert programme.months.count() == 12
 
 
-def test_creating_a_programme_in_the_wrong_month_says_why_and_creates_nothing(drawn, login):
+def test_a_programme_can_start_in_any_month(drawn, login):
     template = ProgrammeTemplate.objects.get()
-    start = next_september().replace("-09", "-10")
+    start = next_september().replace("-09", "-03")
 
     response = login(drawn.quality_lead).post(
-        "/programme/new", {"template": template.pk, "start": start, "activate": "on"}
+        "/programme/new", {"template": template.pk, "start": start, "activate": ""}
     )
 
-    assert response.status_code == 200
-    assert "govuk-error-summary" in response.text
-    assert "starts in September, not October" in response.text
-    assert Programme.objects.count() == 1
+    programme = Programme.objects.exclude(pk=drawn.programme.pk).get()
+    assert response.url == f"/programme/{programme.pk}"
+    assert f"{programme.months.order_by('month').first().month:%Y-%m}" == start
+
+
+def test_the_library_template_and_a_copys_are_told_apart_on_create_a_programme(drawn, login):
+    library = ProgrammeTemplate.objects.get().framework
+    framework_copy(
+        framework=library, organisation=drawn.council.organisation, by=drawn.quality_lead
+    )
+
+    page = login(drawn.quality_lead).get("/programme/new").text
+
+    assert page.count(f"{library.name}: ") == 1
+    assert page.count(f"{library.name} (Somerset Council’s copy): ") == 1
+    assert "starts in September" not in page
 
 
 def test_creating_a_programme_without_choosing_shows_every_error(drawn, login):

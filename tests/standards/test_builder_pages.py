@@ -267,7 +267,10 @@ def test_themes_are_added_and_renamed_on_the_framework_page(lead, own):
 def test_a_duplicate_theme_name_is_refused_with_a_message(lead, own):
     response = lead.post(reverse("theme_add", args=[own.pk]), {"name": "voice"}, follow=True)
 
-    assert "Tiny framework already has a theme called voice." in response.content.decode()
+    assert (
+        "Tiny framework (Test Council’s copy) already has a theme called voice."
+        in response.content.decode()
+    )
     assert own.themes.count() == 2
 
 
@@ -382,21 +385,35 @@ def test_copy_to_make_it_your_own_copies_the_framework(lead, tiny, people):
     assert "This copy is yours to change." in lead.get(response.url).content.decode()
 
 
-def test_copying_a_tool_with_no_framework_of_your_own_offers_to_create_one(lead, tiny):
+def test_copying_a_tool_with_no_framework_of_your_own_makes_one_for_it(lead, tiny, people):
     tool = tool_of(tiny)
 
     page = lead.get(reverse("tool_copy", args=[tool.pk])).content.decode()
-    assert "does not own one yet" in page
+    assert "goes into a new one: <strong>Tiny framework (Test Council’s copy)</strong>" in page
+    response = lead.post(reverse("tool_copy", args=[tool.pk]))
+
+    copy = AuditTool.objects.get(standard__framework__organisation=people.quality_lead.organisation)
+    assert response.url == reverse("tool_detail", args=[copy.pk])
+    assert copy.key == "t-1-audit"
+    assert copy.standard.framework.name == "Tiny framework (Test Council’s copy)"
+    assert "This copy is yours to change." in lead.get(response.url).content.decode()
+
+
+def test_a_tool_copy_goes_into_the_framework_chosen_when_you_own_some(lead, tiny):
+    tool = tool_of(tiny)
     response = lead.post(
         reverse("framework_create") + f"?tool={tool.pk}", {"name": "Our tools", "description": ""}
     )
     assert response.url == reverse("tool_copy", args=[tool.pk])
     into = Framework.objects.get(name="Our tools")
+
+    refused = lead.post(reverse("tool_copy", args=[tool.pk]), {})
+    assert "Choose the framework to copy the tool into" in refused.content.decode()
     response = lead.post(reverse("tool_copy", args=[tool.pk]), {"framework": into.pk})
 
     copy = AuditTool.objects.get(standard__framework=into)
     assert response.url == reverse("tool_detail", args=[copy.pk])
-    assert copy.key == "t-1-audit"
+    assert Framework.objects.filter(organisation__isnull=False).count() == 1
 
 
 def test_a_tool_cannot_be_copied_into_another_organisations_framework(login, people, own, tiny):

@@ -43,7 +43,19 @@ def test_a_framework_copy_belongs_to_the_organisation_with_a_unique_code(library
     assert pq_copy.code == "practice-quality-council"
     assert pq_copy.source == FrameworkSource.COPY
     assert pq_copy.copied_from == library
-    assert pq_copy.name == library.name
+
+
+def test_a_copy_of_the_library_is_named_as_the_organisations_copy(library, pq_copy):
+    assert pq_copy.name == "Practice Quality Framework (Test Council’s copy)"
+    assert pq_copy.name != library.name
+
+
+def test_a_copy_of_an_own_framework_is_named_as_a_copy(pq_copy, people):
+    lead = people.quality_lead
+
+    again = framework_copy(framework=pq_copy, organisation=lead.organisation, by=lead)
+
+    assert again.name == f"{pq_copy.name} (copy)"
 
 
 def test_copying_twice_makes_a_second_code_and_name(library, pq_copy, people):
@@ -52,7 +64,7 @@ def test_copying_twice_makes_a_second_code_and_name(library, pq_copy, people):
     again = framework_copy(framework=library, organisation=lead.organisation, by=lead)
 
     assert again.code == "practice-quality-council-2"
-    assert again.name == f"{library.name} (copy 2)"
+    assert again.name == f"{library.name} (Test Council’s copy 2)"
 
 
 def test_a_framework_copy_keeps_every_key_and_all_the_content(library, pq_copy):
@@ -120,6 +132,47 @@ def test_a_tool_copy_goes_under_the_same_standard_and_keeps_its_keys(library, pe
     assert copy.standard.key == source.standard.key
     assert copy.current_version().number == 1
     assert tool_from_version(copy.current_version()) == tool_from_version(source.current_version())
+
+
+def test_copying_a_library_tool_with_no_framework_of_your_own_creates_one(library, people):
+    lead = people.quality_lead
+    source = tool_of(library, "pq-4-audit")
+
+    copy = tool_copy(tool=source, organisation=lead.organisation, by=lead)
+
+    own = copy.standard.framework
+    assert own.organisation == lead.organisation
+    assert own.name == "Practice Quality Framework (Test Council’s copy)"
+    assert (own.code, own.copied_from, own.kind) == ("practice-quality-council", library, "council")
+    assert [tool.key for tool in AuditTool.objects.filter(standard__framework=own)] == [
+        "pq-4-audit"
+    ]
+    assert not own.programme_templates.exists()  # it holds one standard, not the timetable
+    assert copy.current_version().number == 1
+    assert tool_from_version(copy.current_version()) == tool_from_version(source.current_version())
+
+
+def test_the_framework_made_for_a_copied_tool_is_named_apart_from_a_copy_already_there(
+    library, pq_copy, people
+):
+    lead = people.quality_lead
+
+    copy = tool_copy(tool=tool_of(library, "pq-4-audit"), organisation=lead.organisation, by=lead)
+
+    assert copy.standard.framework.name == "Practice Quality Framework (Test Council’s copy 2)"
+    assert copy.standard.framework.code == "practice-quality-council-2"
+
+
+def test_a_tool_with_nowhere_to_go_is_refused_and_nothing_is_made(tiny, people):
+    with pytest.raises(ChangeRefused, match="Choose the framework"):
+        tool_copy(tool=tool_of(tiny), by=people.quality_lead)
+    assert not Framework.objects.filter(organisation__isnull=False).exists()
+
+
+def test_another_organisations_tool_cannot_be_copied_into_a_new_framework(own, people):
+    with pytest.raises(ChangeRefused, match="shared library or your own"):
+        tool_copy(tool=tool_of(own), organisation=people.outsider.organisation, by=None)
+    assert not Framework.objects.filter(organisation=people.outsider.organisation).exists()
 
 
 def test_a_tool_copy_adds_the_themes_its_criteria_use(tiny, people):

@@ -19,6 +19,7 @@ class ProgrammeConfig(AppConfig):
         for model in (
             models.Programme,
             models.ProgrammeMonth,
+            models.TimetableChange,
             models.RoleQuota,
             models.ClosureDay,
             models.ExtraRequest,

@@ -104,7 +104,7 @@ def _claim_draw(programme, entry: ProgrammeMonth, on: date, closures, report) ->
     if reason:
         report.not_drawn.append(_not_drawn(programme, entry, reason))
         return None
-    version = entry.tool.current_version()
+    version = entry.version_to_draw()
     with transaction.atomic():
         draw, _ = MonthlyDraw.objects.get_or_create(
             programme=programme,
@@ -130,7 +130,7 @@ def why_nobody_can_be_asked(programme: Programme, entry: ProgrammeMonth, *, draw
     The same rule as `build_assignments`: people in post on the draw date who hold a role
     with a quota that asks for audits this month. The home page shows the same reason.
     """
-    if entry.tool.current_version() is None:
+    if entry.version_to_draw() is None:
         return f"the tool “{entry.tool.name}” has no published version"
     index = month_index(programme, entry.month)
     roles = [

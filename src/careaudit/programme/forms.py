@@ -14,7 +14,7 @@ from careaudit.organisation.models import Organisation, Service, StaffMember
 from careaudit.organisation.selectors import teams_of
 from careaudit.programme.models import Programme, RequestMode, RequestStatus
 from careaudit.programme.selectors import templates_for
-from careaudit.standards.models import SubjectKind
+from careaudit.standards.models import AuditTool, SubjectKind, ToolVersion
 from careaudit.standards.selectors import subject_kinds
 
 START_MONTHS_BACK = 24
@@ -37,8 +37,9 @@ class ProgrammeCreateForm(GovukForm):
     )
     start = forms.ChoiceField(
         label="First month",
-        help_text="The programme runs for 12 months from this month. It must be the month "
-        "the template starts in.",
+        help_text="The programme runs for 12 months from this month, which can be any month. "
+        "Each month audits the standard the template gives that calendar month, and the "
+        "months the template skips are skipped.",
         error_messages={"required": "Choose the month the programme starts"},
     )
     name = forms.CharField(
@@ -60,14 +61,89 @@ class ProgrammeCreateForm(GovukForm):
         super().__init__(*args, **kwargs)
         templates = self.fields["template"]
         templates.queryset = templates_for(organisation)
-        templates.label_from_instance = lambda t: (
-            f"{t.framework.name}: {t.name} (starts in {date(2000, t.start_month, 1):%B})"
-        )
+        # A copied framework is named as the copy (standards.services.copy_name), so the
+        # library's template and the copy's are told apart by the framework's name.
+        templates.label_from_instance = lambda t: f"{t.framework.name}: {t.name}"
         self.fields["start"].choices = month_choices(today)
 
     def clean_start(self) -> date:
         year, month = (int(part) for part in self.cleaned_data["start"].split("-"))
         return date(year, month, 1)
+
+
+LATEST, PINNED = "tool", "version"
+
+
+def tool_choices(tools: list[AuditTool]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The tools a month can use, grouped by framework: each tool's latest published version
+    ("tool-<pk>") and, where it has several, each published version on its own
+    ("version-<pk>"). Tools for auditing staff or services are left out: the monthly
+    requests are for case records."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for tool in tools:
+        name = f"{tool.standard.code} {tool.name}"
+        options = groups.setdefault(tool.standard.framework.name, [])
+        latest = tool.published_versions[0]
+        if latest.subject_kind == SubjectKind.CASE:
+            options.append(
+                (f"{LATEST}-{tool.pk}", f"{name}: latest published (now version {latest.number})")
+            )
+        if len(tool.published_versions) > 1:
+            options.extend(
+                (f"{PINNED}-{version.pk}", f"{name}: version {version.number} only")
+                for version in tool.published_versions
+                if version.subject_kind == SubjectKind.CASE
+            )
+    return [(framework, options) for framework, options in groups.items() if options]
+
+
+class MonthToolForm(GovukForm):
+    """Which tool (and version) a month not yet drawn uses. Any value naming a tool or a
+    version is converted here; whether the month may use it is the service's to say."""
+
+    tool = forms.CharField(
+        label="Audit tool",
+        help_text="Your organisation’s own tools and the shared library’s. “Latest published” "
+        "uses the newest version published when the requests go out; a version “only” keeps "
+        "to that version.",
+        widget=forms.Select,
+        error_messages={"required": "Choose the audit tool the month uses"},
+    )
+    reason = forms.CharField(
+        label="Why are you changing it? (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the change in the programme’s timetable changes.",
+    )
+
+    def __init__(self, *args, tools: list[AuditTool], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tool"].widget.choices = [("", "Choose a tool"), *tool_choices(tools)]
+
+    @staticmethod
+    def initial_for(entry) -> dict[str, str]:
+        if entry.tool_version_id:
+            return {"tool": f"{PINNED}-{entry.tool_version_id}"}
+        return {"tool": f"{LATEST}-{entry.tool_id}"}
+
+    def clean_tool(self) -> tuple[AuditTool, ToolVersion | None]:
+        kind, _, pk = self.cleaned_data["tool"].partition("-")
+        if not (pk.isdigit() and len(pk) < 19):  # an id a database column can hold
+            raise forms.ValidationError("Choose one of the tools listed")
+        if kind == LATEST:
+            tool = AuditTool.objects.select_related("standard__framework").filter(pk=pk).first()
+            if tool is not None:
+                return tool, None
+        if kind == PINNED:
+            version = (
+                ToolVersion.objects.select_related("tool__standard__framework")
+                .filter(pk=pk)
+                .first()
+            )
+            if version is not None:
+                return version.tool, version
+        raise forms.ValidationError("Choose one of the tools listed")
 
 
 class RequestFilterForm(GovukForm):

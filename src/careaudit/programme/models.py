@@ -76,6 +76,15 @@ class ProgrammeMonth(models.Model):
         related_name="+",
         help_text="The tool used; its current published version is fixed when requests go out.",
     )
+    tool_version = models.ForeignKey(
+        ToolVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A published version of the tool to use. Empty: the tool's latest published "
+        "version when the requests go out.",
+    )
     skipped = models.BooleanField(default=False)
 
     class Meta:
@@ -90,6 +99,35 @@ class ProgrammeMonth(models.Model):
 
     def __str__(self) -> str:
         return self.month.strftime("%B %Y")
+
+    def version_to_draw(self) -> ToolVersion | None:
+        """The version the month's requests use if they go out now: the one chosen for the
+        month, or else the tool's latest published version (None if it has none)."""
+        if self.tool_version_id is not None:
+            return self.tool_version
+        return self.tool.current_version() if self.tool_id else None
+
+
+class TimetableChange(models.Model):
+    """A change a programme manager made to a month of the timetable, in words, kept for
+    good: what changed, when and by whom (the programme page lists them)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="timetable_changes"
+    )
+    month = models.DateField(help_text="The month changed (its first day).")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(help_text="What changed, in words.")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}: {self.text}"
 
 
 class QuotaMode(models.TextChoices):

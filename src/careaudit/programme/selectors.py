@@ -20,6 +20,7 @@ from careaudit.programme.models import (
     RequestEvent,
     RequestMode,
     RequestStatus,
+    TimetableChange,
 )
 from careaudit.programme.services import self_audit_eligibility, taken_this_month
 from careaudit.standards.models import Framework, ProgrammeTemplate
@@ -94,12 +95,17 @@ def month_counts(programme: Programme, on: date) -> dict[date, dict[str, int]]:
 
 
 def programme_year(programme: Programme, on: date) -> list[MonthRow]:
-    entries = programme.months.select_related("standard", "tool").order_by("month")
+    entries = programme.months.select_related("standard", "tool", "tool_version").order_by("month")
     draws = {d.month: d for d in programme.draws.select_related("tool_version")}
     counts = month_counts(programme, on)
     return [
         MonthRow(entry, draws.get(entry.month), **counts.get(entry.month, {})) for entry in entries
     ]
+
+
+def timetable_changes_of(programme: Programme) -> list[TimetableChange]:
+    """What programme managers changed in the timetable, newest first."""
+    return list(programme.timetable_changes.select_related("by"))
 
 
 def months_with_requests(organisation: Organisation) -> list[date]:

@@ -39,8 +39,17 @@ from careaudit.programme.models import (
     RequestMode,
     RequestStatus,
     RoleQuota,
+    TimetableChange,
 )
-from careaudit.standards.models import Framework, ProgrammeTemplate, Standard, SubjectKind
+from careaudit.standards.models import (
+    AuditTool,
+    Framework,
+    ProgrammeTemplate,
+    Standard,
+    SubjectKind,
+    ToolVersion,
+    VersionStatus,
+)
 
 
 class ProgrammeError(ValueError):
@@ -70,12 +79,12 @@ def programme_create_from_template(
     by: StaffMember | None = None,
 ) -> Programme:
     """A year's programme from a template: 12 months from `start`, the template's months
-    audited and the others skipped, and its role quotas matched to the organisation's roles."""
-    if start.month != template.start_month:
-        raise ProgrammeError(
-            f"The {template.name} template starts in "
-            f"{date(2000, template.start_month, 1):%B}, not {start:%B}."
-        )
+    audited and the others skipped, and its role quotas matched to the organisation's roles.
+
+    It may start in any month. The template's timetable is by calendar month, so a
+    programme starting in March audits the standard the template gives March first, and
+    still skips the months the template skips.
+    """
     quotas = []
     missing = []
     for quota in template.quotas:
@@ -93,7 +102,7 @@ def programme_create_from_template(
         programme_check_no_overlap(organisation=organisation, months=months)
     programme = Programme.objects.create(
         organisation=organisation,
-        name=name or f"{template.name} {start.year}/{(start.year + 1) % 100:02d}",
+        name=name or f"{template.name} {programme_years(start)}",
         framework=template.framework,
         template_key=template.key,
         status=ProgrammeStatus.ACTIVE if activate else ProgrammeStatus.DRAFT,
@@ -113,6 +122,17 @@ def programme_create_from_template(
         for role, q in quotas
     )
     return programme
+
+
+def programme_years(start: date) -> str:
+    """The year or years a 12-month programme from `start` covers, as a name says them.
+
+    >>> programme_years(date(2023, 9, 1)), programme_years(date(2024, 1, 1))
+    ('2023/24', '2024')
+    """
+    if start.month == 1:
+        return str(start.year)
+    return f"{start.year}/{(start.year + 1) % 100:02d}"
 
 
 def programme_check_no_overlap(*, organisation: Organisation, months: list[date]) -> None:
@@ -314,6 +334,91 @@ def programme_close(*, programme: Programme, by: StaffMember | None = None) -> P
     programme.status = ProgrammeStatus.CLOSED
     programme.save(update_fields=["status"])
     return programme
+
+
+# --- The timetable: which tool a month uses ------------------------------------------------
+
+
+def _tool_in_words(tool: AuditTool, version: ToolVersion | None) -> str:
+    which = f"version {version.number}" if version else "its latest published version"
+    return f"“{tool.name}” of {tool.standard.framework.name}, {which}"
+
+
+def check_month_tool_changeable(entry: ProgrammeMonth) -> None:
+    """Raise ProgrammeError unless the month's tool may still change: a month of a programme
+    not closed, not skipped and not yet drawn."""
+    programme = entry.programme
+    if programme.status == ProgrammeStatus.CLOSED:
+        raise ProgrammeError(f"{programme.name} is closed: it sends no more requests.")
+    if entry.skipped:
+        raise ProgrammeError(f"{entry.month:%B %Y} is skipped: it has no audits to change.")
+    if programme.draws.filter(month=entry.month).exists():
+        raise ProgrammeError(
+            f"The requests for {entry.month:%B %Y} have gone out, so its tool cannot change: "
+            "its audits keep the tool they were requested with."
+        )
+
+
+@transaction.atomic
+def programme_month_change_tool(
+    *,
+    entry: ProgrammeMonth,
+    tool: AuditTool,
+    version: ToolVersion | None = None,
+    by: StaffMember | None,
+    reason: str = "",
+) -> ProgrammeMonth:
+    """Have a month not yet drawn use another tool, or another version of its tool.
+
+    With no `version` the month follows the tool's latest published version, fixed on the
+    draw when its requests go out; with one, it uses that published version even if a
+    newer one is published before then. The tool may be any of the organisation's own or
+    one from the shared library; the month's standard becomes the tool's. The change is
+    kept in the programme's timetable changes, in words, with who made it.
+    """
+    entry = (
+        ProgrammeMonth.objects.select_for_update(of=("self",))
+        .select_related("programme", "tool__standard__framework", "tool_version")
+        .get(pk=entry.pk)
+    )
+    programme = entry.programme
+    check_month_tool_changeable(entry)
+    owner = tool.standard.framework.organisation_id
+    if owner not in (None, programme.organisation_id):
+        raise ProgrammeError(
+            "Choose one of your organisation’s own tools or one from the shared library."
+        )
+    if version is not None:
+        if version.tool_id != tool.pk:
+            raise ProgrammeError(f"Version {version.number} is not a version of {tool.name}.")
+        if version.status != VersionStatus.PUBLISHED:
+            raise ProgrammeError(
+                f"Version {version.number} of {tool.name} is a draft. Publish it first, or "
+                "choose a published version."
+            )
+    used = version or tool.current_version()
+    if used is None:
+        raise ProgrammeError(
+            f"{tool.name} has no published version yet. Publish it before a month uses it."
+        )
+    if used.subject_kind != SubjectKind.CASE:
+        raise ProgrammeError(
+            f"{tool.name} audits a {used.get_subject_kind_display().lower()}, and the "
+            "monthly requests are for case records. Use it for extra audits instead."
+        )
+    if (entry.tool_id, entry.tool_version_id) == (tool.pk, version.pk if version else None):
+        raise ProgrammeError(f"{entry.month:%B %Y} already uses {_tool_in_words(tool, version)}.")
+    before = _tool_in_words(entry.tool, entry.tool_version)
+    entry.tool, entry.tool_version, entry.standard = tool, version, tool.standard
+    entry.save(update_fields=["tool", "tool_version", "standard"])
+    TimetableChange.objects.create(
+        programme=programme,
+        month=entry.month,
+        by=account_of(by),
+        text=f"Tool changed from {before}, to {_tool_in_words(tool, version)}.",
+        reason=reason.strip(),
+    )
+    return entry
 
 
 # --- Self-audit: the practitioner chooses the case -----------------------------------------

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/extra", views.extra_request_create, name="extra_request_create"),
     path("<int:pk>/<int:year>-<int:month>", views.programme_month, name="programme_month"),
     path(
+        "<int:pk>/<int:year>-<int:month>/tool",
+        views.programme_month_tool,
+        name="programme_month_tool",
+    ),
+    path(
         "<int:pk>/<int:year>-<int:month>/redraw",
         views.programme_month_redraw,
         name="programme_month_redraw",

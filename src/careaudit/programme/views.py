@@ -41,6 +41,7 @@ from careaudit.programme.forms import (
     CasePickForm,
     ClosureDayForm,
     ExtraRequestForm,
+    MonthToolForm,
     ProgrammeCreateForm,
     ReassignForm,
     RequestFilterForm,
@@ -49,11 +50,13 @@ from careaudit.programme.forms import (
 from careaudit.programme.models import (
     NOT_STARTED,
     ClosureDay,
+    ProgrammeStatus,
     RequestMode,
     RequestStatus,
 )
 from careaudit.programme.services import ProgrammeError
 from careaudit.standards.models import SubjectKind
+from careaudit.standards.selectors import published_tools
 
 PAGE_SIZE = 50
 
@@ -125,6 +128,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "months": selectors.programme_year(programme, today),
             "quotas": programme.quotas.select_related("role"),
             "extra_requests": selectors.extra_requests_of(programme),
+            "timetable_changes": selectors.timetable_changes_of(programme),
             "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
         },
     )
@@ -174,19 +178,68 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
         team=filters.get("team"),
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    draw = selectors.draw_of(programme, entry.month)
     return render(
         request,
         "programme/programme_month.html",
         {
             "programme": programme,
             "entry": entry,
-            "draw": selectors.draw_of(programme, entry.month),
+            "draw": draw,
+            "can_change_tool": draw is None
+            and not entry.skipped
+            and programme.status != ProgrammeStatus.CLOSED
+            and require_staff(request).can(Capability.MANAGE_PROGRAMME),
             "form": form,
             "page": page,
             "query": _query_without_page(request),
             "filtered": any(filters.values()),
             "today": today,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def programme_month_tool(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    """Change the tool (and version) of a month whose requests have not gone out."""
+    programme = get_programme_for_user(request, pk, write=True)
+    entry = get_programme_month(programme, year, month)
+    staff = require_staff(request)
+    try:
+        services.check_month_tool_changeable(entry)
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+        return redirect("programme_month", pk=programme.pk, year=year, month=month)
+    form = MonthToolForm(
+        _posted(request),
+        tools=published_tools(programme.organisation),
+        initial=MonthToolForm.initial_for(entry),
+    )
+    if request.method == "POST" and form.is_valid():
+        tool, version = form.cleaned_data["tool"]
+        try:
+            services.programme_month_change_tool(
+                entry=entry,
+                tool=tool,
+                version=version,
+                by=staff,
+                reason=form.cleaned_data["reason"],
+            )
+        except ProgrammeError as error:
+            form.add_error("tool", str(error))
+        else:
+            messages.success(
+                request,
+                f"{entry.month:%B %Y} will use {tool.name}"
+                + (
+                    f", version {version.number}." if version else ", its latest published version."
+                ),
+            )
+            return redirect(reverse("programme_detail", args=[programme.pk]) + "#changes")
+    return render(
+        request,
+        "programme/programme_month_tool.html",
+        {"programme": programme, "entry": entry, "form": form},
     )
 
 

@@ -54,6 +54,8 @@ class ToolCopyForm(GovukForm):
     def __init__(self, *args, frameworks, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["framework"].queryset = frameworks
+        # With no framework of its own, the organisation gets one made for the copy.
+        self.fields["framework"].required = frameworks.exists()
 
 
 class SectionForm(GovukForm):

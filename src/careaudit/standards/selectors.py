@@ -53,6 +53,28 @@ def frameworks_for(organisation: Organisation) -> QuerySet[Framework]:
     )
 
 
+def published_tools(organisation: Organisation) -> list[AuditTool]:
+    """Every tool the organisation may use that has a published version: the shared
+    library's and its own, by framework, standard and tool, each with its
+    `published_versions` newest first."""
+    return [
+        tool
+        for tool in AuditTool.objects.filter(
+            standard__framework__in=Framework.objects.visible_to(organisation)
+        )
+        .select_related("standard__framework")
+        .prefetch_related(_published_versions())
+        .order_by(
+            "standard__framework__name",
+            "standard__framework__pk",
+            "standard__position",
+            "position",
+            "name",
+        )
+        if tool.published_versions
+    ]
+
+
 def owned_frameworks(organisation: Organisation) -> QuerySet[Framework]:
     return Framework.objects.filter(organisation=organisation).order_by("name")
 

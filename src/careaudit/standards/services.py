@@ -232,14 +232,20 @@ def _check_copy_allowed(framework: Framework, organisation: Organisation) -> Non
         raise ChangeRefused("You can only copy the shared library or your own frameworks.")
 
 
-def _unique_framework_name(name: str, organisation: Organisation) -> str:
+def copy_name(framework: Framework, organisation: Organisation) -> str:
+    """The name a copy gets, so the copy and the original can be told apart in every list.
+
+    A copy of the shared library is the organisation's copy of it ("Practice Quality
+    Framework (Kent County Council’s copy)"); a copy of one of the organisation's own
+    frameworks is "… (copy)". A name already taken gets a number: "… (copy 2)".
+    """
+    label = f"{organisation.name}’s copy" if framework.is_library else "copy"
     taken = set(Framework.objects.filter(organisation=organisation).values_list("name", flat=True))
-    if name not in taken:
-        return name
-    n = 2
-    while f"{name} (copy {n})" in taken:
+    name, n = f"{framework.name} ({label})", 1
+    while name in taken:
         n += 1
-    return f"{name} (copy {n})"
+        name = f"{framework.name} ({label} {n})"
+    return name
 
 
 @transaction.atomic
@@ -257,7 +263,7 @@ def framework_copy(
     copy = Framework.objects.create(
         organisation=organisation,
         code=_unique(f"{framework.code}-{organisation.code}"[:76], taken_codes),
-        name=_unique_framework_name(framework.name, organisation),
+        name=copy_name(framework, organisation),
         kind=framework.kind,
         publisher=framework.publisher,
         description=framework.description,
@@ -305,15 +311,47 @@ def framework_copy(
     return copy
 
 
+def _framework_for_copies(source: Framework, organisation: Organisation) -> Framework:
+    """A new framework of the organisation's own, for tools copied from `source`.
+
+    It starts empty (no programme templates: it holds only the standards of the tools
+    copied into it) and is named after `source`, as the organisation's copy of it.
+    """
+    taken = Framework.objects.filter(organisation=organisation).values_list("code", flat=True)
+    return Framework.objects.create(
+        organisation=organisation,
+        code=_unique(f"{source.code}-{organisation.code}"[:76], taken),
+        name=copy_name(source, organisation),
+        kind=source.kind,
+        publisher=source.publisher,
+        description=f"Audit tools copied from {source.name}, to change for our own use.",
+        content_version=source.content_version,
+        source=FrameworkSource.COPY,
+        copied_from=source,
+    )
+
+
 @transaction.atomic
-def tool_copy(*, tool: AuditTool, into: Framework, by: StaffMember | None) -> AuditTool:
+def tool_copy(
+    *,
+    tool: AuditTool,
+    into: Framework | None = None,
+    organisation: Organisation | None = None,
+    by: StaffMember | None,
+) -> AuditTool:
     """Copy one tool into a framework the organisation owns.
 
-    The tool goes under the standard with the same key (created from the source standard
-    when there is none). The tool keeps its key unless that standard already has it;
-    criteria always keep theirs. Themes the criteria use are added to the framework's
-    vocabulary if it lacks them.
+    With no framework to copy into (`into` None), the copy goes into a new framework of the
+    `organisation`'s own, named as its copy of the tool's framework. The tool goes under
+    the standard with the same key (created from the source standard when there is none).
+    The tool keeps its key unless that standard already has it; criteria always keep
+    theirs. Themes the criteria use are added to the framework's vocabulary if it lacks them.
     """
+    if into is None:
+        if organisation is None:
+            raise ChangeRefused("Choose the framework to copy the tool into.")
+        _check_copy_allowed(tool.standard.framework, organisation)
+        into = _framework_for_copies(tool.standard.framework, organisation)
     _check_owned(into)
     source_standard = tool.standard
     _check_copy_allowed(source_standard.framework, into.organisation)

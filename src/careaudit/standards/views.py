@@ -43,6 +43,12 @@ from careaudit.standards.forms import (
 from careaudit.standards.models import Criterion, Section, ToolVersion
 from careaudit.standards.services import ChangeRefused
 
+
+def _posted(request: HttpRequest):
+    """The form data of a POST (even an empty one, so that it shows its errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- Browse ---------------------------------------------------------------------------
 
 
@@ -210,17 +216,25 @@ def tool_copy(request: HttpRequest, pk: int) -> HttpResponse:
     tool = get_tool_for_user(request, pk)
     staff = require_staff(request)
     frameworks = selectors.owned_frameworks(staff.organisation)
-    form = ToolCopyForm(request.POST or None, frameworks=frameworks)
+    form = ToolCopyForm(_posted(request), frameworks=frameworks)
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.tool_copy(
-                tool=tool, into=form.cleaned_data["framework"], by=require_staff(request)
+                tool=tool,
+                into=form.cleaned_data["framework"],
+                organisation=staff.organisation,
+                by=staff,
             )
         except ChangeRefused as error:
             messages.error(request, str(error))
             return redirect("tool_detail", tool.pk)
-        messages.success(request, f"{tool.name} has been copied into {copy.standard.framework}.")
+        messages.success(
+            request,
+            f"{tool.name} has been copied into {copy.standard.framework}. "
+            "This copy is yours to change.",
+        )
         return redirect("tool_detail", copy.pk)
+    owns_none = not frameworks.exists()
     return render(
         request,
         "standards/tool_copy.html",
@@ -228,7 +242,10 @@ def tool_copy(request: HttpRequest, pk: int) -> HttpResponse:
             "tool": tool,
             "framework": tool.standard.framework,
             "form": form,
-            "owns_none": not frameworks.exists(),
+            "owns_none": owns_none,
+            "new_name": services.copy_name(tool.standard.framework, staff.organisation)
+            if owns_none
+            else "",
         },
     )
 
