@@ -10,6 +10,10 @@ GOVUK_FRONTEND_VERSION="5.14.0" # latest 5.x
 HTMX_VERSION="2.0.11"           # latest 2.x
 AXE_CORE_VERSION="4.14.1"       # latest 4.x (browser tests only)
 SASS_VERSION="1.108.2"          # dart sass, build time only
+OPENMOJI_VERSION="17.0.0"       # Easy Read pictures (CC BY-SA 4.0); only the few used
+# The OpenMoji pictures beside the Easy Read feedback questions (audits/forms_outcomes.py,
+# EASY_READ_PICTURES): people holding hands, ear, telephone receiver, page, thumbs up, bulb.
+OPENMOJI_PICTURES="1F9D1-200D-1F91D-200D-1F9D1 1F442 1F4DE 1F4C4 1F44D 1F4A1"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vendor_dir="$repo_root/src/careaudit/static/vendor"
@@ -26,6 +30,7 @@ npm install --save-exact --no-audit --no-fund --ignore-scripts --loglevel=error 
     "govuk-frontend@$GOVUK_FRONTEND_VERSION" \
     "htmx.org@$HTMX_VERSION" \
     "axe-core@$AXE_CORE_VERSION" \
+    "openmoji@$OPENMOJI_VERSION" \
     "sass@$SASS_VERSION"
 
 nm="$work_dir/node_modules"
@@ -34,7 +39,7 @@ pkg_version() { node -p "require('$nm/$1/package.json').version"; }
 
 # Build into a staging directory, then swap it in.
 out="$work_dir/out"
-mkdir -p "$out/govuk-frontend/assets" "$out/htmx" "$out/axe-core"
+mkdir -p "$out/govuk-frontend/assets" "$out/htmx" "$out/axe-core" "$out/openmoji"
 
 # --- GOV.UK Frontend: CSS --------------------------------------------------
 # No GDS Transport: that typeface is licensed for GOV.UK services only.
@@ -105,18 +110,32 @@ if [ -f "$nm/axe-core/LICENSE-3RD-PARTY.txt" ]; then
     cp "$nm/axe-core/LICENSE-3RD-PARTY.txt" "$out/axe-core/LICENSE-3RD-PARTY.txt"
 fi
 
+# --- OpenMoji: only the pictures used, with the licence and the attribution ---
+for code in $OPENMOJI_PICTURES; do
+    cp "$nm/openmoji/color/svg/$code.svg" "$out/openmoji/$code.svg"
+done
+cp "$nm/openmoji/LICENSE.txt" "$out/openmoji/LICENSE.txt"
+cat >"$out/openmoji/README.md" <<EOF
+Pictures from OpenMoji $(pkg_version openmoji) (https://openmoji.org/), colour SVGs, unchanged.
+All emojis designed by OpenMoji – the open-source emoji and icon project.
+License: CC BY-SA 4.0 (LICENSE.txt; https://creativecommons.org/licenses/by-sa/4.0/).
+The Easy Read feedback page credits them beside the pictures.
+Files (OpenMoji hexcodes): $OPENMOJI_PICTURES
+EOF
+
 # --- VERSIONS.txt --------------------------------------------------------------
 {
     echo "# Vendored by scripts/vendor-frontend.sh; do not edit by hand."
     echo "govuk-frontend $(pkg_version govuk-frontend)"
     echo "htmx.org $(pkg_version htmx.org)"
     echo "axe-core $(pkg_version axe-core)"
+    echo "openmoji $(pkg_version openmoji) (six pictures)"
     echo "sass $(pkg_version sass) (build time only)"
 } >"$out/VERSIONS.txt"
 
 # --- Swap in (README.md in the vendor dir is kept) -------------------------
 mkdir -p "$vendor_dir"
-rm -rf "$vendor_dir/govuk-frontend" "$vendor_dir/htmx" "$vendor_dir/axe-core" "$vendor_dir/VERSIONS.txt"
+rm -rf "$vendor_dir/govuk-frontend" "$vendor_dir/htmx" "$vendor_dir/axe-core" "$vendor_dir/openmoji" "$vendor_dir/VERSIONS.txt"
 cp -R "$out/." "$vendor_dir/"
 
 echo "Vendored into $vendor_dir:"

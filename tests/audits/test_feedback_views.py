@@ -1,8 +1,10 @@
 """The accessible feedback link: no account, plain language or Easy Read, used once."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -21,9 +23,15 @@ ANSWERS = {
 }
 
 
+CONTACT = "Quality Team\n0300 123 4567"
+
+
 @pytest.fixture
 def audit(peer_request):
-    return services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    audit.organisation.feedback_contact = CONTACT  # as an administrator sets it
+    audit.organisation.save()
+    return audit
 
 
 @pytest.fixture
@@ -37,10 +45,15 @@ def assert_nothing_from_the_audit(page: str, audit) -> None:
         audit.case.case_ref,
         audit.auditor.full_name,
         audit.worker.full_name,
-        audit.organisation.name,
         audit.case.team.name,
     ):
         assert private not in page and escape(private) not in page
+
+
+def assert_says_who_asked_and_how_to_contact_them(page: str, audit) -> None:
+    """Only the organisation's name and its contact details, as its administrator set them."""
+    assert escape(audit.organisation.name) in page
+    assert "Quality Team<br>0300 123 4567" in page
 
 
 def test_a_valid_link_opens_the_plain_language_form_without_signing_in(client, audit, token):
@@ -56,6 +69,8 @@ def test_a_valid_link_opens_the_plain_language_form_without_signing_in(client, a
     assert "no-store" in response["Cache-Control"]
     assert 'href="?easy-read=1"' in page
     assert_nothing_from_the_audit(page, audit)
+    assert_says_who_asked_and_how_to_contact_them(page, audit)
+    assert "<img" not in page  # pictures are for the Easy Read version
 
 
 def test_the_easy_read_version_asks_the_same_questions_in_short_sentences(client, audit, token):
@@ -68,6 +83,32 @@ def test_the_easy_read_version_asks_the_same_questions_in_short_sentences(client
     assert "Do you have your plan?" in page
     assert 'action="?easy-read=1"' in page
     assert_nothing_from_the_audit(page, audit)
+    assert_says_who_asked_and_how_to_contact_them(page, audit)
+
+
+def test_the_easy_read_version_has_a_picture_with_alt_text_beside_each_question(client, token):
+    page = client.get(f"/feedback/{token}?easy-read=1").content.decode()
+
+    questions = re.findall(
+        r'<div class="careaudit-feedback__question[^"]*">(.*?)</fieldset>|'
+        r'<div class="careaudit-feedback__question[^"]*">(.*?)</textarea>',
+        page,
+        re.S,
+    )
+    assert len(questions) == 6
+    for plain, free_text in questions:
+        question = plain or free_text
+        picture = re.search(
+            r'<img class="careaudit-feedback__picture" src="([^"]+)" alt="([^"]*)"', question
+        )
+        assert picture, question[:200]
+        src, alt = picture.groups()
+        assert src.startswith("/static/vendor/openmoji/") and src.endswith(".svg")
+        assert finders.find(src.removeprefix("/static/"))
+        assert alt.strip()
+    # The pictures' licence asks for a credit and the licence beside them.
+    assert "OpenMoji" in page and "/static/vendor/openmoji/LICENSE.txt" in page
+    assert finders.find("vendor/openmoji/LICENSE.txt")
 
 
 def test_the_page_loads_nothing_from_another_site_and_keeps_the_token_out_of_links(client, token):
@@ -96,17 +137,77 @@ def test_submitting_stores_the_answers_and_thanks_the_person(client, audit, toke
 def test_submitting_the_easy_read_version_thanks_in_easy_read(client, token):
     response = client.post(f"/feedback/{token}?easy-read=1", ANSWERS, follow=True)
 
-    assert response.redirect_chain[-1][0] == "/feedback/thank-you?easy-read=1"
+    assert response.redirect_chain[-1][0].startswith("/feedback/thank-you?from=")
+    assert response.redirect_chain[-1][0].endswith("&easy-read=1")
     assert "We have your answers." in response.content.decode()
+
+
+def test_the_thank_you_page_says_who_the_answers_went_to(client, audit, token):
+    response = client.post(f"/feedback/{token}", ANSWERS, follow=True)
+
+    page = response.content.decode()
+    assert "We have received your answers." in page
+    assert_says_who_asked_and_how_to_contact_them(page, audit)
+    assert_nothing_from_the_audit(page, audit)
+
+
+@pytest.mark.parametrize("sent_from", ["1", "MQ:forged:signature", ""])
+def test_the_thank_you_page_names_no_organisation_from_an_address_it_did_not_sign(
+    client, audit, sent_from
+):
+    page = client.get("/feedback/thank-you", {"from": sent_from}).content.decode()
+
+    assert escape(audit.organisation.name) not in page
+    assert "0300 123 4567" not in page
 
 
 def test_a_missing_answer_is_asked_for_again_and_nothing_is_stored(client, token):
     response = client.post(f"/feedback/{token}", {**ANSWERS, "felt_listened_to": ""})
 
     assert response.status_code == 200
-    assert "Choose yes, partly or no" in response.content.decode()
+    assert "Choose whether you felt listened to" in response.content.decode()
     assert not FeedbackResponse.objects.exists()
     assert FeedbackLink.objects.get().used_at is None
+
+
+@pytest.mark.parametrize(
+    "version, expected",
+    [
+        (
+            "",
+            [
+                ("id_who_0", "Choose who is filling in this form"),
+                ("id_felt_listened_to_0", "Choose whether you felt listened to"),
+                (
+                    "id_knew_who_to_contact_0",
+                    "Choose whether you know who to contact if you need help",
+                ),
+                (
+                    "id_has_copy_of_plan_0",
+                    "Choose whether you have a copy of your care and support plan",
+                ),
+            ],
+        ),
+        (
+            "?easy-read=1",
+            [
+                ("id_who_0", "Tell us who is filling in this form"),
+                ("id_felt_listened_to_0", "Tell us if we listened to you"),
+                ("id_knew_who_to_contact_0", "Tell us if you know who to call"),
+                ("id_has_copy_of_plan_0", "Tell us if you have your plan"),
+            ],
+        ),
+    ],
+)
+def test_the_error_summary_names_each_unanswered_question_once(client, token, version, expected):
+    response = client.post(f"/feedback/{token}{version}", {})
+
+    page = response.content.decode()
+    summary = page.split('<ul class="govuk-list govuk-error-summary__list">')[1].split("</ul>")[0]
+    listed = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert listed == [(anchor, escape(message)) for anchor, message in expected]
+    for anchor, _ in expected:
+        assert f'id="{anchor}"' in page
 
 
 def test_a_second_use_of_the_link_says_it_has_been_used(client, token):
@@ -129,6 +230,7 @@ def test_an_expired_link_says_so_and_stores_nothing(client, audit, token):
     assert seen.status_code == sent.status_code == 410
     assert "expired" in seen.content.decode()
     assert_nothing_from_the_audit(seen.content.decode(), audit)
+    assert_says_who_asked_and_how_to_contact_them(seen.content.decode(), audit)
     assert not FeedbackResponse.objects.exists()
 
 

@@ -166,9 +166,14 @@ def test_the_person_answers_through_a_feedback_link_and_their_answers_join_the_a
     criteria = services.criteria_of(audit)
     signed_in(page, audit.auditor)
     page.goto(f"/audits/{audit.pk}/")
-    page.get_by_role("button", name="Send an accessible feedback link").click()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Show a link to copy").click()
     link = page.locator("#new-feedback-link").input_value()
     assert "/feedback/" in link
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#new-feedback-link-status")).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    assert_accessible(page)
 
     # The person opens the link on their phone, without an account.
     phone = browser.new_context(viewport={"width": 375, "height": 740}, bypass_csp=True)

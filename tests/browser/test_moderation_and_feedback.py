@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from careaudit.audits import moderation as mod
 from careaudit.audits import services
-from careaudit.audits.models import FeedbackResponse, Moderation, ModerationStatus
+from careaudit.audits.models import FeedbackLink, FeedbackResponse, Moderation, ModerationStatus
 from careaudit.organisation.default_roles import ensure_default_roles
 from careaudit.organisation.models import Role
 from careaudit.programme.cycle import run_cycle
@@ -94,12 +94,16 @@ def test_the_moderator_rescores_blind_then_compares_and_completes(page, council,
 
 def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, peer_request):
     audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    council.organisation.feedback_contact = "Quality Team\n0300 123 4567"
+    council.organisation.save()
     _, token = services.feedback_link_create(audit=audit, by=audit.auditor)
     page.set_viewport_size(PHONE)
 
     page.goto(f"/feedback/{token}")
 
     expect(page.locator("h1")).to_have_text("Tell us about your social care support")
+    expect(page.locator("main")).to_contain_text(council.organisation.name)
+    expect(page.locator("#feedback-contact")).to_contain_text("0300 123 4567")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert peer_request.case.case_ref not in page.content()
     assert_accessible(page)
@@ -115,10 +119,20 @@ def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, p
         "e => parseFloat(getComputedStyle(e).fontSize)"
     )
     assert easy_size > plain_size
+    pictures = page.locator(".careaudit-feedback__question img")
+    expect(pictures).to_have_count(6)
+    for picture in pictures.all():
+        assert picture.get_attribute("alt")
+        assert picture.evaluate("img => img.complete && img.naturalWidth > 0")  # it loaded
+        assert picture.bounding_box()["width"] >= 60
     assert_accessible(page)
     page.get_by_role("button", name="Send").click()  # nothing chosen yet
 
-    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    summary = page.locator(".govuk-error-summary__list a")
+    expect(summary).to_have_count(4)
+    assert len(set(summary.all_inner_texts())) == 4  # each problem once, in its own words
+    summary.get_by_text("Tell us if we listened to you").click()
+    expect(page.locator("#id_felt_listened_to_0")).to_be_focused()
     assert_accessible(page)
     page.get_by_label("My carer").check()
     page.get_by_role("group", name="Did we listen to you?").get_by_label("Yes").check()
@@ -137,6 +151,32 @@ def test_the_person_gives_feedback_on_a_phone_in_either_version(page, council, p
     page.goto(f"/feedback/{token}")
     expect(page.locator("main")).to_contain_text("already been used")
     assert_accessible(page)
+
+
+def test_the_auditor_emails_the_link_or_downloads_a_letter(page, council, peer_request):
+    audit = services.audit_start(audit_request=peer_request, by=peer_request.auditor)
+    signed_in(page, audit.auditor)
+    page.goto(f"/audits/{audit.pk}/")
+    panel = page.locator("#feedback-links")
+
+    panel.get_by_label("Their email address").fill("jo.bloggs@")
+    panel.get_by_role("button", name="Email the link").click()
+    expect(panel.locator(".govuk-error-message")).to_contain_text("correct format")
+    assert_accessible(page)
+    panel.get_by_label("Their email address").fill("jo.bloggs@example.net")
+    panel.get_by_role("button", name="Email the link").click()
+
+    expect(panel).to_contain_text("A link has been emailed to jo.bloggs@example.net")
+    expect(panel).to_contain_text("The address has not been kept")
+    expect(panel.get_by_role("cell", name="Waiting for an answer")).to_have_count(1)
+    assert_accessible(page)
+
+    with page.expect_download() as download:
+        panel.get_by_role("button", name="Download a letter to print (PDF)").click()
+    assert download.value.suggested_filename == "feedback-letter.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    assert FeedbackLink.objects.filter(audit=audit).count() == 2
 
 
 def test_the_supervisor_records_a_supervision_discussion(page, council, peer_request):

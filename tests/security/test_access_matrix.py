@@ -163,6 +163,7 @@ MATRIX: dict[str, Entry] = dict(
         E("staff_import_confirm", expect=needs(ADM, ok=REDIRECT), post=True),
         E("people_list", expect=needs(ADM)),
         E("person_add", expect=needs(ADM)),
+        E("organisation_settings", expect=needs(ADM)),
         E("person_deactivate", "person", expect=needs(ADM, object_route=True)),
         E(
             "person_reactivate",
@@ -262,6 +263,8 @@ MATRIX: dict[str, Entry] = dict(
             ("audit_override", ("audit",), INVALID),
             ("audit_submit", ("audit",), REDIRECT),
             ("audit_feedback_link_create", ("audit",), OK),
+            ("audit_feedback_link_email", ("audit",), INVALID),  # no address given
+            ("audit_feedback_letter", ("audit",), OK),  # the PDF
         ]
     ]
     + [

@@ -1,10 +1,11 @@
 """The audits' emails, one function each; the texts are `templates/emails/<name>-*.txt`.
 
-Each is queued in the caller's transaction and goes once it commits (see `core/notify.py`).
+Each is queued in the caller's transaction and goes once it commits (see `core/notify.py`),
+except the person's feedback link, which goes at once and is kept nowhere.
 """
 
-from careaudit.audits.models import Audit, Moderation
-from careaudit.core.notify import send_email
+from careaudit.audits.models import Audit, FeedbackLink, Moderation
+from careaudit.core.notify import send_email, send_private_email
 
 
 def audit_submitted(audit: Audit) -> None:
@@ -27,3 +28,22 @@ def audit_submitted(audit: Audit) -> None:
 def audit_moderated(moderation: Moderation) -> None:
     context = {"moderation": moderation, "audit": moderation.audit}
     send_email("audit-moderated", to=moderation.audit.auditor.email, context=context)
+
+
+def feedback_link(link: FeedbackLink, *, to: str, url: str) -> bool:
+    """The person's one-time feedback link, to the address the auditor typed for it.
+
+    Sent at once and stored nowhere (`send_private_email`): the address is not kept, and
+    the body holds a working link. It names the organisation and nothing from the audit,
+    in case it reaches someone else. Returns whether it went.
+    """
+    return send_private_email(
+        "feedback-link",
+        to=to,
+        context={
+            "organisation": link.audit.organisation,
+            "url": url,
+            "easy_read_url": f"{url}?easy-read=1",
+            "expires_at": link.expires_at,
+        },
+    )

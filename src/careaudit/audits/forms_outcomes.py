@@ -5,6 +5,7 @@ do the work and have the last word on every rule.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
@@ -116,6 +117,45 @@ FEEDBACK_WORDING = {
         "what_could_be_better": ("What could be better?", "You do not have to write anything."),
     },
 }
+# One message per question, so the error summary names each problem once (three "Choose
+# yes, partly or no" lines, each linking to a different question, read as one repeated).
+FEEDBACK_REQUIRED = {
+    "plain": {
+        "who": "Choose who is filling in this form",
+        "felt_listened_to": "Choose whether you felt listened to",
+        "knew_who_to_contact": "Choose whether you know who to contact if you need help",
+        "has_copy_of_plan": "Choose whether you have a copy of your care and support plan",
+    },
+    "easy_read": {
+        "who": "Tell us who is filling in this form",
+        "felt_listened_to": "Tell us if we listened to you",
+        "knew_who_to_contact": "Tell us if you know who to call",
+        "has_copy_of_plan": "Tell us if you have your plan",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An Easy Read picture: an OpenMoji SVG in static/vendor/openmoji/, and what it shows."""
+
+    code: str  # OpenMoji's hexcode, the file's name
+    alt: str
+
+    @property
+    def path(self) -> str:
+        return f"vendor/openmoji/{self.code}.svg"
+
+
+# Easy Read puts a picture beside each question, to support the words (so each has alt text).
+EASY_READ_PICTURES = {
+    "who": Picture("1F9D1-200D-1F91D-200D-1F9D1", "Two people holding hands"),
+    "felt_listened_to": Picture("1F442", "An ear"),
+    "knew_who_to_contact": Picture("1F4DE", "A telephone"),
+    "has_copy_of_plan": Picture("1F4C4", "A page of writing"),
+    "what_went_well": Picture("1F44D", "A thumbs up"),
+    "what_could_be_better": Picture("1F4A1", "A light bulb"),
+}
 WHO_CHOICES = {
     "plain": [
         (ContactWho.PERSON, "Me – I get the care and support"),
@@ -131,25 +171,12 @@ WHO_CHOICES = {
 
 
 class FeedbackForm(GovukForm):
-    who = forms.ChoiceField(
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose who is filling in this form"},
-    )
-    felt_listened_to = forms.ChoiceField(
-        choices=YES_PARTLY_NO["plain"],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose yes, partly or no"},
-    )
+    who = forms.ChoiceField(widget=forms.RadioSelect)
+    felt_listened_to = forms.ChoiceField(choices=YES_PARTLY_NO["plain"], widget=forms.RadioSelect)
     knew_who_to_contact = forms.ChoiceField(
-        choices=YES_PARTLY_NO["plain"],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose yes, partly or no"},
+        choices=YES_PARTLY_NO["plain"], widget=forms.RadioSelect
     )
-    has_copy_of_plan = forms.ChoiceField(
-        choices=YES_PARTLY_NO["plain"],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose yes, partly or no"},
-    )
+    has_copy_of_plan = forms.ChoiceField(choices=YES_PARTLY_NO["plain"], widget=forms.RadioSelect)
     what_went_well = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
     )
@@ -166,6 +193,35 @@ class FeedbackForm(GovukForm):
         for name, (label, hint) in FEEDBACK_WORDING[version].items():
             self.fields[name].label = label
             self.fields[name].help_text = hint
+        for name, message in FEEDBACK_REQUIRED[version].items():
+            self.fields[name].error_messages["required"] = message
+        self.easy_read = easy_read
+
+    def questions(self) -> list[tuple[forms.BoundField, Picture | None]]:
+        """Each question with its Easy Read picture (none in the plain-language version)."""
+        return [
+            (field, EASY_READ_PICTURES.get(field.name) if self.easy_read else None)
+            for field in self
+        ]
+
+
+class FeedbackEmailForm(GovukForm):
+    """The address to email a feedback link to: used for that one email and not kept."""
+
+    email = forms.EmailField(
+        label="Their email address",
+        help_text="Used once to send the link, then forgotten: Care Audit does not keep it.",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address to send the link to",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "feedback-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
 
 # --- Supervision ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ first and runs in a transaction; an error leaves everything as it was.
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -542,24 +542,60 @@ def feedback_link_create(
     return link, token
 
 
-class FeedbackLinkError(AuditError):
-    """A feedback link that cannot be used; `gone` says it existed (used or expired)."""
+def feedback_link_email(
+    *, audit: Audit, by: StaffMember, to: str, url_of: Callable[[str], str]
+) -> FeedbackLink:
+    """Make a link and email it to `to`, an address the auditor typed for this one email.
 
-    def __init__(self, message: str, *, gone: bool = True) -> None:
+    The address is used for the send and kept nowhere: not on the link, not in the outbox,
+    the change log or the server's log (`emails.feedback_link`). The link is committed
+    before the email goes, so the person never gets a link that does not exist; if the
+    email cannot be sent the link is removed again (nobody has it) and the auditor is told.
+    """
+    with transaction.atomic():
+        link, token = feedback_link_create(audit=audit, by=by)
+    if not emails.feedback_link(link, to=to, url=url_of(token)):
+        link.delete()
+        raise AuditError(
+            "The email could not be sent, so no link was made. Try again, "
+            "or print a letter or copy a link instead."
+        )
+    return link
+
+
+class FeedbackLinkError(AuditError):
+    """A feedback link that cannot be used; `gone` says it existed (used or expired).
+
+    A link that existed names its `organisation`, so the page can say whom to contact.
+    """
+
+    def __init__(self, message: str, *, gone: bool = True, organisation=None) -> None:
         super().__init__(message)
         self.gone = gone
+        self.organisation = organisation
 
 
 def feedback_link_for(token: str) -> FeedbackLink:
-    link = FeedbackLink.objects.select_related("audit").filter(token_hash=_hash(token)).first()
+    link = (
+        FeedbackLink.objects.select_related("audit__organisation")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
     if link is None:
         raise FeedbackLinkError(
             "This link is not recognised. Check you copied all of it.", gone=False
         )
+    organisation = link.audit.organisation
     if link.used_at is not None:
-        raise FeedbackLinkError("This link has already been used. Thank you for your feedback.")
+        raise FeedbackLinkError(
+            "This link has already been used. Thank you for your feedback.",
+            organisation=organisation,
+        )
     if not link.is_usable():
-        raise FeedbackLinkError("This link has expired. Ask the person who sent it for a new one.")
+        raise FeedbackLinkError(
+            "This link has expired. Ask the person who sent it for a new one.",
+            organisation=organisation,
+        )
     return link
 
 
@@ -570,7 +606,10 @@ def feedback_submit(*, token: str, **answers) -> FeedbackResponse:
         used_at=timezone.now()
     )
     if not claimed:
-        raise FeedbackLinkError("This link has already been used. Thank you for your feedback.")
+        raise FeedbackLinkError(
+            "This link has already been used. Thank you for your feedback.",
+            organisation=link.audit.organisation,
+        )
     return FeedbackResponse.objects.create(audit=link.audit, link=link, **answers)
 
 

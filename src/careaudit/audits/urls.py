@@ -23,5 +23,15 @@ urlpatterns = [
         views.audit_feedback_link_create,
         name="audit_feedback_link_create",
     ),
+    path(
+        "<int:pk>/feedback-links/email",
+        views.audit_feedback_link_email,
+        name="audit_feedback_link_email",
+    ),
+    path(
+        "<int:pk>/feedback-links/letter",
+        views.audit_feedback_letter,
+        name="audit_feedback_letter",
+    ),
     path("<int:pk>/comments", views.audit_worker_comment_add, name="audit_worker_comment_add"),
 ]

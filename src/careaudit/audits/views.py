@@ -40,6 +40,7 @@ from careaudit.audits.forms import (
     VoiceForm,
     WorkerCommentForm,
 )
+from careaudit.audits.forms_outcomes import FeedbackEmailForm
 from careaudit.audits.models import (
     Answer,
     Audit,
@@ -51,7 +52,7 @@ from careaudit.audits.models import (
     WorkerComment,
 )
 from careaudit.audits.services import AuditError, EditConflict
-from careaudit.core.pdf import render_pdf
+from careaudit.core.pdf import qr_code_data_uri, readable_groups, render_pdf
 from careaudit.lib import scoring
 from careaudit.organisation.access import require_staff
 from careaudit.programme.models import RequestMode
@@ -237,7 +238,11 @@ def _feedback(audit: Audit) -> dict:
         else:
             link.state = "Waiting for an answer"
     responses = list(FeedbackResponse.objects.filter(audit=audit).order_by("submitted_at"))
-    return {"feedback_links": links, "feedback_responses": responses}
+    return {
+        "feedback_links": links,
+        "feedback_responses": responses,
+        "feedback_email_form": FeedbackEmailForm(),
+    }
 
 
 def _findings(audit: Audit) -> list[Finding]:
@@ -282,6 +287,7 @@ def _form_page(
     error_items: list[tuple[str, str]] | None = None,
     missing: list[services.Missing] | None = None,
     new_link_url: str = "",
+    feedback: dict | None = None,
 ) -> HttpResponse:
     """The whole form page; posted forms (with their errors) replace the saved values."""
     forms = forms or {}
@@ -311,6 +317,7 @@ def _form_page(
             str, {anchor.replace("-", "_"): text for anchor, text in missing_by_anchor.items()}
         ),
         "new_link_url": new_link_url,
+        **(feedback or {}),
     }
     return render(request, "audits/form.html", context, status=status)
 
@@ -640,24 +647,89 @@ def audit_override(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The person's feedback link -------------------------------------------------------------
 
 
+# Three ways to get the link to the person, each making a new one-time link: shown once to
+# copy, emailed to an address typed for it, or printed in a letter. Only a hash of the token
+# is stored, so the link exists in clear only in that one response, email or letter.
+
+
+def _feedback_url(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("feedback_form", args=[token]))
+
+
+def _feedback_panel(
+    request: HttpRequest, audit: Audit, *, status: int = 200, **shown
+) -> HttpResponse:
+    """The feedback link panel (htmx), or the whole form page with it (no JavaScript).
+
+    Rendered rather than redirected: a new link must not travel in a message cookie, and the
+    address typed for an email must not either.
+    """
+    feedback = {**_feedback(audit), **shown}
+    if request.htmx:
+        context = {"audit": audit, **feedback}
+        return render(request, "audits/partials/feedback_links.html", context, status=status)
+    form = shown.get("feedback_email_form")
+    errors = form.field_order_errors() if form is not None and form.errors else None
+    return _form_page(request, audit, status=status, error_items=errors, feedback=feedback)
+
+
 @require_POST
 def audit_feedback_link_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """A one-time link for the person; its address is shown once, here, and never again."""
+    """A one-time link for the person, shown once to copy into a message, and never again."""
     audit = _get_audit(request, pk, write=True)
     staff = require_staff(request)
     try:
         _link, token = services.feedback_link_create(audit=audit, by=staff)
     except AuditError as error:
         return _refused(request, audit, error, "feedback-links")
-    url = request.build_absolute_uri(f"/feedback/{token}")
-    if request.htmx:
-        return render(
-            request,
-            "audits/partials/feedback_links.html",
-            {"audit": audit, "new_link_url": url, **_feedback(audit)},
+    return _feedback_panel(request, audit, new_link_url=_feedback_url(request, token))
+
+
+@require_POST
+def audit_feedback_link_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email a one-time link to an address typed for it; the address is not kept anywhere."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    form = FeedbackEmailForm(request.POST)
+    if not form.is_valid():
+        return _feedback_panel(request, audit, status=400, feedback_email_form=form)
+    try:
+        services.feedback_link_email(
+            audit=audit,
+            by=staff,
+            to=form.cleaned_data["email"],
+            url_of=lambda token: _feedback_url(request, token),
         )
-    # Rendered rather than redirected: the token must not travel in a message cookie.
-    return _form_page(request, audit, new_link_url=url)
+    except AuditError as error:
+        return _refused(request, audit, error, "feedback-links")
+    return _feedback_panel(request, audit, emailed_to=form.cleaned_data["email"])
+
+
+@require_POST
+def audit_feedback_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """A letter to print and give or post to the person: a one-time link and its QR code."""
+    audit = _get_audit(request, pk, write=True)
+    staff = require_staff(request)
+    try:
+        link, token = services.feedback_link_create(audit=audit, by=staff)
+    except AuditError as error:
+        return _refused(request, audit, error, "feedback-links")
+    url = _feedback_url(request, token)
+    context = {
+        "organisation": audit.organisation,
+        "url": url,
+        "url_start": url.removesuffix(token),
+        "token_groups": readable_groups(token),
+        "qr_code": qr_code_data_uri(url),
+        "expires_at": link.expires_at,
+        "printed_at": timezone.now(),
+    }
+    response = HttpResponse(
+        render_pdf("audits/feedback_letter.html", context), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = 'attachment; filename="feedback-letter.pdf"'
+    response["Cache-Control"] = "no-store"  # it holds a working link: never kept by a cache
+    return response
 
 
 # --- Submitting -----------------------------------------------------------------------------

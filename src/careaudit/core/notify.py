@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, Engine
@@ -51,6 +51,26 @@ def send_email(name: str, *, to: str, context: dict) -> OutgoingEmail | None:
     # error page; the row stays unsent and the next tick tries again.
     transaction.on_commit(lambda: deliver([email.pk]), robust=True)
     return email
+
+
+def send_private_email(name: str, *, to: str, context: dict) -> bool:
+    """Send the email `name` to `to` now, keeping no copy; returns whether it went.
+
+    For a message to someone outside the organisation whose address is typed in for this one
+    email (the person's feedback link): the address and the body, which may hold a working
+    link, are written nowhere — not to the outbox, not to the log — so a refused send
+    cannot be retried by the tick. The caller says so and offers another way. Call it after
+    the change it reports has committed: it sends at once.
+    """
+    subject, body = render_email(name, context)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    message.private = True  # read by LogEmailBackend: log neither the recipient nor the body
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        log.error("Could not send the private “%s” email: %s", name, type(error).__name__)
+        return False
+    return True
 
 
 def render_email(name: str, context: dict) -> tuple[str, str]:

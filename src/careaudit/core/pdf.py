@@ -1,5 +1,6 @@
-"""One way to make a PDF: a template rendered to HTML, printed by WeasyPrint."""
+"""One way to make a PDF: a template rendered to HTML, printed by WeasyPrint; and QR codes for it."""
 
+import segno
 from django.template.loader import render_to_string
 
 
@@ -17,3 +18,21 @@ def render_pdf(template: str, context: dict, *, base_url: str = "") -> bytes:
     html = render_to_string(template, context)
     fetcher = URLFetcher(allowed_protocols=("data",))
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+
+
+def qr_code_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG `data:` URI, the one kind of address `render_pdf` fetches.
+
+    Error correction "M" (15 %), scaled by the page's CSS: a phone's camera reads it from
+    paper, creased or not.
+    """
+    return segno.make(text, error="m", micro=False).svg_data_uri(border=4, dark="#0b0c0c")
+
+
+def readable_groups(text: str, size: int = 4) -> list[str]:
+    """`text` in groups of `size` characters, to print a long code so it can be typed back.
+
+    >>> readable_groups("AbCdEfGhIj")
+    ['AbCd', 'EfGh', 'Ij']
+    """
+    return [text[i : i + size] for i in range(0, len(text), size)]

@@ -60,3 +60,36 @@ class PersonForm(GovukForm):
         ):
             self.add_error("team", f"Choose a team: a {role.name} works in a team.")
         return data
+
+
+class OrganisationSettingsForm(GovukForm):
+    """What the people who give feedback see of the organisation: its name and how to reach it."""
+
+    name = forms.CharField(
+        label="Organisation name",
+        max_length=200,
+        help_text="As the people you support know it. Shown on the feedback pages and letters.",
+        error_messages={"required": "Enter the organisation’s name"},
+    )
+    feedback_contact = forms.CharField(
+        label="How people can contact you",
+        help_text="A phone number, email address or postal address, as people should use it. "
+        "Shown on the feedback pages, the feedback email and the printed letter.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=500,
+        required=False,
+    )
+
+    @classmethod
+    def for_organisation(cls, organisation: Organisation, data=None) -> "OrganisationSettingsForm":
+        return cls(
+            data,
+            initial={"name": organisation.name, "feedback_contact": organisation.feedback_contact},
+        )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_feedback_contact(self) -> str:
+        lines = (line.strip() for line in self.cleaned_data["feedback_contact"].splitlines())
+        return "\n".join(line for line in lines if line)

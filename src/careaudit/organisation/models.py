@@ -28,6 +28,14 @@ class Organisation(models.Model):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=OrganisationKind, default="council")
+    # Shown to the people who give feedback (the feedback pages, the letter and the email),
+    # so they know who asked and how to get in touch. Set by an administrator.
+    feedback_contact = models.TextField(
+        "How people can contact you",
+        blank=True,
+        max_length=500,
+        help_text="A phone number, email address or postal address, as people should use it.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -26,6 +26,17 @@ def team_get_or_create(*, service: Service, name: str) -> Team:
 
 
 @transaction.atomic
+def organisation_settings_update(
+    *, organisation: Organisation, name: str, feedback_contact: str
+) -> Organisation:
+    """Change what the people who give feedback see: the name and how to contact it."""
+    organisation.name = name
+    organisation.feedback_contact = feedback_contact
+    organisation.save(update_fields=["name", "feedback_contact"])
+    return organisation
+
+
+@transaction.atomic
 def staff_create(
     *,
     organisation: Organisation,

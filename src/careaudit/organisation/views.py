@@ -9,10 +9,15 @@ from careaudit.organisation.access import (
     get_person_for_admin,
     require_staff,
 )
-from careaudit.organisation.forms import PeopleFilterForm, PersonForm
+from careaudit.organisation.forms import OrganisationSettingsForm, PeopleFilterForm, PersonForm
 from careaudit.organisation.models import Capability
 from careaudit.organisation.selectors import staff_list
-from careaudit.organisation.services import staff_create, staff_deactivate, staff_reactivate
+from careaudit.organisation.services import (
+    organisation_settings_update,
+    staff_create,
+    staff_deactivate,
+    staff_reactivate,
+)
 
 
 @capability_required(Capability.ADMINISTER)
@@ -74,3 +79,21 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     staff_reactivate(staff=person)
     messages.success(request, f"{person.full_name} can sign in again.")
     return redirect("people_list")
+
+
+@capability_required(Capability.ADMINISTER)
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    """The organisation's name and how people reach it, shown wherever people give feedback."""
+    organisation = require_staff(request).organisation
+    form = OrganisationSettingsForm.for_organisation(organisation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation_settings_update(organisation=organisation, **form.cleaned_data)
+        messages.success(request, "The organisation’s details have been saved.")
+        return redirect("organisation_settings")
+    return render(
+        request,
+        "organisation/settings.html",
+        {"form": form, "organisation": organisation},
+        status=400 if form.errors else 200,
+    )
