@@ -23,6 +23,7 @@ from careaudit.programme import selectors, services
 from careaudit.programme.access import (
     can_manage_requests,
     can_reassign,
+    can_see_case_records,
     check_programme_access,
     check_team_view,
     get_closure_day_for_user,
@@ -33,6 +34,7 @@ from careaudit.programme.access import (
     get_request_to_manage,
     get_request_to_pick,
     has_team_view,
+    mark_openable_audits,
 )
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.forms import (
@@ -82,6 +84,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         {
             "programmes": selectors.programmes_of(staff.organisation),
             "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
+            "can_download": can_see_case_records(staff),
             "this_month": month_start(selectors.today()),
         },
     )
@@ -174,6 +177,8 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
         team=filters.get("team"),
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    mark_openable_audits(require_staff(request), page.object_list)
     return render(
         request,
         "programme/programme_month.html",
@@ -350,6 +355,7 @@ def my_audits(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_request = get_request_for_user(request, pk)
     staff = require_staff(request)
+    mark_openable_audits(staff, [audit_request])
     return render(
         request,
         "programme/request_detail.html",
@@ -493,6 +499,9 @@ def team_requests(request: HttpRequest) -> HttpResponse:
     today = selectors.today()
     month = _month_asked(request, today)
     rows = selectors.team_view(staff, month, today)
+    mark_openable_audits(
+        staff, [r for row in rows for r in (*row.this_month, *row.overdue_earlier)]
+    )
     return render(
         request,
         "programme/team_requests.html",
