@@ -336,6 +336,7 @@ MATRIX: dict[str, Entry] = dict(
             expect=only(quality_lead=OK, advanced_practitioner=OK),  # manager or supervisor
         ),
         E("request_cancel", "request", expect=only(quality_lead=OK)),  # programme managers
+        E("request_extend", "request", expect=only(quality_lead=OK)),  # programme managers
         E("request_find_case", "request", expect=only(quality_lead=REDIRECT), post=True),
         # Moderation: the assigned moderator only.
         E("moderation_detail", "moderation", expect=only(moderator=OK)),

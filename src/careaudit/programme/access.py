@@ -222,7 +222,7 @@ def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) 
 
 
 def can_manage_requests(staff: StaffMember) -> bool:
-    """Cancel a request, or have it look for a case again."""
+    """Cancel a request, move its due date, or have it look for a case again."""
     return staff.can(Capability.MANAGE_PROGRAMME)
 
 
@@ -231,7 +231,8 @@ def get_request_to_manage(request: HttpRequest, pk: int) -> AuditRequest:
     audit_request = get_request_for_user(request, pk)
     if not can_manage_requests(require_staff(request)):
         raise PermissionDenied(
-            "Only someone who manages the programme can cancel an audit or look for its case again."
+            "Only someone who manages the programme can cancel an audit, change its due date "
+            "or look for its case again."
         )
     return audit_request
 

@@ -42,6 +42,7 @@ from careaudit.programme.forms import (
     CancelForm,
     CasePickForm,
     ClosureDayForm,
+    ExtendForm,
     ExtraRequestForm,
     ProgrammeCreateForm,
     ReassignForm,
@@ -365,6 +366,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_auditor": audit_request.auditor_id == staff.pk,
             "can_reassign": can_reassign(staff, audit_request)
             and audit_request.status == RequestStatus.REQUESTED,
+            "can_extend": can_manage_requests(staff)
+            and audit_request.status in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS),
             "can_cancel": can_manage_requests(staff)
             and audit_request.status in NOT_STARTED
             and audit_request.mode != RequestMode.MODERATION,
@@ -420,10 +423,14 @@ def request_pick(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     audit_request = get_request_for_user(request, pk, write=True)
+    today = selectors.today()
+    candidates = services.reassign_candidates(audit_request, on=today)
     form = ReassignForm(
         _posted(request),
-        organisation=audit_request.organisation,
-        exclude=audit_request.auditor,
+        candidates=candidates,
+        due_date=services.reassign_due_date(audit_request, on=today),
+        today=today,
+        closures=closures_of(audit_request.organisation),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -431,18 +438,55 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 audit_request=audit_request,
                 to=form.cleaned_data["to"],
                 reason=form.cleaned_data["reason"],
+                due_date=form.cleaned_data["due_date"],
                 by=require_staff(request),
+                on=today,
             )
         except ProgrammeError as error:
-            messages.error(request, f"The audit was not reassigned. {error}")
-            return redirect("request_reassign", pk=pk)
-        messages.success(
-            request, f"The audit has been reassigned to {form.cleaned_data['to'].full_name}."
-        )
-        return redirect("request_detail", pk=pk)
+            # Shown on the form, so what was typed is kept.
+            form.add_error(None, f"The audit was not reassigned. {error}")
+        else:
+            messages.success(
+                request,
+                f"The audit has been reassigned to {form.cleaned_data['to'].full_name}, due "
+                f"{audit_request.due_date:%-d %B %Y}.",
+            )
+            return redirect("request_detail", pk=pk)
     return render(
         request,
         "programme/request_reassign.html",
+        {"audit_request": audit_request, "form": form, "candidates": candidates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A programme manager gives an audit more time, with a reason kept in its history."""
+    audit_request = get_request_to_manage(request, pk)
+    today = selectors.today()
+    form = ExtendForm(
+        _posted(request),
+        current=audit_request.due_date,
+        today=today,
+        closures=closures_of(audit_request.organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_extend(
+                audit_request=audit_request,
+                due_date=form.cleaned_data["due_date"],
+                reason=form.cleaned_data["reason"],
+                by=require_staff(request),
+                on=today,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, f"The due date was not changed. {error}")
+        else:
+            messages.success(request, f"The audit is now due {audit_request.due_date:%-d %B %Y}.")
+            return redirect("request_detail", pk=pk)
+    return render(
+        request,
+        "programme/request_extend.html",
         {"audit_request": audit_request, "form": form},
     )
 
