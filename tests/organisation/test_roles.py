@@ -70,3 +70,24 @@ def test_practitioner_roles_hold_caseloads():
         "Occupational Therapy Assistant",
         "Care Worker",
     }
+
+
+@pytest.mark.django_db
+def test_case_level_records_are_for_those_who_run_the_programme_not_the_board():
+    """Seed 003: Practice Development APs "will be given access to all completed audit
+    information"; a board reads the reports (issue 10)."""
+    with_case_records = set(
+        Role.objects.filter(organisation=None, can_view_case_records=True).values_list(
+            "name", flat=True
+        )
+    )
+    programme_managers = set(
+        Role.objects.filter(organisation=None, can_manage_programme=True).values_list(
+            "name", flat=True
+        )
+    )
+
+    assert "Practice Development Advanced Practitioner" in with_case_records
+    assert programme_managers <= with_case_records
+    assert "Board Member" not in with_case_records
+    assert "Director" not in with_case_records  # views all reports, runs no programme

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from careaudit.audits.exports import ANSWER_COLUMNS, AUDIT_COLUMNS
@@ -95,14 +96,29 @@ def test_only_the_organisations_own_data_is_downloaded(drawn, login, quality_lea
     )
 
 
-def test_readers_of_all_reports_may_download_and_practitioners_may_not(drawn, login):
+def test_those_who_run_the_programme_download_and_a_board_member_may_not(drawn, login):
+    """The files hold case references and staff emails: a board reads the reports."""
+    practice_development = StaffFactory(
+        role="Practice Development Advanced Practitioner", organisation=drawn.organisation
+    )
     board_member = StaffFactory(role="Board Member", organisation=drawn.organisation)
 
-    assert login(board_member).get(URL).status_code == 200
-    assert download(login(board_member)).status_code == 200
-    assert login(drawn.practitioners[0]).get(URL).status_code == 403
-    assert download(login(drawn.practitioners[0])).status_code == 403
+    assert login(practice_development).get(URL).status_code == 200
+    assert download(login(practice_development)).status_code == 200
+    for refused in (board_member, drawn.practitioners[0]):
+        assert login(refused).get(URL).status_code == 403
+        assert download(login(refused)).status_code == 403
     assert AccessLog.objects.filter(action="export").count() == 1
+
+
+def test_the_programme_list_offers_downloads_only_to_those_who_may_download(drawn, login):
+    board_member = StaffFactory(role="Board Member", organisation=drawn.organisation)
+    lead = StaffFactory(
+        role="Practice Development Advanced Practitioner", organisation=drawn.organisation
+    )
+
+    assert URL not in login(board_member).get(reverse("programme_list")).text
+    assert URL in login(lead).get(reverse("programme_list")).text
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from careaudit.programme.planning import (
     Assignment,
     Auditor,
     CaseRecord,
+    may_audit_case,
     plan_month,
 )
 
@@ -168,3 +169,33 @@ def test_a_managers_sample_is_uniform_over_the_eligible_cases():
     statistic = sum((counts[c.id] - expected) ** 2 / expected for c in cases)
 
     assert statistic < chi2.ppf(1 - 0.001, df=len(cases) - 1)
+
+
+# --- Who may take a request over (reassigning) -------------------------------------------
+
+
+def test_a_reassigned_peer_audit_follows_the_peer_rules():
+    case = CaseRecord(id=1, ref="C1", team_id=10, service_id=1, worker_id=5, worker_role_id=3)
+    same_role_other_team = Auditor(id=6, role_id=3, team_id=11, service_id=1, scope="")
+    same_team = Auditor(id=7, role_id=3, team_id=10, service_id=1, scope="")
+    other_role = Auditor(id=8, role_id=4, team_id=11, service_id=1, scope="")
+    their_supervisor = Auditor(
+        id=9, role_id=3, team_id=11, service_id=1, scope="", supervisee_ids=frozenset({5})
+    )
+
+    assert may_audit_case(same_role_other_team, "peer", case)
+    assert not may_audit_case(same_team, "peer", case)
+    assert not may_audit_case(other_role, "peer", case)
+    assert not may_audit_case(their_supervisor, "peer", case)
+
+
+def test_a_reassigned_sample_needs_a_scope_that_covers_the_case_and_never_goes_to_its_worker():
+    case = CaseRecord(id=1, ref="C1", team_id=10, service_id=1, worker_id=5, worker_role_id=3)
+
+    assert may_audit_case(Auditor(6, 2, 10, 1, "team"), "sample", case)
+    assert not may_audit_case(Auditor(6, 2, 12, 2, "team"), "sample", case)
+    assert may_audit_case(Auditor(6, 2, None, 1, "service"), "sample", case)
+    assert not may_audit_case(Auditor(6, 2, None, 2, "service"), "sample", case)
+    assert not may_audit_case(Auditor(6, 3, 11, 1, ""), "sample", case)  # samples nowhere
+    assert not may_audit_case(Auditor(5, 3, 10, 1, "organisation"), "sample", case)
+    assert not may_audit_case(Auditor(6, 3, 11, 1, ""), "self", case)

@@ -36,21 +36,22 @@ SIGNED_IN = (
 )
 PERSONAS = ("anonymous", *SIGNED_IN, "deactivated")
 
-P, ADM, R, M = (
+P, ADM, R, M, CR = (
     Capability.MANAGE_PROGRAMME,
     Capability.ADMINISTER,
     Capability.VIEW_ALL_REPORTS,
     Capability.MODERATE,
+    Capability.VIEW_CASE_RECORDS,
 )
 # What each persona's role lets them do (checked against the database by a test below).
 PERSONA_CAPABILITIES: dict[str, set[Capability]] = {
-    "quality_lead": {P, ADM, R, Capability.MANAGE_ACTIONS},
+    "quality_lead": {P, ADM, R, CR, Capability.MANAGE_ACTIONS},
     "service_manager": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
     "advanced_practitioner": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
     "social_worker": {Capability.CONDUCT_AUDIT},
     "moderator": {Capability.CONDUCT_AUDIT, M},
     "board_member": {R},
-    "outsider": {P, ADM, R, Capability.MANAGE_ACTIONS},
+    "outsider": {P, ADM, R, CR, Capability.MANAGE_ACTIONS},
 }
 
 
@@ -143,6 +144,8 @@ def E(name, *args, expect, post=False) -> tuple[str, Entry]:
 # The draft audit is the social worker's (a peer audit of the peer social worker's case);
 # the submitted audit is the advanced practitioner's, of the social worker's case, and is
 # being moderated (blind) by the moderator. See tests/security/conftest.py.
+# Case-level records (any audit, the month's downloads) need CR: the board member, who
+# views all reports, reads the reports and never a case's audit.
 MATRIX: dict[str, Entry] = dict(
     [
         E("home", expect=everyone_signed_in()),
@@ -233,19 +236,22 @@ MATRIX: dict[str, Entry] = dict(
                 # Those who may read it are sent to the read-only view.
                 quality_lead=REDIRECT,
                 advanced_practitioner=REDIRECT,
-                board_member=REDIRECT,
             ),
         ),
         E(
             "audit_detail",
             "submitted",
             # The moderator does not see the answers while moderating blind.
-            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+            expect=everyone_signed_in(
+                object_route=True, moderator=FORBIDDEN, board_member=FORBIDDEN
+            ),
         ),
         E(
             "audit_pdf",
             "submitted",
-            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+            expect=everyone_signed_in(
+                object_route=True, moderator=FORBIDDEN, board_member=FORBIDDEN
+            ),
         ),
     ]
     + [
@@ -273,7 +279,9 @@ MATRIX: dict[str, Entry] = dict(
         E(
             "audit_worker_comment_add",
             "submitted",
-            expect=everyone_signed_in(INVALID, object_route=True, moderator=FORBIDDEN),
+            expect=everyone_signed_in(
+                INVALID, object_route=True, moderator=FORBIDDEN, board_member=FORBIDDEN
+            ),
             post=True,
         ),
         # Programme: seen by those who manage it or view all reports; changed by managers.
@@ -310,7 +318,7 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(P, R, object_route=True),
         ),
         E("closure_day_list", expect=needs(P)),
-        E("data_download", expect=needs(P, R)),
+        E("data_download", expect=needs(CR)),
         E(
             "closure_day_remove",
             "closure_day",
@@ -335,6 +343,7 @@ MATRIX: dict[str, Entry] = dict(
             expect=only(quality_lead=OK, advanced_practitioner=OK),  # manager or supervisor
         ),
         E("request_cancel", "request", expect=only(quality_lead=OK)),  # programme managers
+        E("request_extend", "request", expect=only(quality_lead=OK)),  # programme managers
         E("request_find_case", "request", expect=only(quality_lead=REDIRECT), post=True),
         # Moderation: the assigned moderator only.
         E("moderation_detail", "moderation", expect=only(moderator=OK)),

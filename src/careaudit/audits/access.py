@@ -2,8 +2,9 @@
 the audits app fetches its objects through here.
 
 A person sees the audits they conduct, the audits of their own cases, those of the people
-they supervise (as auditor or as worker), the ones they moderate, and — with "view all
-reports" — every audit in their organisation. Only the auditor starts and changes an audit;
+they supervise (as auditor or as worker), the ones they moderate, and — with "see
+case-level audits and downloads" — every audit in their organisation (the rule is
+`programme.access.audit_visibility`, which the programme's lists use to link here). Only the auditor starts and changes an audit;
 only the allocated worker adds worker comments; only the assigned moderator moderates, and
 while re-scoring blind does not see the auditor's answers; only a supervisor records their
 supervisees' supervision.
@@ -14,7 +15,7 @@ person's own organisation that they may not see or change is a 403 that says why
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -23,6 +24,7 @@ from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
+from careaudit.programme.access import audit_visibility
 from careaudit.programme.models import AuditRequest
 from careaudit.standards.models import Criterion, Section
 
@@ -38,16 +40,7 @@ def can_see_agreement(staff: StaffMember) -> bool:
 
 
 def visible_audits(staff: StaffMember) -> QuerySet[Audit]:
-    audits = Audit.objects.filter(organisation=staff.organisation)
-    if staff.can(Capability.VIEW_ALL_REPORTS):
-        return audits
-    return audits.filter(
-        Q(auditor=staff)
-        | Q(worker=staff)
-        | Q(auditor__supervisor=staff)
-        | Q(worker__supervisor=staff)
-        | Q(moderation__moderator=staff)
-    )
+    return Audit.objects.filter(organisation=staff.organisation).filter(audit_visibility(staff))
 
 
 def get_audit_for_user(
@@ -66,7 +59,8 @@ def get_audit_for_user(
     if not visible_audits(staff).filter(pk=audit.pk).exists():
         raise PermissionDenied(
             "You can see the audits you do, those of your cases and of the people you "
-            "supervise, and the ones you moderate. This audit is not one of them."
+            "supervise, and the ones you moderate. This audit is not one of them. "
+            "Other audits are for those who run the programme."
         )
     if write and audit.auditor_id != staff.pk:
         raise PermissionDenied(

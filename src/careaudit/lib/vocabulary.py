@@ -48,6 +48,7 @@ class EventKind(StrEnum):
     CREATED = "created"
     PICKED = "picked"
     REASSIGNED = "reassigned"
+    DUE_DATE_CHANGED = "due_date_changed"
     CANCELLED = "cancelled"
     CASE_FOUND = "case_found"
     OVERDUE = "overdue"

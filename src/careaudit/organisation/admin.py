@@ -47,6 +47,7 @@ class RoleAdmin(admin.ModelAdmin):
         "can_manage_programme",
         "can_manage_actions",
         "can_view_all_reports",
+        "can_view_case_records",
         "can_administer",
         "requires_two_factor",
     ]

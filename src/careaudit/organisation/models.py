@@ -14,6 +14,7 @@ class Capability(models.TextChoices):
     MANAGE_PROGRAMME = "manage_programme", "Manage the programme and standards"
     MANAGE_ACTIONS = "manage_actions", "Manage actions"
     VIEW_ALL_REPORTS = "view_all_reports", "View all reports"
+    VIEW_CASE_RECORDS = "view_case_records", "See case-level audits and downloads"
     ADMINISTER = "administer", "Administer people and settings"
 
 
@@ -128,6 +129,13 @@ class Role(models.Model):
     can_manage_programme = models.BooleanField("manage the programme and standards", default=False)
     can_manage_actions = models.BooleanField("manage actions", default=False)
     can_view_all_reports = models.BooleanField("view all reports", default=False)
+    can_view_case_records = models.BooleanField(
+        "see case-level audits and downloads",
+        default=False,
+        help_text="Open any audit of the organisation (case reference, the person's own "
+        "words) and download the month's requests, audits and answers. For those who run "
+        "the programme; a board reads the reports instead.",
+    )
     can_administer = models.BooleanField("administer people and settings", default=False)
     sample_scope = models.CharField(
         max_length=20,

@@ -8,9 +8,11 @@ The log and subject access pages need "administer people and settings"
 from auditlog.models import LogEntry
 from django.db.models import QuerySet
 
+from careaudit.audits.access import visible_audits
 from careaudit.core.models import AccessLog
 from careaudit.organisation.access import capability_required
-from careaudit.organisation.models import Capability, Organisation
+from careaudit.organisation.models import Capability, Organisation, StaffMember
+from careaudit.programme.access import can_view_request, mark_openable_audits
 
 # The log pages and the subject access search: a 403 without "administer".
 administrator_required = capability_required(Capability.ADMINISTER)
@@ -27,3 +29,18 @@ def change_log_for(organisation: Organisation) -> QuerySet[LogEntry]:
     on the site, whichever organisation made it: a known gap of a multi-organisation
     installation, kept as it was until the log records the organisation."""
     return LogEntry.objects.all()
+
+
+def mark_subject_access_links(staff: StaffMember, report) -> None:
+    """Link the requests and audits of a subject access report for those who may open them
+    (`viewable` on each request, `openable` on each audit): the same rules as their pages."""
+    mark_openable_audits(staff, report.requests)
+    for audit_request in report.requests:
+        audit_request.viewable = can_view_request(staff, audit_request)
+    openable = set(
+        visible_audits(staff)
+        .filter(pk__in=[audit.pk for audit in report.audits])
+        .values_list("pk", flat=True)
+    )
+    for audit in report.audits:
+        audit.openable = audit.pk in openable

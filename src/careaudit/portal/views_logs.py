@@ -15,7 +15,12 @@ from careaudit.core.forms import DateField, GovukForm
 from careaudit.core.models import AccessAction
 from careaudit.lib.textsafe import neutralise_formula
 from careaudit.organisation.access import require_staff
-from careaudit.portal.access import access_log_for, administrator_required, change_log_for
+from careaudit.portal.access import (
+    access_log_for,
+    administrator_required,
+    change_log_for,
+    mark_subject_access_links,
+)
 from careaudit.portal.subject_access import subject_access_report
 
 LOGS = {"access": "Reads and exports of personal data", "changes": "Changes"}
@@ -138,6 +143,8 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         ref = form.cleaned_data["case_ref"].strip()
         report = subject_access_report(staff.organisation, ref)
+        if report.found:
+            mark_subject_access_links(staff, report)
         record_access(
             request=request,
             action=AccessAction.SEARCH,

@@ -8,12 +8,21 @@ organisation's that you may not see or change is a 403 saying why
 Who sees the programme: people who manage it or view all reports. Who sees a request
 (DESIGN §2): its auditor, the worker whose case it is, the auditor's supervisor, managers
 whose sample scope covers the auditor, and anyone who sees the programme. Who may reassign
-it: programme managers and the auditor's supervisor.
+it: programme managers and the auditor's supervisor; who may move its due date: programme
+managers.
+
+Who may open an audit (`audit_visibility`) is decided here, below the audits app, because
+the programme's own lists (a request, the month, the team view) link to the audits their
+viewer may open: the audits app's `get_audit_for_user` applies the same rule. Case-level
+records (any audit, the month's downloads) need "see case-level audits and downloads": a
+board reads the reports, not the cases.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -45,6 +54,20 @@ def check_programme_access(staff: StaffMember, *, write: bool = False) -> None:
         raise PermissionDenied(
             "The audit programme is for people who manage it or view all reports. "
             "Your own audits are on My audits."
+        )
+
+
+def can_see_case_records(staff: StaffMember) -> bool:
+    """Any audit of the organisation and the month's downloads, with case references."""
+    return staff.can(Capability.VIEW_CASE_RECORDS)
+
+
+def check_case_records_access(staff: StaffMember) -> None:
+    if not can_see_case_records(staff):
+        raise PermissionDenied(
+            "Case-level records (audits with their case references, and the month’s "
+            "downloads) are for those who run the programme. The programme’s results are "
+            "in its reports."
         )
 
 
@@ -99,6 +122,58 @@ def check_team_view(staff: StaffMember) -> None:
         )
 
 
+# --- Who may open an audit ----------------------------------------------------------------
+
+
+def audit_visibility(staff: StaffMember, prefix: str = "") -> Q:
+    """The audits a person may open, as a filter on the audit's fields (`prefix` reaches them
+    from another model, e.g. ``"audit__"`` from a request).
+
+    Their own (as auditor or allocated worker), those of the people they supervise, the ones
+    they moderate, and, with "see case-level audits and downloads", every audit of their
+    organisation. The caller keeps to the person's organisation.
+    """
+    if can_see_case_records(staff):
+        return Q(**{f"{prefix}pk__isnull": False})
+    return (
+        Q(**{f"{prefix}auditor": staff})
+        | Q(**{f"{prefix}worker": staff})
+        | Q(**{f"{prefix}auditor__supervisor": staff})
+        | Q(**{f"{prefix}worker__supervisor": staff})
+        | Q(**{f"{prefix}moderation__moderator": staff})
+    )
+
+
+def mark_openable_audits(staff: StaffMember, requests: Iterable[AuditRequest]) -> None:
+    """Set `openable_audit_id` on each request: the submitted audit it led to (a moderation
+    request: the audit moderated) if this person may open it, else None.
+
+    One query for the whole list, so every list that shows a submitted or moderated audit
+    links to it for exactly the people `get_audit_for_user` lets in. A moderator still
+    re-scoring blind is not sent to the auditor's answers.
+    """
+    requests = list(requests)
+    openable: dict[int, int] = {}
+    for path in ("audit__", "moderation__audit__"):
+        rows = (
+            AuditRequest.objects.filter(
+                pk__in=[r.pk for r in requests],
+                organisation=staff.organisation,
+                **{f"{path}status": "submitted"},
+            )
+            .filter(audit_visibility(staff, path))
+            # audits.models.ModerationStatus.BLIND: the answers stay hidden from the moderator
+            .exclude(
+                Q(**{f"{path}moderation__moderator": staff, f"{path}moderation__status": "blind"})
+                & ~Q(**{f"{path}auditor": staff})
+            )
+            .values_list("pk", f"{path}pk")
+        )
+        openable.update(rows)
+    for r in requests:
+        r.openable_audit_id = openable.get(r.pk)
+
+
 # --- Requests ---------------------------------------------------------------------------------
 
 
@@ -147,7 +222,7 @@ def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) 
 
 
 def can_manage_requests(staff: StaffMember) -> bool:
-    """Cancel a request, or have it look for a case again."""
+    """Cancel a request, move its due date, or have it look for a case again."""
     return staff.can(Capability.MANAGE_PROGRAMME)
 
 
@@ -156,7 +231,8 @@ def get_request_to_manage(request: HttpRequest, pk: int) -> AuditRequest:
     audit_request = get_request_for_user(request, pk)
     if not can_manage_requests(require_staff(request)):
         raise PermissionDenied(
-            "Only someone who manages the programme can cancel an audit or look for its case again."
+            "Only someone who manages the programme can cancel an audit, change its due date "
+            "or look for its case again."
         )
     return audit_request
 

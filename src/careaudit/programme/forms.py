@@ -239,12 +239,36 @@ class CancelForm(GovukForm):
     )
 
 
-class ReassignForm(GovukForm):
+class _DueDateMixin:
+    """A due date: a working day after today (`today` and `closures` given to the form)."""
+
+    def clean_due_date(self) -> date | None:
+        due = self.cleaned_data["due_date"]
+        if due is None:
+            return None
+        if due <= self.today:
+            raise forms.ValidationError("The due date must be in the future")
+        if not is_working_day(due, self.closures):
+            raise forms.ValidationError(
+                f"{due:%A %-d %B %Y} is not a working day: choose a weekday that is not a "
+                "bank holiday or a closure day"
+            )
+        return due
+
+
+class ReassignForm(_DueDateMixin, GovukForm):
     to = forms.ModelChoiceField(
         queryset=None,
         label="Who should do this audit instead?",
+        help_text="Only people the month’s draw could have asked to do this audit.",
         empty_label="Choose a person",
         error_messages={"required": "Choose who should do the audit"},
+    )
+    due_date = DateField(
+        label="Due date",
+        required=False,  # left empty: the default shown, `services.reassign_due_date`
+        help_text="The later of the present due date and 10 working days from today, unless "
+        "you change it, for example 27 3 2027.",
     )
     reason = forms.CharField(
         label="Reason",
@@ -253,18 +277,51 @@ class ReassignForm(GovukForm):
         error_messages={"required": "Give a reason for reassigning the audit"},
     )
 
-    def __init__(self, *args, organisation: Organisation, exclude: StaffMember, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args,
+        candidates: list[StaffMember],
+        due_date: date,
+        today: date,
+        closures: frozenset[date],
+        **kwargs,
+    ):
+        super().__init__(*args, initial={"due_date": due_date}, **kwargs)
+        self.today, self.closures = today, closures
         field = self.fields["to"]
-        field.queryset = (
-            StaffMember.objects.current()
-            .filter(organisation=organisation, role__can_conduct_audit=True)
-            .exclude(pk=exclude.pk)
-            .select_related("user", "role", "team")
-        )
-        field.label_from_instance = lambda p: (
-            f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else "")
-        )
+        field.queryset = StaffMember.objects.filter(pk__in=[p.pk for p in candidates])
+        # The choices are the candidates already loaded, in their order, with no query each.
+        field.choices = [("", field.empty_label)] + [
+            (p.pk, f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else ""))
+            for p in candidates
+        ]
+
+
+class ExtendForm(_DueDateMixin, GovukForm):
+    due_date = DateField(
+        label="New due date",
+        help_text="A working day after the present due date, for example 27 3 2027.",
+        error_messages={"required": "Enter the new due date"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the request’s history, for example “Case file unavailable "
+        "until the 12th”.",
+        error_messages={"required": "Give a reason for changing the due date"},
+    )
+
+    def __init__(self, *args, current: date, today: date, closures: frozenset[date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current, self.today, self.closures = current, today, closures
+
+    def clean_due_date(self) -> date:
+        due = super().clean_due_date()
+        if due <= self.current:
+            raise forms.ValidationError(
+                f"Choose a date after the present due date, {self.current:%-d %B %Y}"
+            )
+        return due
 
 
 class ExtraRequestForm(GovukForm):

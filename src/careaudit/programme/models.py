@@ -259,6 +259,7 @@ class EventKind(models.TextChoices):
     CREATED = words.EventKind.CREATED, "Created"
     PICKED = words.EventKind.PICKED, "Case picked"
     REASSIGNED = words.EventKind.REASSIGNED, "Reassigned"
+    DUE_DATE_CHANGED = words.EventKind.DUE_DATE_CHANGED, "Due date changed"
     CANCELLED = words.EventKind.CANCELLED, "Cancelled"
     CASE_FOUND = words.EventKind.CASE_FOUND, "Case found"
     OVERDUE = words.EventKind.OVERDUE, "Overdue"

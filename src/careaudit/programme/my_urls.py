@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/choose-case", views.request_pick, name="request_pick"),
     path("<int:pk>/reassign", views.request_reassign, name="request_reassign"),
     path("<int:pk>/cancel", views.request_cancel, name="request_cancel"),
+    path("<int:pk>/due-date", views.request_extend, name="request_extend"),
     path("<int:pk>/find-case", views.request_find_case, name="request_find_case"),
 ]

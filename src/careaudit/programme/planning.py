@@ -234,6 +234,23 @@ def pick_own_case(
     return picked[0] if picked else None
 
 
+def may_audit_case(auditor: Auditor, mode: str, case: CaseRecord) -> bool:
+    """Whether the draw's rules let this auditor do a `mode` request of this case: what
+    reassigning a request checks, so a request is only handed to someone the draw could
+    have asked. A self-audit is of the practitioner's own case and goes to nobody else.
+
+    >>> manager = Auditor(id=1, role_id=5, team_id=None, service_id=7, scope=SERVICE)
+    >>> case = CaseRecord(id=9, ref="C9", team_id=3, service_id=7, worker_id=2, worker_role_id=6)
+    >>> may_audit_case(manager, SAMPLE, case), may_audit_case(manager, PEER, case)
+    (True, False)
+    """
+    if mode == SELF:
+        return False
+    if mode == PEER:
+        return _may_peer_audit(auditor, case.worker_id, case.worker_role_id, case.team_id)
+    return case.worker_id != auditor.id and in_scope(auditor, case)
+
+
 def _no_case_reason(auditor: Auditor) -> str:
     where = {TEAM: " in your team", SERVICE: " in your service"}.get(auditor.scope, "")
     return f"No eligible case{where} that has not already been requested recently."

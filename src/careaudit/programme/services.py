@@ -10,7 +10,7 @@ from django.utils import timezone
 from careaudit.cases.models import Case
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.sampling import draw, new_seed, rng_for
-from careaudit.lib.workdays import is_working_day
+from careaudit.lib.workdays import add_working_days, is_working_day
 from careaudit.organisation.models import (
     Organisation,
     Role,
@@ -154,11 +154,101 @@ def programme_check_no_overlap(*, organisation: Organisation, months: list[date]
         )
 
 
+REASSIGN_NOTICE_WORKING_DAYS = 10  # a new auditor gets at least this long to do the audit
+
+
+def reassign_due_date(audit_request: AuditRequest, *, on: date) -> date:
+    """The due date a reassigned audit gets unless the person reassigning chooses another:
+    the later of the original and 10 working days from `on`, so the new auditor never
+    inherits an audit that is overdue, or nearly so, the day they are given it."""
+    closures = closures_of(audit_request.organisation)
+    fresh = add_working_days(on, REASSIGN_NOTICE_WORKING_DAYS, closures)
+    return max(audit_request.due_date, fresh)
+
+
+def reassign_candidates(audit_request: AuditRequest, *, on: date) -> list[StaffMember]:
+    """Who may take the request over: people in post on `on` whom the draw's own rules
+    (`planning.may_audit_case`) would allow to do it, never the present auditor.
+
+    A random sample goes to someone whose sample scope covers the case, a peer audit to a
+    worker with the case worker's role in another team who does not supervise them, a
+    moderation to another moderator; nobody audits their own case or themselves. A
+    self-audit is of the practitioner's own case, so it goes to nobody else.
+    """
+    mode = audit_request.mode
+    if mode == RequestMode.SELF:
+        return []
+    people = (
+        StaffMember.objects.current(on)
+        .filter(organisation_id=audit_request.organisation_id, role__can_conduct_audit=True)
+        .exclude(pk=audit_request.auditor_id)
+        .with_related()
+    )
+    case = audit_request.case
+    if mode == RequestMode.MODERATION:
+        people = people.filter(role__can_moderate=True)
+        return [p for p in people if case is None or p.pk != case.worker_id]
+    if case is None:
+        # A staff member or a service: someone who samples, never the person audited.
+        people = people.exclude(role__sample_scope="")
+        if audit_request.staff_subject_id:
+            people = people.exclude(pk=audit_request.staff_subject_id)
+        return list(people)
+    record = planning.CaseRecord(
+        id=case.pk,
+        ref=case.case_ref,
+        team_id=case.team_id,
+        service_id=case.team.service_id,
+        worker_id=case.worker_id,
+        worker_role_id=case.worker.role_id if case.worker_id else None,
+    )
+    supervisees: dict[int, set[int]] = defaultdict(set)
+    for supervisor_id, person_id in StaffMember.objects.filter(
+        organisation_id=audit_request.organisation_id, supervisor__isnull=False
+    ).values_list("supervisor_id", "id"):
+        supervisees[supervisor_id].add(person_id)
+    return [
+        p
+        for p in people
+        if planning.may_audit_case(
+            planning.Auditor(
+                id=p.pk,
+                role_id=p.role_id,
+                team_id=p.team_id,
+                service_id=_service_id(p),
+                scope="" if mode == RequestMode.PEER else p.role.sample_scope,
+                supervisee_ids=frozenset(supervisees[p.pk]),
+            ),
+            mode,
+            record,
+        )
+    ]
+
+
+def _check_due_date(audit_request: AuditRequest, due_date: date, on: date) -> None:
+    closures = closures_of(audit_request.organisation)
+    if due_date <= on:
+        raise ProgrammeError("The due date must be in the future.")
+    if not is_working_day(due_date, closures):
+        raise ProgrammeError(
+            f"{due_date:%A %-d %B %Y} is not a working day. Choose a weekday that is not a "
+            "bank holiday or a closure day."
+        )
+
+
 @transaction.atomic
 def request_reassign(
-    *, audit_request: AuditRequest, to: StaffMember, reason: str, by: StaffMember | None
+    *,
+    audit_request: AuditRequest,
+    to: StaffMember,
+    reason: str,
+    by: StaffMember | None,
+    due_date: date | None = None,
+    on: date | None = None,
 ) -> AuditRequest:
-    """Give a request to someone else; the reason is kept in the request's history."""
+    """Give a request to someone the draw's rules allow, with a due date they can meet
+    (`due_date`, default `reassign_due_date`); the reason is kept in the request's history."""
+    on = on or timezone.localdate()
     if not reason.strip():
         raise ProgrammeError("Give a reason for reassigning the audit.")
     if audit_request.status == RequestStatus.NO_ELIGIBLE_CASE:
@@ -168,30 +258,83 @@ def request_reassign(
         )
     if audit_request.status not in NOT_STARTED:
         raise ProgrammeError("Only audits that have not been started can be reassigned.")
-    if to.organisation_id != audit_request.organisation_id or not to.is_current():
+    if to.pk == audit_request.auditor_id:
+        raise ProgrammeError(f"The audit is already {to.full_name}’s.")
+    if to.organisation_id != audit_request.organisation_id or not to.is_current(on):
         raise ProgrammeError("Choose someone in post in the same organisation.")
     if audit_request.case_id and audit_request.case.worker_id == to.pk:
         raise ProgrammeError(f"{to.full_name} is the case's allocated worker.")
     if audit_request.staff_subject_id == to.pk:
         raise ProgrammeError(f"{to.full_name} is the staff member audited.")
-    if to.pk == audit_request.auditor_id:
-        raise ProgrammeError(f"The audit is already {to.full_name}’s.")
-    previous = audit_request.auditor
+    if audit_request.mode == RequestMode.SELF:
+        raise ProgrammeError(
+            "A self-audit is of the practitioner’s own case, so nobody else can do it. "
+            "Cancel it instead, with the reason."
+        )
+    if to.pk not in {p.pk for p in reassign_candidates(audit_request, on=on)}:
+        raise ProgrammeError(
+            f"{to.full_name} could not have been asked to do this audit by the draw’s rules "
+            "(who samples where, peer audits in the same role in another team)."
+        )
+    due_date = due_date or reassign_due_date(audit_request, on=on)
+    _check_due_date(audit_request, due_date, on)
+    previous, previous_due = audit_request.auditor, audit_request.due_date
     audit_request.auditor = to
     audit_request.auditor_role_id = to.role_id
     audit_request.auditor_team_id = to.team_id
+    audit_request.due_date = due_date
     if audit_request.draw_id:
         # One request per draw, auditor, mode and slot: take the new auditor's next free slot.
         taken = AuditRequest.objects.filter(
             draw_id=audit_request.draw_id, auditor=to, mode=audit_request.mode
         ).aggregate(models.Max("slot"))["slot__max"]
         audit_request.slot = (taken or 0) + 1
-    audit_request.save(update_fields=["auditor", "auditor_role", "auditor_team", "slot"])
+    audit_request.save(
+        update_fields=["auditor", "auditor_role", "auditor_team", "slot", "due_date"]
+    )
+    due = (
+        f"due {due_date:%-d %B %Y} (was {previous_due:%-d %B %Y})"
+        if due_date != previous_due
+        else f"still due {due_date:%-d %B %Y}"
+    )
     RequestEvent.objects.create(
         request=audit_request,
         by=account_of(by),
         kind=EventKind.REASSIGNED,
-        text=f"Reassigned from {previous.full_name} to {to.full_name}: {reason.strip()}",
+        text=f"Reassigned from {previous.full_name} to {to.full_name}, {due}: {reason.strip()}",
+    )
+    return audit_request
+
+
+@transaction.atomic
+def request_extend(
+    *,
+    audit_request: AuditRequest,
+    due_date: date,
+    reason: str,
+    by: StaffMember | None,
+    on: date | None = None,
+) -> AuditRequest:
+    """Move a request's due date later, for a reason kept in its history."""
+    on = on or timezone.localdate()
+    reason = reason.strip()
+    if not reason:
+        raise ProgrammeError("Give a reason for changing the due date.")
+    if audit_request.status not in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS):
+        raise ProgrammeError("Only an audit that is still to be done can be given more time.")
+    if due_date <= audit_request.due_date:
+        raise ProgrammeError(
+            f"Choose a date after the present due date, {audit_request.due_date:%-d %B %Y}."
+        )
+    _check_due_date(audit_request, due_date, on)
+    previous = audit_request.due_date
+    audit_request.due_date = due_date
+    audit_request.save(update_fields=["due_date"])
+    RequestEvent.objects.create(
+        request=audit_request,
+        by=account_of(by),
+        kind=EventKind.DUE_DATE_CHANGED,
+        text=f"Due date moved from {previous:%-d %B %Y} to {due_date:%-d %B %Y}: {reason}",
     )
     return audit_request
 

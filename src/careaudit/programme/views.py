@@ -23,6 +23,7 @@ from careaudit.programme import fairness, selectors, services
 from careaudit.programme.access import (
     can_manage_requests,
     can_reassign,
+    can_see_case_records,
     check_programme_access,
     check_team_view,
     get_closure_day_for_user,
@@ -33,6 +34,7 @@ from careaudit.programme.access import (
     get_request_to_manage,
     get_request_to_pick,
     has_team_view,
+    mark_openable_audits,
 )
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.forms import (
@@ -40,6 +42,7 @@ from careaudit.programme.forms import (
     CancelForm,
     CasePickForm,
     ClosureDayForm,
+    ExtendForm,
     ExtraRequestForm,
     MonthToolForm,
     ProgrammeCreateForm,
@@ -85,6 +88,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         {
             "programmes": selectors.programmes_of(staff.organisation),
             "can_manage": staff.can(Capability.MANAGE_PROGRAMME),
+            "can_download": can_see_case_records(staff),
             "this_month": month_start(selectors.today()),
         },
     )
@@ -179,6 +183,8 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     draw = selectors.draw_of(programme, entry.month)
+    page.object_list = list(page.object_list)
+    mark_openable_audits(require_staff(request), page.object_list)
     return render(
         request,
         "programme/programme_month.html",
@@ -403,6 +409,7 @@ def my_audits(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_request = get_request_for_user(request, pk)
     staff = require_staff(request)
+    mark_openable_audits(staff, [audit_request])
     return render(
         request,
         "programme/request_detail.html",
@@ -412,6 +419,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_auditor": audit_request.auditor_id == staff.pk,
             "can_reassign": can_reassign(staff, audit_request)
             and audit_request.status == RequestStatus.REQUESTED,
+            "can_extend": can_manage_requests(staff)
+            and audit_request.status in (RequestStatus.REQUESTED, RequestStatus.IN_PROGRESS),
             "can_cancel": can_manage_requests(staff)
             and audit_request.status in NOT_STARTED
             and audit_request.mode != RequestMode.MODERATION,
@@ -467,10 +476,14 @@ def request_pick(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     audit_request = get_request_for_user(request, pk, write=True)
+    today = selectors.today()
+    candidates = services.reassign_candidates(audit_request, on=today)
     form = ReassignForm(
         _posted(request),
-        organisation=audit_request.organisation,
-        exclude=audit_request.auditor,
+        candidates=candidates,
+        due_date=services.reassign_due_date(audit_request, on=today),
+        today=today,
+        closures=closures_of(audit_request.organisation),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -478,18 +491,55 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 audit_request=audit_request,
                 to=form.cleaned_data["to"],
                 reason=form.cleaned_data["reason"],
+                due_date=form.cleaned_data["due_date"],
                 by=require_staff(request),
+                on=today,
             )
         except ProgrammeError as error:
-            messages.error(request, f"The audit was not reassigned. {error}")
-            return redirect("request_reassign", pk=pk)
-        messages.success(
-            request, f"The audit has been reassigned to {form.cleaned_data['to'].full_name}."
-        )
-        return redirect("request_detail", pk=pk)
+            # Shown on the form, so what was typed is kept.
+            form.add_error(None, f"The audit was not reassigned. {error}")
+        else:
+            messages.success(
+                request,
+                f"The audit has been reassigned to {form.cleaned_data['to'].full_name}, due "
+                f"{audit_request.due_date:%-d %B %Y}.",
+            )
+            return redirect("request_detail", pk=pk)
     return render(
         request,
         "programme/request_reassign.html",
+        {"audit_request": audit_request, "form": form, "candidates": candidates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """A programme manager gives an audit more time, with a reason kept in its history."""
+    audit_request = get_request_to_manage(request, pk)
+    today = selectors.today()
+    form = ExtendForm(
+        _posted(request),
+        current=audit_request.due_date,
+        today=today,
+        closures=closures_of(audit_request.organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_extend(
+                audit_request=audit_request,
+                due_date=form.cleaned_data["due_date"],
+                reason=form.cleaned_data["reason"],
+                by=require_staff(request),
+                on=today,
+            )
+        except ProgrammeError as error:
+            form.add_error(None, f"The due date was not changed. {error}")
+        else:
+            messages.success(request, f"The audit is now due {audit_request.due_date:%-d %B %Y}.")
+            return redirect("request_detail", pk=pk)
+    return render(
+        request,
+        "programme/request_extend.html",
         {"audit_request": audit_request, "form": form},
     )
 
@@ -546,6 +596,9 @@ def team_requests(request: HttpRequest) -> HttpResponse:
     today = selectors.today()
     month = _month_asked(request, today)
     rows = selectors.team_view(staff, month, today)
+    mark_openable_audits(
+        staff, [r for row in rows for r in (*row.this_month, *row.overdue_earlier)]
+    )
     return render(
         request,
         "programme/team_requests.html",

@@ -1,5 +1,8 @@
 """Download a month's data (requests, audits, answers) as CSV, Excel or JSON: the same
-files, with the same columns, as `careaudit export`. Every download is logged."""
+files, with the same columns, as `careaudit export`. Every download is logged.
+
+The files hold case references, staff emails and the person's own words: they are for
+those who may see case-level records, not for everyone who reads the programme."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +13,7 @@ from careaudit.core.exports import EXPORTS, ExportQuery, write_export
 from careaudit.core.models import AccessAction
 from careaudit.organisation.access import require_staff
 from careaudit.programme import selectors
-from careaudit.programme.access import check_programme_access
+from careaudit.programme.access import check_case_records_access
 from careaudit.programme.forms import DownloadForm
 
 CONTENT_TYPES = {
@@ -23,7 +26,7 @@ CONTENT_TYPES = {
 @require_http_methods(["GET", "POST"])
 def data_download(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    check_programme_access(staff)
+    check_case_records_access(staff)
     organisation = staff.organisation
     form = DownloadForm(
         request.POST if request.method == "POST" else None,
