@@ -415,6 +415,97 @@ def test_worker_involvement_is_saved_with_its_date(audit, auditor):
     assert (saved.worker_involvement, saved.involvement_date) == ("feedback", date(2023, 10, 12))
 
 
+def test_a_half_typed_date_is_not_saved_and_its_error_goes_beside_the_date(audit, auditor):
+    response = auditor.post(
+        save_url(audit, "involvement"),
+        {
+            "lock_version": 1,
+            "worker_involvement": "joint",
+            "involvement_date_day": "12",
+            "involvement_date_month": "",
+            "involvement_date_year": "",
+        },
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200  # answered for htmx: no 400 in the server log
+    assert html.startswith("Not saved yet: check the date above.")
+    slot = re.search(r'<div id="involvement-date-error"[^>]*hx-swap-oob="true">(.*?)</div>', html)
+    assert slot and "Enter a full date: day, month and year" in slot.group(1)
+    emptied = re.search(
+        r'<div id="feedback-held-on-error"[^>]*hx-swap-oob="true">(.*?)</div>', html
+    )
+    assert emptied and emptied.group(1) == ""
+    assert (
+        'name="involvement_date_day"' not in html
+    )  # the boxes, and what is in them, are left alone
+    assert fresh(audit).worker_involvement == ""
+    assert fresh(audit).lock_version == 1
+
+
+def test_an_impossible_date_autosaved_shows_its_error_beside_the_date(audit, auditor):
+    response = auditor.post(
+        save_url(audit, "involvement"),
+        {
+            "lock_version": 1,
+            "worker_involvement": "joint",
+            "involvement_date_day": "31",
+            "involvement_date_month": "2",
+            "involvement_date_year": "2024",
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    slot = re.search(r'<div id="involvement-date-error"[^>]*>(.*?)</div>', response.text)
+    assert slot and "Enter a real date, for example 27 3 2024" in slot.group(1)
+    assert fresh(audit).involvement_date is None
+
+
+def test_saving_a_corrected_date_empties_its_error_slot(audit, auditor):
+    response = auditor.post(
+        save_url(audit, "involvement"),
+        {
+            "lock_version": 1,
+            "worker_involvement": "joint",
+            "involvement_date_day": "12",
+            "involvement_date_month": "10",
+            "involvement_date_year": "2023",
+        },
+        **HTMX,
+    )
+
+    assert response.text.startswith("Saved at")
+    assert re.search(
+        r'<div id="involvement-date-error"[^>]*hx-swap-oob="true"></div>', response.text
+    )
+    assert fresh(audit).involvement_date == date(2023, 10, 12)
+
+
+def test_other_refusals_of_an_autosave_are_still_400s(audit, auditor):
+    response = auditor.post(
+        save_url(audit, "involvement"),
+        {"lock_version": 1, "worker_involvement": "joint", "involvement_how": "x" * 201},
+        **HTMX,
+    )
+
+    assert response.status_code == 400
+    assert "Describe how in 200 characters or fewer" in response.text
+
+
+def test_the_form_page_shows_a_date_error_in_the_date_slot(audit, auditor):
+    response = auditor.post(
+        save_url(audit, "involvement"),
+        {"lock_version": 1, "worker_involvement": "joint", "involvement_date_day": "12"},
+    )
+
+    slot = re.search(r'<div id="involvement-date-error"[^>]*>(.*?)</div>', response.text)
+    assert response.status_code == 400
+    assert slot and "Enter a full date: day, month and year" in slot.group(1)
+    assert 'aria-describedby="involvement-date-hint involvement-date-error"' in response.text
+
+
 # --- The worker: comments, never answers ----------------------------------------------------
 
 

@@ -253,3 +253,48 @@ def test_an_auditor_answers_with_the_keyboard_only_and_each_answer_is_saved(page
             break
         page.wait_for_timeout(100)
     assert list(saved()) == [("partly_met", "Seen on the case file.")]
+
+
+def test_a_half_typed_date_waits_and_then_shows_its_error_beside_the_date(page, audit):
+    refused = []
+    page.on(
+        "response",
+        lambda response: refused.append(response.url) if response.status >= 400 else None,
+    )
+    signed_in(page, audit.auditor)
+    page.goto(f"/audits/{audit.pk}/")
+    page.check("#worker-involvement")  # a joint audit
+    expect(page.locator("#involvement-status")).to_contain_text("Saved at")
+    error = page.locator("#involvement-date-error")
+    group = page.locator("[data-date-group]", has=page.locator("#involvement-date"))
+
+    # From the day box to the month box: nothing is sent, no error is shown yet.
+    page.locator("#involvement-date").fill("12")
+    page.keyboard.press("Tab")
+    expect(page.locator("#involvement-date-month")).to_be_focused()
+    page.wait_for_timeout(1500)  # longer than the typing delay of the autosave
+    expect(error).to_be_empty()
+
+    # Leaving the date half typed: its error is shown beside it, and nothing is stored.
+    page.locator("#involvement-how").click()
+    expect(error).to_contain_text("Enter a full date: day, month and year")
+    expect(page.locator("#involvement-status")).to_contain_text("Not saved yet")
+    assert group.evaluate("g => getComputedStyle(g).borderLeftWidth") == "5px"
+    assert Audit.objects.get(pk=audit.pk).involvement_date is None
+    assert_accessible(page)
+
+    # An impossible date, typed in full, shows its own error.
+    page.locator("#involvement-date-month").fill("2")
+    page.locator("#involvement-date-year").fill("2024")
+    page.locator("#involvement-date").fill("31")
+    page.locator("#involvement-how").click()
+    expect(error).to_contain_text("Enter a real date")
+
+    # Put right, the date is saved and the error goes.
+    page.locator("#involvement-date").fill("28")
+    page.locator("#involvement-how").click()
+    expect(error).to_be_empty()
+    expect(page.locator("#involvement-status")).to_contain_text("Saved at")
+    assert group.evaluate("g => getComputedStyle(g).borderLeftWidth") == "0px"
+    assert Audit.objects.get(pk=audit.pk).involvement_date == date(2024, 2, 28)
+    assert refused == []

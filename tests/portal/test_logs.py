@@ -115,3 +115,55 @@ def test_another_organisations_case_is_not_found_by_subject_access(login, people
     response = login(people.quality_lead).get("/logs/subject-access", {"case_ref": "OTHER1"})
 
     assert "Nothing is held about case reference" in response.text
+
+
+def _case_changed(people, ref: str):
+    from careaudit.cases.models import Case
+
+    case = Case.objects.create(
+        organisation=people.quality_lead.organisation,
+        case_ref=ref,
+        team=people.team,
+        worker=people.social_worker,
+        status="open",
+        opened_on=date(2024, 1, 5),
+    )
+    case.status, case.closed_on = "closed", date(2024, 3, 31)
+    case.save()
+    return case
+
+
+def test_the_changes_log_says_what_changed_in_words(login, people):
+    _case_changed(people, "WORDS1")
+
+    client = login(people.quality_lead)
+    page = client.get("/logs/", {"log": "changes"})
+    download = client.get("/logs/", {"log": "changes", "format": "csv"})
+
+    assert "Status: Open → Closed" in page.text
+    assert "Closed on: not set → 31 March 2024" in page.text
+    assert f"Worker: {people.social_worker.full_name}" in page.text
+    assert "None →" not in page.text
+    assert ".None" not in page.text
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert rows[0] == ["timestamp_utc", "actor_email", "remote_addr", "action", "object", "changes"]
+    changed = next(row for row in rows if row[-1].startswith("Status: Open → Closed"))
+    assert changed[-1] == "Status: Open → Closed; Closed on: not set → 31 March 2024"
+    assert "None →" not in download.content.decode()
+
+
+def test_the_changes_log_costs_the_same_queries_however_many_entries(login, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people.quality_lead)
+    _case_changed(people, "FEW1")
+    client.get("/logs/", {"log": "changes"})  # warm the caches of the first request
+    with CaptureQueriesContext(connection) as few:
+        client.get("/logs/", {"log": "changes"})
+    for n in range(5):
+        _case_changed(people, f"MANY{n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/logs/", {"log": "changes"})
+
+    assert len(many) == len(few)

@@ -7,14 +7,13 @@ class AuditsConfig(AppConfig):
     verbose_name = "Audits, moderation and supervision"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from careaudit.audits import (
             exports,  # noqa: F401 (registers the audits exports)
             jobs,  # noqa: F401 (registers the daily jobs)
             models,
             panels,  # noqa: F401 (registers the My work panels)
         )
+        from careaudit.core.change_log import track_changes
 
         for model in (
             models.Audit,
@@ -27,4 +26,4 @@ class AuditsConfig(AppConfig):
             models.ModerationAnswer,
             models.SupervisionDiscussion,
         ):
-            auditlog.register(model)
+            track_changes(model)

@@ -78,6 +78,21 @@ class AuditFormMixin:
             )
         return errs
 
+    @cached_property
+    def date_slots(self) -> list[tuple[str, str]]:
+        """(anchor, first error or "") of each date field: what fills the error slots inside
+        the date boxes' fieldsets when an autosave answers (audits/partials/date_errors.html)."""
+        return [
+            (self.ANCHORS.get(name, name), self.errs[name])
+            for name, field in self.fields.items()
+            if isinstance(field, DateField)
+        ]
+
+    def only_dates_are_wrong(self) -> bool:
+        """Whether every error of this (invalid) form is a date's: half typed or not real."""
+        dated = {name for name, field in self.fields.items() if isinstance(field, DateField)}
+        return bool(self.errors) and set(self.errors) <= dated
+
     def error_items(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the error summary, in the order of the form."""
         items = [("", str(error)) for error in self.non_field_errors()]

@@ -352,10 +352,18 @@ def audit_form(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Saving as it is given ------------------------------------------------------------------
 
 
-def _saved(request: HttpRequest, audit: Audit, *, progress: bool = False) -> HttpResponse:
+def _saved(
+    request: HttpRequest, audit: Audit, *, progress: bool = False, date_slots=()
+) -> HttpResponse:
     """The answer to an autosave: the time saved, the new lock version and the new score,
-    and with `progress` the new "answered N of M" counter."""
-    context = {**score_context(audit), "saved_at": timezone.now(), "progress": progress}
+    with `progress` the new "answered N of M" counter, and the error slots of the saved
+    dates (`date_slots`) emptied."""
+    context = {
+        **score_context(audit),
+        "saved_at": timezone.now(),
+        "progress": progress,
+        "date_slots": list(date_slots),
+    }
     if progress:
         context.update(_progress(_items(_sections(audit, with_forms=False))))
     return render(request, "audits/partials/saved.html", context)
@@ -448,6 +456,14 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     form = PARTS[part].for_audit(audit, request.POST)
     if not lock.is_valid() or not form.is_valid():
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])] + form.error_items()
+        if request.htmx and lock.is_valid() and form.only_dates_are_wrong():
+            # A half-typed or impossible date: nothing is stored, and the error goes beside
+            # the date's boxes, not into the server log as a 400.
+            return render(
+                request,
+                "audits/partials/date_errors.html",
+                {"date_slots": form.date_slots, "several": len(form.errors) > 1},
+            )
         if request.htmx:
             return _problem(
                 request,
@@ -474,7 +490,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     except AuditError as error:
         return _refused(request, audit, error, part)
     if request.htmx:
-        return _saved(request, audit)
+        return _saved(request, audit, date_slots=form.date_slots)
     messages.success(request, f"Your answers about {PART_NAMES[part]} have been saved.")
     return redirect(_form_url(audit, part))
 

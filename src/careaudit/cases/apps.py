@@ -7,8 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from careaudit.cases.models import Case
+        from careaudit.core.change_log import track_changes
 
-        auditlog.register(Case)
+        track_changes(Case)

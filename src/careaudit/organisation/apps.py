@@ -7,10 +7,9 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Organisation and people"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from careaudit.core.change_log import track_changes
         from careaudit.organisation import models
 
         for model in (models.Organisation, models.Service, models.Team, models.Role):
-            auditlog.register(model)
-        auditlog.register(models.StaffMember)
+            track_changes(model)
+        track_changes(models.StaffMember)

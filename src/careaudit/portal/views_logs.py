@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from careaudit.core.access_log import record_access
+from careaudit.core.changes import changes_in_words, object_kind
 from careaudit.core.forms import DateField, GovukForm
 from careaudit.core.models import AccessAction
 from careaudit.lib.textsafe import neutralise_formula
@@ -77,6 +78,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(request, staff, entries, data["log"])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    if data["log"] == "changes":
+        entries_on_page = list(page.object_list)
+        for entry, lines in zip(entries_on_page, changes_in_words(entries_on_page), strict=True):
+            entry.changes_in_words = lines
+            entry.kind = object_kind(entry)
+        page.object_list = entries_on_page
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -101,18 +108,19 @@ def _csv(request, staff, entries, log: str) -> HttpResponse:
         writer.writerow(
             ["timestamp_utc", "actor_email", "remote_addr", "action", "object", "changes"]
         )
-        for e in entries.iterator():
-            writer.writerow(
-                neutralise_formula(v)
-                for v in [
-                    e.timestamp.astimezone(UTC).isoformat(),
-                    e.actor_email or "",
-                    e.remote_addr or "",
-                    e.get_action_display(),
-                    f"{e.content_type.model} {e.object_repr}",
-                    e.changes_str,
-                ]
-            )
+        for batch in _batches(entries.iterator(), 500):
+            for e, lines in zip(batch, changes_in_words(batch), strict=True):
+                writer.writerow(
+                    neutralise_formula(v)
+                    for v in [
+                        e.timestamp.astimezone(UTC).isoformat(),
+                        e.actor_email or "",
+                        e.remote_addr or "",
+                        e.get_action_display(),
+                        f"{e.content_type.model} {e.object_repr}",
+                        "; ".join(lines),
+                    ]
+                )
     else:
         writer.writerow(["at_utc", "actor_email", "remote_addr", "action", "object", "description"])
         for e in entries.iterator():
@@ -128,6 +136,18 @@ def _csv(request, staff, entries, log: str) -> HttpResponse:
                 ]
             )
     return response
+
+
+def _batches(items, size: int):
+    """The items in lists of `size`, so that each list's related names are fetched together."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class SubjectAccessForm(GovukForm):

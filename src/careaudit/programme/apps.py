@@ -7,8 +7,7 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "Programme and monthly cycle"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from careaudit.core.change_log import track_changes
         from careaudit.programme import (
             exports,  # noqa: F401 (registers the requests export)
             jobs,  # noqa: F401 (registers the daily jobs)
@@ -25,4 +24,4 @@ class ProgrammeConfig(AppConfig):
             models.ExtraRequest,
             models.AuditRequest,
         ):
-            auditlog.register(model)
+            track_changes(model)

@@ -290,6 +290,8 @@ class HasSubject:
     case: Case | None
     staff_subject: StaffMember | None
     service_subject: Service | None
+    # What the change log fetches with it to write its name (careaudit.core.changes).
+    change_log_select_related = ("case", "staff_subject__user", "service_subject")
 
     @property
     def subject(self) -> "Case | StaffMember | Service | None":
@@ -369,6 +371,8 @@ class AuditRequestQuerySet(models.QuerySet):
 class AuditRequest(HasSubject, models.Model):
     """A request for one person to audit one subject: a case (or, for a self-audit, one to
     pick), a staff member or a service."""
+
+    change_log_select_related = (*HasSubject.change_log_select_related, "auditor__user")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_requests"

@@ -7,8 +7,7 @@ class StandardsConfig(AppConfig):
     verbose_name = "Standards and audit tools"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from careaudit.core.change_log import track_changes
         from careaudit.standards import models
 
         for model in (
@@ -21,4 +20,4 @@ class StandardsConfig(AppConfig):
             models.Criterion,
             models.ProgrammeTemplate,
         ):
-            auditlog.register(model)
+            track_changes(model)

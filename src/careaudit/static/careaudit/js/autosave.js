@@ -352,6 +352,51 @@
     }
   });
 
+  // A date is three boxes: moving from the day box to the month box is not a finished
+  // answer. An autosave set off from a date's boxes waits while the date is half filled and
+  // the focus is still in its boxes; once the focus leaves them (or the date is complete) it
+  // goes, and the server answers a half or impossible date with its error beside the boxes.
+  function halfFilled(group) {
+    var boxes = group.querySelectorAll(".govuk-date-input__input");
+    var filled = Array.prototype.filter.call(boxes, function (box) { return box.value.trim() !== ""; });
+    return filled.length > 0 && filled.length < boxes.length;
+  }
+
+  var waiting = new WeakMap(); // a date's group → the autosave it holds back
+
+  // Send the held-back save once the focus has left the date's boxes.
+  function release(group) {
+    var issue = waiting.get(group);
+    if (issue && !group.contains(document.activeElement)) {
+      waiting.delete(group);
+      issue(true);
+    }
+  }
+
+  document.body.addEventListener("htmx:confirm", function (evt) {
+    var trigger = evt.detail.triggeringEvent;
+    var box = trigger && trigger.type !== "submit" && trigger.target;
+    var group = box && box.closest && box.closest("[data-date-group]");
+    if (!group || !isAutosave(box)) {
+      return;
+    }
+    if (!halfFilled(group)) {
+      waiting.delete(group); // this save sends the whole date
+      return;
+    }
+    evt.preventDefault();
+    waiting.set(group, evt.detail.issueRequest);
+    // The focus moves after the change event: look once it has.
+    window.setTimeout(function () { release(group); }, 0);
+  });
+
+  page.addEventListener("focusout", function (evt) {
+    var group = evt.target && evt.target.closest && evt.target.closest("[data-date-group]");
+    if (group) {
+      window.setTimeout(function () { release(group); }, 0);
+    }
+  });
+
   // Submitting leaves the page: wait for saves still on their way, and never submit while
   // answers are waiting in this browser.
   document.addEventListener("submit", function (evt) {
