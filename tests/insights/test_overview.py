@@ -122,6 +122,35 @@ def test_a_skipped_month_names_the_next_standard(council):
     assert row.next_entry.standard.code == "PQ4"
 
 
+def test_a_skipped_month_says_how_the_last_month_with_requests_went(council):
+    run_cycle(date(2023, 11, 1))
+    november = AuditRequest.objects.filter(
+        programme=council.programme, month=date(2023, 11, 1)
+    ).exclude(mode=RequestMode.MODERATION)
+
+    row = only_row(council, date(2023, 12, 12))
+
+    assert row.last.draw.month == date(2023, 11, 1)
+    assert row.last.entry.standard.code == "PQ3"
+    assert row.last.counts.requested == november.count()
+    assert row.last.counts.overdue == november.open().count()  # due by the end of November
+
+
+def test_moderation_after_a_skipped_month_is_of_the_last_audited_month(council):
+    run_cycle(date(2023, 11, 1))
+    november = AuditRequest.objects.filter(
+        programme=council.programme, month=date(2023, 11, 1), mode=RequestMode.SAMPLE
+    ).exclude(case=None)
+    for request in november[:4]:
+        submit_with_evidence(request)
+    mod.moderation_draw(council.organisation, date(2023, 11, 1))
+
+    progress = programme_overview(council.organisation, date(2024, 1, 3)).moderation
+
+    assert progress.month == date(2023, 11, 1)  # December had nothing to moderate
+    assert progress.total == AuditRequest.objects.filter(mode=RequestMode.MODERATION).count()
+
+
 def test_a_finished_programme_has_nothing_to_say_about_this_month(council):
     assert programme_overview(council.organisation, date(2024, 9, 2)).programmes == []
 
@@ -233,6 +262,22 @@ def test_after_the_due_date_the_team_panel_counts_what_is_overdue(council, login
         auditor=manager
     )
     assert f"{looked_after.open().count()} overdue" in page
+
+
+def test_in_a_skipped_month_the_team_panel_describes_the_last_month_with_requests(
+    council, login, time_machine
+):
+    run_cycle(date(2023, 11, 1))
+    ap = next(iter(council.advanced_practitioners.values()))
+    team_requests = AuditRequest.objects.filter(
+        auditor__team=ap.team, month=date(2023, 11, 1)
+    ).exclude(auditor=ap)
+    time_machine.move_to(date(2023, 12, 4), tick=False)
+
+    page = login(ap).get("/").text
+
+    assert f"In November: 0 of {team_requests.count()} audits submitted." in page
+    assert "0 of 0" not in page
 
 
 def test_a_practitioner_who_supervises_nobody_has_no_team_panel(council, login, time_machine):

@@ -13,7 +13,7 @@ from datetime import date
 from django.db.models import Count, Max, Q
 
 from careaudit.audits.models import Moderation, ModerationStatus
-from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.dates import month_start
 from careaudit.lib.workdays import first_working_day
 from careaudit.organisation.models import Organisation
 from careaudit.programme.cycle import closures_of, why_nobody_can_be_asked
@@ -46,6 +46,15 @@ class Counts:
 
 
 @dataclass
+class LastMonth:
+    """How the last month with requests went: what a quality lead looks back on."""
+
+    draw: MonthlyDraw
+    entry: ProgrammeMonth | None
+    counts: Counts
+
+
+@dataclass
 class ProgrammeThisMonth:
     programme: Programme
     month: date
@@ -56,6 +65,7 @@ class ProgrammeThisMonth:
     counts: Counts = field(default_factory=Counts)
     problem: str = ""
     next_entry: ProgrammeMonth | None = None
+    last: LastMonth | None = None  # the last month before this one whose requests went out
 
 
 @dataclass
@@ -138,6 +148,7 @@ def programme_overview(organisation: Organisation, on: date) -> Overview:
         d.programme_id: d for d in MonthlyDraw.objects.filter(programme__in=programmes, month=month)
     }
     counts = _request_counts(programmes, month, on)
+    last = _last_months(programmes, month, on)
     rows = []
     for programme in programmes:
         entry, draw = this_month.get(programme.pk), draws.get(programme.pk)
@@ -153,6 +164,7 @@ def programme_overview(organisation: Organisation, on: date) -> Overview:
                 counts=counts.get(programme.pk, Counts()),
                 problem=_problem(programme, entry, sends_on) if state == MonthState.MISSING else "",
                 next_entry=upcoming.get(programme.pk),
+                last=last.get(programme.pk),
             )
         )
     return Overview(rows, _moderation_progress(organisation, on))
@@ -174,11 +186,47 @@ def _request_counts(programmes: list[Programme], month: date, on: date) -> dict[
     return {pk: Counts(**row) for pk, row in tally_requests(requests, "programme", on).items()}
 
 
+def _last_months(programmes: list[Programme], month: date, on: date) -> dict[int, LastMonth]:
+    """Each programme's last month before `month` whose requests went out, with its counts."""
+    latest: dict[int, MonthlyDraw] = {}
+    for draw in MonthlyDraw.objects.filter(programme__in=programmes, month__lt=month).order_by(
+        "-month"
+    ):
+        latest.setdefault(draw.programme_id, draw)
+    if not latest:
+        return {}
+    entries = {
+        (e.programme_id, e.month): e
+        for e in ProgrammeMonth.objects.filter(
+            programme__in=programmes, month__in={d.month for d in latest.values()}
+        ).select_related("standard")
+    }
+    wanted = Q()
+    for draw in latest.values():
+        wanted |= Q(programme_id=draw.programme_id, month=draw.month)
+    requests = AuditRequest.objects.filter(wanted).exclude(mode=RequestMode.MODERATION)
+    counts = tally_requests(requests, "programme", on)
+    return {
+        pk: LastMonth(
+            draw=draw,
+            entry=entries.get((pk, draw.month)),
+            counts=Counts(**counts.get(pk, {})),
+        )
+        for pk, draw in latest.items()
+    }
+
+
 def _moderation_progress(organisation: Organisation, on: date) -> ModerationProgress | None:
-    """The moderation of last month's audits, which runs in the first two weeks of this one."""
-    audited_month = add_months(month_start(on), -1)
+    """The moderation of the latest audited month before this one (last month's, or after a
+    skipped month the one before), which runs in the first weeks after it closes."""
+    moderations = Moderation.objects.filter(audit__organisation=organisation)
+    audited_month = moderations.filter(request__month__lt=month_start(on)).aggregate(
+        latest=Max("request__month")
+    )["latest"]
+    if audited_month is None:
+        return None
     totals = (
-        Moderation.objects.filter(audit__organisation=organisation, request__month=audited_month)
+        moderations.filter(request__month=audited_month)
         .exclude(request__status=RequestStatus.CANCELLED)
         .aggregate(
             total=Count("pk"),

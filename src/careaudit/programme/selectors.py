@@ -253,10 +253,17 @@ class TeamTotals:
 
 
 def team_totals(staff: StaffMember, on: date) -> TeamTotals:
-    """This month's requests of the people a manager looks after, and all their overdue ones,
-    in one query."""
-    month = month_start(on)
+    """The latest month's requests of the people a manager looks after (this month's, or in a
+    skipped month or before they go out, the last month that had any), and all their overdue
+    ones."""
     people = looked_after(staff, on)
+    latest = (
+        AuditRequest.objects.filter(auditor__in=people.values("pk"), month__lte=month_start(on))
+        .exclude(status=RequestStatus.CANCELLED)
+        .exclude(mode=RequestMode.MODERATION)
+        .aggregate(latest=Max("month"))["latest"]
+    )
+    month = latest or month_start(on)
     totals = (
         AuditRequest.objects.filter(auditor__in=people.values("pk"))
         .exclude(status=RequestStatus.CANCELLED)

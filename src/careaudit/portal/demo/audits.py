@@ -8,7 +8,7 @@ moderators; about one request in twelve is still not done.
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from careaudit.audits.models import (
@@ -64,8 +64,10 @@ AREAS = [
 def build(context: DemoContext) -> None:
     rng, today = context.rng, context.today
     organisation = context.organisation
-    this_month = month_start(today)
     personas = {staff.pk for staff in context.staff.values()}
+    # The month under way: this one, or in a skipped month (or before this month's requests
+    # go out) the latest month with requests, whose work the personas have still to do.
+    this_month = _latest_month(context)
     requests = list(
         AuditRequest.objects.filter(organisation=organisation, case__isnull=False)
         .filter(Q(due_date__lt=today) | Q(month=this_month))
@@ -88,7 +90,8 @@ def build(context: DemoContext) -> None:
             gone = (today - this_month).days / max(1, (request.due_date - this_month).days)
             if request.auditor_id in personas or rng.random() > DONE_SHARE * min(1.0, gone):
                 continue
-            submitted = today - timedelta(days=rng.randint(0, (today - this_month).days))
+            last = min(today, request.due_date)
+            submitted = last - timedelta(days=rng.randint(0, (last - this_month).days))
         elif rng.random() > DONE_SHARE:
             continue  # still not done: shows as overdue
         else:
@@ -124,6 +127,18 @@ def build(context: DemoContext) -> None:
         f"Audits: {len(audits)} completed over the year, "
         f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
     )
+
+
+def _latest_month(context: DemoContext):
+    """The latest month, up to this one, whose requests have gone out."""
+    latest = (
+        AuditRequest.objects.filter(
+            organisation=context.organisation, month__lte=month_start(context.today)
+        )
+        .exclude(mode=RequestMode.MODERATION)
+        .aggregate(latest=Max("month"))["latest"]
+    )
+    return latest or month_start(context.today)
 
 
 def _submitted_at(context: DemoContext, request: AuditRequest, day: date) -> datetime:
