@@ -19,6 +19,7 @@ from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
 from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
 from careaudit.programme.models import AuditRequest, MonthlyDraw, Programme, RequestEvent
 from careaudit.standards.models import Framework
+from tests.portal.test_demo_personas import assert_every_persona_has_work
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a year of audit work
 
@@ -38,9 +39,9 @@ def _demo_built_on(today: date, capsys, django_capture_on_commit_callbacks) -> s
 
 
 def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
-    capsys, django_capture_on_commit_callbacks, mailoutbox
+    client, capsys, django_capture_on_commit_callbacks, mailoutbox
 ):
-    today = date(2026, 11, 22)
+    today = date(2026, 11, 30)  # the last day of a month (tests/portal/test_demo_personas.py)
 
     printed = _demo_built_on(today, capsys, django_capture_on_commit_callbacks)
 
@@ -75,6 +76,8 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     assert not OutgoingEmail.objects.exists()
     assert_every_month_reproduces_from_its_seed()
     assert_every_event_is_dated_when_it_would_have_happened(today)
+    with time_machine.travel(today, tick=False):
+        assert_every_persona_has_work(client)
 
     if connection.vendor != "sqlite":
         return
