@@ -1,6 +1,7 @@
 """The programme pages: the year, a month's requests, the re-draw check, creating,
 activating and closing a programme, closure days and the sample-size calculator."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -202,6 +203,49 @@ def test_the_month_page_lists_each_request_with_auditor_role_team_case_and_statu
     assert "Overdue" in text
     assert "Re-draw with this seed" in text
     assert str(sample.seed) in text
+
+
+def test_a_board_members_month_page_counts_requests_without_a_case_or_a_person(drawn, login):
+    """A board reads aggregates: the month's requests by team and status, never a case."""
+    board_member = StaffFactory(role="Board Member", organisation=drawn.council.organisation)
+    requests = AuditRequest.objects.filter(programme=drawn.council.programme, month=SEPTEMBER)
+    case_refs = [c.case_ref for c in drawn.council.cases]
+    workers = {r.auditor.full_name for r in requests} | {
+        r.case.worker.full_name for r in requests if r.case_id
+    }
+
+    board = login(board_member).get(drawn.url("/2023-9"))
+    lead = login(drawn.quality_lead).get(drawn.url("/2023-9")).text
+
+    assert board.status_code == 200
+    assert not [ref for ref in case_refs if ref in board.text]
+    assert not [name for name in workers if re.search(rf"\b{re.escape(name)}\b", board.text)]
+    assert not re.search(r"/my-audits/\d", board.text)
+    assert [ref for ref in case_refs if ref in lead]
+    assert re.search(r"/my-audits/\d", lead)
+    counts = board.context["counts"]
+    assert counts[-1].team == "All teams"
+    assert counts[-1].total == requests.count()
+    assert {c.team for c in counts[:-1]} == {t.name for t in drawn.council.teams} | (
+        {"No team"} if requests.filter(auditor_team__isnull=True).exists() else set()
+    )
+    overdue = requests.overdue(date.today()).count()
+    assert overdue and counts[-1].overdue == overdue
+
+
+def test_someone_who_only_views_reports_is_refused_a_requests_page_unless_involved(drawn, login):
+    board_member = StaffFactory(role="Board Member", organisation=drawn.council.organisation)
+    sample = AuditRequest.objects.filter(mode="sample", case__isnull=False).first()
+    url = f"/my-audits/{sample.pk}"
+
+    refused = login(board_member).get(url)
+
+    assert refused.status_code == 403
+    assert "for those who run the programme" in refused.text
+    assert login(drawn.quality_lead).get(url).status_code == 200
+    sample.auditor = board_member
+    sample.save(update_fields=["auditor"])
+    assert login(board_member).get(url).status_code == 200  # their own request
 
 
 def test_the_month_page_filters_by_status_mode_and_team(drawn, login):

@@ -144,8 +144,9 @@ def E(name, *args, expect, post=False) -> tuple[str, Entry]:
 # The draft audit is the social worker's (a peer audit of the peer social worker's case);
 # the submitted audit is the advanced practitioner's, of the social worker's case, and is
 # being moderated (blind) by the moderator. See tests/security/conftest.py.
-# Case-level records (any audit, the month's downloads) need CR: the board member, who
-# views all reports, reads the reports and never a case's audit.
+# Case-level records (any audit, a request's page, the month's downloads) need CR: the board
+# member, who views all reports, reads the reports and never a case's audit; the month's page
+# shows them counts (tests/programme/test_programme_views.py).
 MATRIX: dict[str, Entry] = dict(
     [
         E("home", expect=everyone_signed_in()),
@@ -331,7 +332,12 @@ MATRIX: dict[str, Entry] = dict(
             "team_requests",
             expect=row(FORBIDDEN, service_manager=OK, advanced_practitioner=OK, moderator=OK),
         ),
-        E("request_detail", "request", expect=everyone_signed_in(object_route=True)),
+        # A board member (views all reports, no CR) is involved in no request: refused.
+        E(
+            "request_detail",
+            "request",
+            expect=everyone_signed_in(object_route=True, board_member=FORBIDDEN),
+        ),
         E(
             "request_pick",
             "request",

@@ -7,7 +7,8 @@ organisation's that you may not see or change is a 403 saying why
 
 Who sees the programme: people who manage it or view all reports. Who sees a request
 (DESIGN §2): its auditor, the worker whose case it is, the auditor's supervisor, managers
-whose sample scope covers the auditor, and anyone who sees the programme. Who may reassign
+whose sample scope covers the auditor, and those who run the programme (`sees_every_request`);
+someone who only views all reports sees a month's requests as counts, not one by one. Who may reassign
 it: programme managers and the auditor's supervisor; who may move its due date: programme
 managers.
 
@@ -69,6 +70,16 @@ def check_case_records_access(staff: StaffMember) -> None:
             "downloads) are for those who run the programme. The programme’s results are "
             "in its reports."
         )
+
+
+def sees_every_request(staff: StaffMember) -> bool:
+    """Every request of the organisation, one by one: its case, its auditor, its page.
+
+    Those who run the programme (manage it, or see case-level records). Someone who only
+    views all reports sees a month's requests as counts (by status and team) and opens a
+    request only if it is theirs or they are otherwise involved (`can_view_request`).
+    """
+    return can_any(staff, Capability.MANAGE_PROGRAMME, Capability.VIEW_CASE_RECORDS)
 
 
 def get_programme_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Programme:
@@ -182,7 +193,7 @@ def can_view_request(staff: StaffMember, audit_request: AuditRequest) -> bool:
         return True
     if audit_request.case_id and audit_request.case.worker_id == staff.pk:
         return True
-    if can_see_programme(staff):
+    if sees_every_request(staff):
         return True
     return (
         StaffMember.objects.filter(scope_filter(staff), pk=audit_request.auditor_id)
@@ -214,6 +225,12 @@ def get_request_for_user(request: HttpRequest, pk: int, *, write: bool = False) 
                 "reassign an audit."
             )
     elif not can_view_request(staff, audit_request):
+        if can_see_programme(staff):
+            raise PermissionDenied(
+                "A request names a case and the people auditing it: case-level records are "
+                "for those who run the programme. The month’s page counts its requests by "
+                "status and team, and the programme’s results are in its reports."
+            )
         raise PermissionDenied(
             "You can see your own audits, audits of your cases and those of the people you "
             "supervise or manage."

@@ -159,6 +159,44 @@ def month_requests(
     return requests
 
 
+@dataclass
+class RequestCounts:
+    """A month's requests of one team (or of no team, or all of them), counted by status."""
+
+    team: str
+    by_status: list[int]  # in the order of `RequestStatus`
+    overdue: int
+    total: int
+
+
+def month_request_counts(requests: QuerySet[AuditRequest], *, on: date) -> list[RequestCounts]:
+    """The month's requests as counts by the auditor's team and status, with a total row:
+    what someone who reads the programme's results sees instead of the requests themselves
+    (no case, no person)."""
+    statuses = list(RequestStatus.values)
+    overdue_ids = set(requests.overdue(on).values_list("pk", flat=True))
+    tally: dict[str, list[int]] = defaultdict(lambda: [0] * (len(statuses) + 1))
+    for pk, status, team in requests.order_by().values_list("pk", "status", "auditor_team__name"):
+        row = tally[team or "No team"]
+        row[statuses.index(status)] += 1
+        row[-1] += pk in overdue_ids
+    rows = [
+        RequestCounts(team, counts[:-1], counts[-1], sum(counts[:-1]))
+        for team, counts in sorted(tally.items(), key=lambda item: (item[0] == "No team", item[0]))
+    ]
+    if len(rows) > 1:
+        columns = list(zip(*(r.by_status for r in rows), strict=True))
+        rows.append(
+            RequestCounts(
+                "All teams",
+                [sum(c) for c in columns],
+                sum(r.overdue for r in rows),
+                sum(r.total for r in rows),
+            )
+        )
+    return rows
+
+
 # --- My audits and the team view ----------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ from careaudit.programme.access import (
     get_request_to_pick,
     has_team_view,
     mark_openable_audits,
+    sees_every_request,
 )
 from careaudit.programme.cycle import closures_of
 from careaudit.programme.forms import (
@@ -181,10 +182,15 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
         mode=filters.get("mode", ""),
         team=filters.get("team"),
     )
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     draw = selectors.draw_of(programme, entry.month)
-    page.object_list = list(page.object_list)
-    mark_openable_audits(require_staff(request), page.object_list)
+    staff = require_staff(request)
+    page = counts = None
+    if sees_every_request(staff):
+        page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        mark_openable_audits(staff, page.object_list)
+    else:  # a reader of the results: counts, no case and no person
+        counts = selectors.month_request_counts(requests, on=today)
     return render(
         request,
         "programme/programme_month.html",
@@ -195,9 +201,11 @@ def programme_month(request: HttpRequest, pk: int, year: int, month: int) -> Htt
             "can_change_tool": draw is None
             and not entry.skipped
             and programme.status != ProgrammeStatus.CLOSED
-            and require_staff(request).can(Capability.MANAGE_PROGRAMME),
+            and staff.can(Capability.MANAGE_PROGRAMME),
             "form": form,
             "page": page,
+            "counts": counts,
+            "statuses": RequestStatus.labels,
             "query": _query_without_page(request),
             "filtered": any(filters.values()),
             "today": today,
