@@ -11,6 +11,7 @@ from careaudit.audits import services
 from careaudit.audits.models import Moderation, ModerationAnswer, ModerationStatus
 from careaudit.programme.models import AuditRequest, RequestMode
 from tests.factories import StaffFactory
+from tests.programme.conftest import an_administrator
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +351,56 @@ def test_my_work_has_no_moderation_panel_for_someone_with_nothing_to_moderate(lo
     response = login(council.practitioners[0]).get("/")
 
     assert "Audits to moderate" not in response.content.decode()
+
+
+# --- Reassigning a moderation ----------------------------------------------------------
+
+
+def test_a_reassigned_moderation_is_opened_and_completed_by_the_new_moderator_only(
+    login, council, moderation
+):
+    quality_lead = an_administrator(council.organisation)
+    old = moderation.moderator
+    new = StaffFactory(role="Moderator", organisation=council.organisation)
+
+    response = login(quality_lead).post(
+        f"/my-audits/{moderation.request_id}/reassign", {"to": new.pk, "reason": "On leave"}
+    )
+
+    assert response.status_code == 302
+    moderation.refresh_from_db()
+    assert moderation.moderator == new
+    assert login(old).get(f"/moderation/{moderation.pk}/").status_code == 403
+    assert login(new).get(f"/moderation/{moderation.pk}/").status_code == 200
+    rescore(moderation)
+    login(new).post(
+        f"/moderation/{moderation.pk}/complete",
+        {"agrees_overall": "yes", "feedback_for_auditor": "Well evidenced."},
+    )
+    moderation.refresh_from_db()
+    assert moderation.status == ModerationStatus.DONE
+    assert moderation.request.status == "submitted"
+
+
+def test_a_moderation_being_rescored_is_not_handed_on(login, council, moderation):
+    quality_lead = an_administrator(council.organisation)
+    old = moderation.moderator
+    first = services.criteria_of(moderation.audit)[0]
+    services.moderation_answer_save(
+        moderation=moderation,
+        criterion=first,
+        value="met",
+        by=old,
+        lock_version=moderation.lock_version,
+    )
+    new = StaffFactory(role="Moderator", organisation=council.organisation)
+
+    response = login(quality_lead).post(
+        f"/my-audits/{moderation.request_id}/reassign", {"to": new.pk, "reason": "On leave"}
+    )
+
+    assert response.status_code == 200
+    assert "has begun re-scoring" in response.content.decode()
+    moderation.refresh_from_db()
+    moderation.request.refresh_from_db()
+    assert (moderation.moderator, moderation.request.auditor) == (old, old)

@@ -11,6 +11,7 @@ class AuditsConfig(AppConfig):
             exports,  # noqa: F401 (registers the audits exports)
             jobs,  # noqa: F401 (registers the daily jobs)
             models,
+            moderation,  # noqa: F401 (hands on a moderation when its request is reassigned)
             panels,  # noqa: F401 (registers the My work panels)
         )
         from careaudit.core.change_log import track_changes

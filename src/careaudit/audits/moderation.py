@@ -40,6 +40,7 @@ from careaudit.programme.models import (
     RequestMode,
     RequestStatus,
 )
+from careaudit.programme.services import ProgrammeError, on_reassign
 from careaudit.standards.models import Criterion
 
 MODERATION_DUE_DAY = 14  # "the first two weeks of the following month"
@@ -177,6 +178,31 @@ def share_among_moderators(
 
 def _pk(audit: Audit) -> int:
     return audit.pk
+
+
+# --- Reassigning a moderation -------------------------------------------------------------
+
+
+@on_reassign
+def hand_on_moderation(audit_request: AuditRequest, to: StaffMember) -> None:
+    """A reassigned moderation request passes its moderation to the new moderator, so they
+    open and complete it and the old one no longer can. Refused once re-scoring has begun
+    (the answers are the old moderator's), or to the auditor of the audit moderated."""
+    if audit_request.mode != RequestMode.MODERATION:
+        return
+    moderation = Moderation.objects.select_for_update().filter(request=audit_request).first()
+    if moderation is None:
+        return
+    if moderation.status != ModerationStatus.BLIND or moderation.answers.exists():
+        raise ProgrammeError(
+            f"{moderation.moderator.full_name} has begun re-scoring this audit, so the "
+            "moderation cannot be handed on."
+        )
+    if to.pk == moderation.audit.auditor_id:
+        raise ProgrammeError(f"{to.full_name} did the audit being moderated.")
+    moderation.moderator = to
+    moderation.lock_version += 1
+    moderation.save(update_fields=["moderator", "lock_version"])
 
 
 # --- Re-scoring blind, then comparing -----------------------------------------------------

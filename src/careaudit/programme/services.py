@@ -1,7 +1,7 @@
 """Workflows for programmes and requests. Each validates first and runs in a transaction."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from django.db import models, transaction
@@ -54,6 +54,20 @@ from careaudit.standards.models import (
 
 class ProgrammeError(ValueError):
     """A programme could not be created or changed; the message says why."""
+
+
+# What else a reassigned request hands on, registered by the apps above (the audits app
+# passes a moderation to its new moderator). Each hook is called with the request and the
+# new auditor before the request changes, inside the same transaction; it may refuse with a
+# ProgrammeError.
+ReassignHook = Callable[[AuditRequest, StaffMember], None]
+_REASSIGN_HOOKS: list[ReassignHook] = []
+
+
+def on_reassign(function: ReassignHook) -> ReassignHook:
+    """Register a hook run whenever a request is reassigned (`request_reassign`)."""
+    _REASSIGN_HOOKS.append(function)
+    return function
 
 
 def find_template(framework: Framework, key: str | None = None) -> ProgrammeTemplate:
@@ -278,6 +292,8 @@ def request_reassign(
         )
     due_date = due_date or reassign_due_date(audit_request, on=on)
     _check_due_date(audit_request, due_date, on)
+    for hook in _REASSIGN_HOOKS:
+        hook(audit_request, to)
     previous, previous_due = audit_request.auditor, audit_request.due_date
     audit_request.auditor = to
     audit_request.auditor_role_id = to.role_id
