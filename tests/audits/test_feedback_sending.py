@@ -151,7 +151,9 @@ def test_the_letter_is_a_pdf_with_the_organisation_the_link_and_a_qr_code_of_it(
     assert "0300 123 4567" in text
     link = FeedbackLink.objects.get(audit=audit)
     # The printed address, typed back without the gaps that make it readable, is the link.
-    printed = re.search(r"(http://testserver/feedback/[\w\s-]+?)\s*The gaps", text).group(1)
+    found = re.search(r"(http://testserver/feedback/[\w\s-]+?)\s*The gaps", text)
+    assert found, f"the printed link is not as typed: {text!r}"
+    printed = found.group(1)
     token = token_in(re.sub(r"\s+", "", printed))
     assert services.feedback_link_for(token) == link
     # The QR code on the page, read as a phone's camera would, is the same link.

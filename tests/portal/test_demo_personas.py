@@ -16,7 +16,7 @@ WORK = {
     "quality_lead": ("The programme this month", r'How <a class="govuk-link" href="/programme/\d+/\d{4}-\d+"'),
     "service_manager": ("Audits to discuss in supervision", r'href="/supervision/\d+/record"'),
     "advanced_practitioner": ("My audits", r'href="/my-audits/\d+"'),
-    "social_worker": ("My audits", r'href="/my-audits/\d+"'),
+    "social_worker": ("My audits", r'href="/my-audits/\d+(/choose-case)?"'),  # choosing is step one
     "moderator": ("Audits to moderate", r'href="/moderation/\d+/"'),
     "board_member": ("The programme this month", r'How <a class="govuk-link" href="/programme/\d+/\d{4}-\d+"'),
 }  # fmt: skip
