@@ -239,6 +239,13 @@ class CancelForm(GovukForm):
     )
 
 
+def _person_label(person: StaffMember) -> str:
+    """A person as a list of people to choose from names them: name, role and team."""
+    return f"{person.full_name} – {person.role.name}" + (
+        f", {person.team.name}" if person.team_id else ""
+    )
+
+
 class _DueDateMixin:
     """A due date: a working day after today (`today` and `closures` given to the form)."""
 
@@ -291,10 +298,7 @@ class ReassignForm(_DueDateMixin, GovukForm):
         field = self.fields["to"]
         field.queryset = StaffMember.objects.filter(pk__in=[p.pk for p in candidates])
         # The choices are the candidates already loaded, in their order, with no query each.
-        field.choices = [("", field.empty_label)] + [
-            (p.pk, f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else ""))
-            for p in candidates
-        ]
+        field.choices = [("", field.empty_label)] + [(p.pk, _person_label(p)) for p in candidates]
 
 
 class ExtendForm(_DueDateMixin, GovukForm):
@@ -324,7 +328,7 @@ class ExtendForm(_DueDateMixin, GovukForm):
         return due
 
 
-class ExtraRequestForm(GovukForm):
+class ExtraRequestForm(_DueDateMixin, GovukForm):
     standard = forms.ModelChoiceField(
         queryset=None,
         empty_label="Choose a standard",
@@ -394,9 +398,7 @@ class ExtraRequestForm(GovukForm):
                 .filter(organisation=programme.organisation)
                 .select_related("user", "role", "team")
             )
-            self.fields["staff"].label_from_instance = lambda p: (
-                f"{p.full_name} – {p.role.name}" + (f", {p.team.name}" if p.team_id else "")
-            )
+            self.fields["staff"].label_from_instance = _person_label
         else:
             # Nothing here audits staff members: a council is not shown all its people.
             del self.fields["staff"]
@@ -405,17 +407,6 @@ class ExtraRequestForm(GovukForm):
         self.fields["services"].queryset = Service.objects.filter(
             organisation=programme.organisation
         )
-
-    def clean_due_date(self) -> date:
-        due = self.cleaned_data["due_date"]
-        if due <= self.today:
-            raise forms.ValidationError("The due date must be in the future")
-        if not is_working_day(due, self.closures):
-            raise forms.ValidationError(
-                f"{due:%A %-d %B %Y} is not a working day: choose a weekday that is not a "
-                "bank holiday or a closure day"
-            )
-        return due
 
     def clean(self):
         data = super().clean()
