@@ -1,20 +1,17 @@
 """A practitioner does a peer audit in a real browser: answers saved as they are given,
 the error summary when something is missing, and answers kept through a dropped connection."""
 
-import importlib
 import re
 from datetime import date
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from careaudit.audits import services
 from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
-from careaudit.standards.models import CqcStatement
-from tests.browser.conftest import assert_accessible, sign_in, signed_in
+from tests.browser.conftest import assert_accessible, restore_cqc_statements, sign_in, signed_in
 from tests.factories import role
 from tests.programme.conftest import build_council
 
@@ -22,9 +19,7 @@ from tests.programme.conftest import build_council
 @pytest.fixture
 def audit(transactional_db) -> Audit:
     """A peer audit started from October's request (as "Start audit" on My audits does)."""
-    if not CqcStatement.objects.exists():  # the live server's database lost the migration's data
-        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-        migration.load_cqc_statements(apps, None)
+    restore_cqc_statements()  # the live server's database lost the migration's data
     role("Director")  # puts the built-in roles back too
     build_council()
     run_cycle(date(2023, 10, 2))

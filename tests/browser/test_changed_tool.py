@@ -3,33 +3,19 @@ library tool (the council owns no framework yet), edits and publishes version 2,
 programme that starts in March and has May use the new version. Every page visited is
 checked with axe-core."""
 
-import importlib
 import re
 from datetime import date
 
-import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from careaudit.lib.workdays import first_working_day
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import MonthlyDraw, Programme, TimetableChange
-from careaudit.standards.models import AuditTool, CqcStatement
-from careaudit.standards.pack_io import pack_load
-from careaudit.standards.packfile import load_builtin
+from careaudit.standards.models import AuditTool
 from tests.browser.conftest import assert_accessible, signed_in
 
 TOOL = "Safeguarding people – case file audit"  # PQ8, audited in May
 NEW_CRITERION = "The person was asked what outcome they wanted from the enquiry."
-
-
-@pytest.fixture
-def library(transactional_db):
-    # The live server's database is emptied between tests, migrations' data included.
-    if not CqcStatement.objects.exists():
-        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-        migration.load_cqc_statements(apps, None)
-    return pack_load(load_builtin("practice-quality")).framework
 
 
 def next_march() -> date:

@@ -1,11 +1,9 @@
 """Journeys after an audit is submitted: blind moderation, the person's feedback link on a
 phone, and the supervision discussion, each checked with axe-core."""
 
-import importlib
 from datetime import date
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,7 +15,7 @@ from careaudit.organisation.models import Role
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from tests.audits.test_moderation_views import EVIDENCE, submit_with_evidence
-from tests.browser.conftest import assert_accessible, signed_in
+from tests.browser.conftest import assert_accessible, restore_cqc_statements, signed_in
 from tests.programme.conftest import build_council
 
 PHONE = {"width": 375, "height": 812}
@@ -28,8 +26,7 @@ def council(transactional_db):
     # Browser tests empty the tables between tests, and with them what the data migrations
     # loaded (built-in roles, CQC statements): put them back (both safe to run twice).
     ensure_default_roles(Role)
-    cqc = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-    cqc.load_cqc_statements(django_apps, None)
+    restore_cqc_statements()
     council = build_council(cases_per_worker=2, teams_per_service=1)
     run_cycle(date(2023, 10, 2))
     return council

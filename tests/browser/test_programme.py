@@ -2,11 +2,9 @@
 a social worker chooses the case for their self-audit. Every page visited is checked with
 axe-core."""
 
-import importlib
 from datetime import date
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from careaudit.cases.models import Case
@@ -14,19 +12,16 @@ from careaudit.insights import panels
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.programme.services import find_template, programme_create_from_template
-from careaudit.standards.models import CqcStatement
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
-from tests.browser.conftest import assert_accessible, signed_in
+from tests.browser.conftest import assert_accessible, restore_cqc_statements, signed_in
 
 
 @pytest.fixture
 def september(people):
     """The people's council runs the practice-quality programme; September 2023 is drawn."""
     organisation = people.quality_lead.organisation
-    if not CqcStatement.objects.exists():  # the live server's database lost the migration's data
-        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-        migration.load_cqc_statements(apps, None)
+    restore_cqc_statements()  # the live server's database lost the migration's data
     framework = pack_load(load_builtin("practice-quality")).framework
     programme = programme_create_from_template(
         organisation=organisation, template=find_template(framework), start=date(2023, 9, 1)

@@ -1,27 +1,13 @@
 """A quality lead copies a framework, changes a tool in the builder and publishes version 2."""
 
-import importlib
 import re
 
-import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
-from careaudit.standards.models import AuditTool, CqcStatement, VersionStatus
-from careaudit.standards.pack_io import pack_load
-from careaudit.standards.packfile import load_builtin
+from careaudit.standards.models import AuditTool, VersionStatus
 from tests.browser.conftest import assert_accessible, signed_in
 
 NEW_CRITERION = "The person was offered an advocate and the offer is recorded."
-
-
-@pytest.fixture
-def library(transactional_db):
-    # The live server's database is emptied between tests, migrations' data included.
-    if not CqcStatement.objects.exists():
-        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-        migration.load_cqc_statements(apps, None)
-    return pack_load(load_builtin("practice-quality")).framework
 
 
 def copy_the_framework(page, *, check_accessible: bool = True) -> None:
