@@ -250,6 +250,17 @@ def _check_due_date(audit_request: AuditRequest, due_date: date, on: date) -> No
         )
 
 
+def check_reassignable(audit_request: AuditRequest) -> None:
+    """Refuse, saying why, a request that cannot be handed to anyone, whoever is chosen."""
+    if audit_request.status == RequestStatus.NO_ELIGIBLE_CASE:
+        raise ProgrammeError(
+            "There is no case to audit, so there is nothing to hand on. Look for a case "
+            "again, or cancel the request with the reason."
+        )
+    if audit_request.status not in NOT_STARTED:
+        raise ProgrammeError("Only audits that have not been started can be reassigned.")
+
+
 @transaction.atomic
 def request_reassign(
     *,
@@ -265,13 +276,7 @@ def request_reassign(
     on = on or timezone.localdate()
     if not reason.strip():
         raise ProgrammeError("Give a reason for reassigning the audit.")
-    if audit_request.status == RequestStatus.NO_ELIGIBLE_CASE:
-        raise ProgrammeError(
-            "There is no case to audit, so there is nothing to hand on. Look for a case "
-            "again, or cancel the request with the reason."
-        )
-    if audit_request.status not in NOT_STARTED:
-        raise ProgrammeError("Only audits that have not been started can be reassigned.")
+    check_reassignable(audit_request)
     if to.pk == audit_request.auditor_id:
         raise ProgrammeError(f"The audit is already {to.full_name}’s.")
     if to.organisation_id != audit_request.organisation_id or not to.is_current(on):

@@ -493,6 +493,12 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         today=today,
         closures=closures_of(audit_request.organisation),
     )
+    if request.method == "POST":
+        # A request nobody can take says so whoever was chosen, not "choose a valid person".
+        try:
+            services.check_reassignable(audit_request)
+        except ProgrammeError as error:
+            form.add_error(None, f"The audit was not reassigned. {error}")
     if request.method == "POST" and form.is_valid():
         try:
             services.request_reassign(
