@@ -120,10 +120,11 @@ def test_answers_given_while_offline_are_kept_and_saved_when_the_connection_is_b
 
     status = page.locator("#connection-status")
     expect(status).to_contain_text("You are offline. Your answers are kept in this browser")
-    kept = page.evaluate(
+    # The status shows after the first answer fails; the second is kept a moment later.
+    page.wait_for_function(
         "() => Object.keys(localStorage).filter(k => k.startsWith('careaudit:audit:'))"
+        ".length === 2"
     )
-    assert len(kept) == 2
     assert not Answer.objects.filter(audit=audit).exists()
 
     page.context.set_offline(False)
