@@ -1,6 +1,7 @@
 """Shared fixtures: named personas in one organisation, and someone from another."""
 
 import copy
+import importlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -8,10 +9,12 @@ from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.apps import apps
 from django.core import mail
 from django.db import transaction
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
+from pytest_django.plugin import blocking_manager_key
 
 from careaudit.organisation.models import StaffMember, Team
 from careaudit.organisation.services import staff_deactivate
@@ -69,17 +72,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for run in runs for item in sorted(run, key=shared)]
     # The fault tests take about twenty seconds each, mostly waiting on processes of their
     # own. Last (where pytest-django puts tests without the database) they kept one worker
-    # busy after the other had finished; first, and all on one worker (`--dist loadgroup`),
-    # the other worker runs the rest meanwhile instead of both waiting at once.
+    # busy after the other had finished; first, the other files run meanwhile.
+    # Each file runs on one worker (`--dist loadfile`), so data a module builds once is
+    # built once, not once on each worker.
     items.sort(key=lambda item: item.get_closest_marker("fault") is None)
-    for item in items:
-        if item.get_closest_marker("fault"):
-            item.add_marker(pytest.mark.xdist_group("fault"))
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+MIGRATION_DATA = (
+    ("careaudit.standards.migrations.0002_cqc_statements", "load_cqc_statements"),
+    ("careaudit.organisation.migrations.0002_default_roles", "create_default_roles"),
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a test that commits, put back the rows the data migrations added.
+
+    Such a test (`transaction=True`, a live server) ends by emptying every table, the
+    built-in roles and CQC statements too, and whatever runs next on the worker needs
+    them. This runs once the test's fixtures, the emptying included, are torn down.
+    (`serialized_rollback` cannot restore them: auditlog records the restored objects,
+    creating content types that then clash with the restored ones.)
+    """
+    result = yield
+    if _commits(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            for module, function in MIGRATION_DATA:
+                getattr(importlib.import_module(module), function)(apps, None)
+    return result
 
 
 @dataclass
@@ -104,12 +129,13 @@ class Built:
         return copy.deepcopy(self.value)
 
 
-def _commits(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _commits(node: pytest.FixtureRequest | pytest.Item) -> bool:
+    """Whether a test (or the request of one) commits: `transaction=True` or a live server."""
+    marker = getattr(node, "node", node).get_closest_marker("django_db")
     return bool(marker and marker.kwargs.get("transaction")) or not {
         "transactional_db",
         "live_server",
-    }.isdisjoint(request.fixturenames)
+    }.isdisjoint(node.fixturenames)
 
 
 def built_once(

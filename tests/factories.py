@@ -5,7 +5,6 @@ from datetime import date
 import factory
 
 from careaudit.accounts.models import User
-from careaudit.organisation.default_roles import ensure_default_roles
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
 
 PASSWORD = "correct-horse-battery-staple"
@@ -53,13 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def role(name: str) -> Role:
-    try:
-        return Role.objects.get(organisation=None, name__iexact=name)
-    except Role.DoesNotExist:
-        # Transactional tests (the browser's live server) empty the tables the data
-        # migrations filled; put the built-in roles back.
-        ensure_default_roles(Role)
-        return Role.objects.get(organisation=None, name__iexact=name)
+    return Role.objects.get(organisation=None, name__iexact=name)
 
 
 class StaffFactory(factory.django.DjangoModelFactory):

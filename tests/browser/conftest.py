@@ -4,20 +4,18 @@ Where Chromium is not installed they are skipped with a message saying how to in
 CI installs it, so there they always run.
 """
 
-import importlib
 import os
 import time
 from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
 import careaudit
-from careaudit.standards.models import CqcStatement, Framework
+from careaudit.standards.models import Framework
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
 from tests.conftest import TOTP_SECRET, People, build_people
@@ -62,21 +60,9 @@ def people(transactional_db) -> People:
     return build_people()
 
 
-def restore_cqc_statements() -> None:
-    """Put back the CQC quality statements the data migration loaded.
-
-    A test with a live server commits, so the tables are emptied after it, migrations'
-    data included. Safe to run twice.
-    """
-    if not CqcStatement.objects.exists():
-        migration = importlib.import_module("careaudit.standards.migrations.0002_cqc_statements")
-        migration.load_cqc_statements(apps, None)
-
-
 @pytest.fixture
 def library(transactional_db) -> Framework:
     """The shared practice-quality framework, committed for the live server to see."""
-    restore_cqc_statements()
     return pack_load(load_builtin("practice-quality")).framework
 
 

@@ -11,16 +11,13 @@ from careaudit.audits import services
 from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
-from tests.browser.conftest import assert_accessible, restore_cqc_statements, sign_in, signed_in
-from tests.factories import role
+from tests.browser.conftest import assert_accessible, sign_in, signed_in
 from tests.programme.conftest import build_council
 
 
 @pytest.fixture
 def audit(transactional_db) -> Audit:
     """A peer audit started from October's request (as "Start audit" on My audits does)."""
-    restore_cqc_statements()  # the live server's database lost the migration's data
-    role("Director")  # puts the built-in roles back too
     build_council()
     run_cycle(date(2023, 10, 2))
     request = (
@@ -122,8 +119,7 @@ def test_answers_given_while_offline_are_kept_and_saved_when_the_connection_is_b
     expect(status).to_contain_text("You are offline. Your answers are kept in this browser")
     # The status shows after the first answer fails; the second is kept a moment later.
     page.wait_for_function(
-        "() => Object.keys(localStorage).filter(k => k.startsWith('careaudit:audit:'))"
-        ".length === 2"
+        "() => Object.keys(localStorage).filter(k => k.startsWith('careaudit:audit:')).length === 2"
     )
     assert not Answer.objects.filter(audit=audit).exists()
 

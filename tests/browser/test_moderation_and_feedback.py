@@ -10,12 +10,10 @@ from playwright.sync_api import expect
 from careaudit.audits import moderation as mod
 from careaudit.audits import services
 from careaudit.audits.models import FeedbackLink, FeedbackResponse, Moderation, ModerationStatus
-from careaudit.organisation.default_roles import ensure_default_roles
-from careaudit.organisation.models import Role
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from tests.audits.test_moderation_views import EVIDENCE, submit_with_evidence
-from tests.browser.conftest import assert_accessible, restore_cqc_statements, signed_in
+from tests.browser.conftest import assert_accessible, signed_in
 from tests.programme.conftest import build_council
 
 PHONE = {"width": 375, "height": 812}
@@ -23,10 +21,6 @@ PHONE = {"width": 375, "height": 812}
 
 @pytest.fixture
 def council(transactional_db):
-    # Browser tests empty the tables between tests, and with them what the data migrations
-    # loaded (built-in roles, CQC statements): put them back (both safe to run twice).
-    ensure_default_roles(Role)
-    restore_cqc_statements()
     council = build_council(cases_per_worker=2, teams_per_service=1)
     run_cycle(date(2023, 10, 2))
     return council

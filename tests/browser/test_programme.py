@@ -14,14 +14,13 @@ from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.programme.services import find_template, programme_create_from_template
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
-from tests.browser.conftest import assert_accessible, restore_cqc_statements, signed_in
+from tests.browser.conftest import assert_accessible, signed_in
 
 
 @pytest.fixture
 def september(people):
     """The people's council runs the practice-quality programme; September 2023 is drawn."""
     organisation = people.quality_lead.organisation
-    restore_cqc_statements()  # the live server's database lost the migration's data
     framework = pack_load(load_builtin("practice-quality")).framework
     programme = programme_create_from_template(
         organisation=organisation, template=find_template(framework), start=date(2023, 9, 1)

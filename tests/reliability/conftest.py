@@ -6,7 +6,6 @@ parts, through `helper.py` in this folder, run as a script with its own Django s
 """
 
 import contextlib
-import importlib
 import json
 import os
 import signal
@@ -18,9 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-import pytest
-from django.apps import apps
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELPER = Path(__file__).with_name("helper.py")
@@ -151,19 +147,3 @@ def stop(process: subprocess.Popen | None, timeout: float = 20) -> None:
         else:
             process.kill()
         process.wait(timeout=timeout)
-
-
-@pytest.fixture
-def migration_data():
-    """The rows the data migrations add, put back if a transactional test emptied them.
-
-    A test with `transaction=True` ends by emptying every table, the CQC statements and
-    the built-in roles too; the practice-quality pack and the staff factories need them.
-    (`serialized_rollback` cannot restore them: auditlog records the restored objects,
-    creating content types that then clash with the restored ones.)
-    """
-    for module, function in (
-        ("careaudit.standards.migrations.0002_cqc_statements", "load_cqc_statements"),
-        ("careaudit.organisation.migrations.0002_default_roles", "create_default_roles"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)

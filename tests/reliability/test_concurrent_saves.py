@@ -50,7 +50,7 @@ class Outcome:
 
 
 @pytest.fixture
-def draft_audit(migration_data) -> Audit:
+def draft_audit(transactional_db) -> Audit:
     build_council(cases_per_worker=2)
     run_cycle(date(2023, 10, 2))
     request = (
