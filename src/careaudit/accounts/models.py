@@ -59,3 +59,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class UserDeletionRefused(Exception):
+    """People are deactivated, never deleted: the logs name them as who did what."""
+
+
+NOT_DELETED = (
+    "A person's account is never deleted: the change log names them as the one who made "
+    "their changes. Deactivate them instead (untick “active”), which ends their sessions."
+)
+
+
+def refuse_to_delete_a_user(sender, instance: User, **kwargs) -> None:
+    """Deleting an account would set the actor of every change they made to nobody (auditlog's
+    foreign key is SET NULL) and delete their Django admin log entries (CASCADE)."""
+    raise UserDeletionRefused(NOT_DELETED)

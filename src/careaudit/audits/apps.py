@@ -16,15 +16,37 @@ class AuditsConfig(AppConfig):
         )
         from careaudit.core.change_log import track_changes
 
-        for model in (
-            models.Audit,
-            models.Answer,
-            models.Finding,
-            models.WorkerComment,
-            models.FeedbackLink,
-            models.FeedbackResponse,
-            models.Moderation,
-            models.ModerationAnswer,
-            models.SupervisionDiscussion,
+        # `words`: the person's voice, and what auditors, workers, moderators and supervisors
+        # wrote about practice and about people. The change log records that they changed,
+        # never the text, so retention can remove the text from its one row.
+        for model, organisation, words in (
+            (
+                models.Audit,
+                "organisation",
+                (
+                    "what_they_said",
+                    "not_contacted_detail",
+                    "involvement_how",
+                    "strengths",
+                    "areas_for_development",
+                    "override_reason",
+                ),
+            ),
+            (models.Answer, "audit__organisation", ("text", "evidence_note")),
+            (models.Finding, "audit__organisation", ("text",)),
+            (models.WorkerComment, "audit__organisation", ("text",)),
+            (models.FeedbackLink, "audit__organisation", ()),
+            (
+                models.FeedbackResponse,
+                "audit__organisation",
+                ("what_went_well", "what_could_be_better"),
+            ),
+            (models.Moderation, "audit__organisation", ("disagreements", "feedback_for_auditor")),
+            (models.ModerationAnswer, "moderation__audit__organisation", ("note",)),
+            (
+                models.SupervisionDiscussion,
+                "supervisee__organisation",
+                ("reflection", "learning", "agreed_development"),
+            ),
         ):
-            track_changes(model)
+            track_changes(model, organisation=organisation, words=words)

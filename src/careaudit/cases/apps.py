@@ -10,4 +10,4 @@ class CasesConfig(AppConfig):
         from careaudit.cases.models import Case
         from careaudit.core.change_log import track_changes
 
-        track_changes(Case)
+        track_changes(Case, organisation="organisation")

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from careaudit.cases.models import Case, CaseFileShape, CaseStatus
+from careaudit.core.change_log import record_bulk_change
 from careaudit.core.tabular import (
     Problem,
     Table,
@@ -506,6 +507,17 @@ def case_import(
         with transaction.atomic():
             Case.objects.bulk_create(to_create, batch_size=500)
             Case.objects.bulk_update(to_update, [*_COMPARED, "updated_at"], batch_size=500)
+            record_bulk_change(
+                model=Case,
+                organisation_id=organisation.pk,
+                what=f"Import of {_counted(report.rows_read, 'row')} ({report.shape_label})",
+                counts={
+                    "created": len(report.created),
+                    "updated": len(report.updated),
+                    "unchanged": report.unchanged,
+                },
+                imported=extract.rows,
+            )
         report.applied = True
     return report
 

@@ -19,7 +19,10 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.text import capfirst
 
+from careaudit.core.change_log import WORDS_NOT_KEPT
+
 ARROW = " → "
+WORDS_IN_WORDS = "text not kept in the log"
 NOT_SET = "not set"
 LONGEST = 120
 
@@ -41,9 +44,12 @@ def object_kind(entry: LogEntry) -> str:
 
 def describe_entry(entry: LogEntry, names: Names) -> list[str]:
     model = entry.content_type.model_class() if entry.content_type_id else None
+    imported = (entry.additional_data or {}).get("import")
+    if isinstance(imported, dict):
+        return _import_lines(imported)
     changes = entry.changes_dict or {}
     lines = []
-    for name, values in changes.items():
+    for name, values in sorted(changes.items(), key=lambda item: _position(model, item[0])):
         field = _field(model, name)
         if field is not None and field.auto_created and not field.concrete:
             continue  # a reverse relation, logged as "None → app.Model.None" before 2026
@@ -56,6 +62,9 @@ def describe_entry(entry: LogEntry, names: Names) -> list[str]:
         if not isinstance(values, list | tuple) or len(values) != 2:
             continue
         old, new = (value_in_words(field, value, names) for value in values)
+        if entry.action == LogEntry.Action.UPDATE and old == new == WORDS_IN_WORDS:
+            lines.append(f"{label}: changed ({WORDS_IN_WORDS})")
+            continue
         if entry.action == LogEntry.Action.CREATE:
             if new != NOT_SET:
                 lines.append(f"{label}: {new}")
@@ -72,6 +81,8 @@ def value_in_words(field: models.Field | None, value, names: Names) -> str:
     if value is None or value in ("None", ""):
         return NOT_SET
     text = str(value)
+    if text == WORDS_NOT_KEPT:
+        return WORDS_IN_WORDS
     if field is None:
         return _short(text)
     if field.choices:
@@ -94,6 +105,15 @@ def value_in_words(field: models.Field | None, value, names: Names) -> str:
         except ValueError:
             return text
     return _short(text)
+
+
+def _import_lines(imported: dict) -> list[str]:
+    """An import's entry (`record_bulk_change`): its counts and the checksum of its rows."""
+    counts = imported.get("counts") or {}
+    lines = [f"{capfirst(str(name))}: {number}" for name, number in counts.items()]
+    if imported.get("sha256"):
+        lines.append(f"SHA-256 of the rows imported: {imported['sha256']}")
+    return lines
 
 
 def related_names(entries: Iterable[LogEntry]) -> dict[tuple[type[models.Model], str], str]:
@@ -133,6 +153,13 @@ def _paths(model: type[models.Model]) -> list[str]:
         for field in model._meta.concrete_fields
         if field.is_relation and (field.many_to_one or field.one_to_one)
     ]
+
+
+def _position(model: type[models.Model] | None, name: str) -> int:
+    """Where a field comes in its model: changes read in the model's order, whatever order
+    auditlog stored them in (it compares a set of fields)."""
+    names = [field.name for field in model._meta.get_fields()] if model else []
+    return names.index(name) if name in names else len(names)
 
 
 def _field(model: type[models.Model] | None, name: str):

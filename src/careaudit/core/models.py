@@ -106,3 +106,38 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} to {self.to} ({'sent' if self.sent_at else 'not sent'})"
+
+
+class ChangeLog(models.TextChoices):
+    CHANGES = "changes", "Change log (django-auditlog)"
+    ADMIN = "admin", "Django admin actions"
+
+
+class ChangeScope(models.Model):
+    """The organisation an entry of the change log, or of the Django admin's log, belongs to.
+
+    Neither django-auditlog's `LogEntry` nor the admin's records an organisation, and the
+    logs are append-only, so it is recorded beside them, once, as each entry is written
+    (`core/change_log.py`). An entry whose organisation could not be worked out has none,
+    and no organisation's administrator sees it. Append-only like the logs themselves, and
+    without foreign keys, so removing anything else can never rewrite it.
+    """
+
+    log = models.CharField(max_length=10, choices=ChangeLog)
+    entry_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("log", "entry_id", name="one_scope_per_entry")]
+        indexes = [models.Index(fields=["log", "organisation_id", "entry_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.log} entry {self.entry_id}: organisation {self.organisation_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The change log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The change log is append-only.")

@@ -10,6 +10,8 @@ class OrganisationConfig(AppConfig):
         from careaudit.core.change_log import track_changes
         from careaudit.organisation import models
 
-        for model in (models.Organisation, models.Service, models.Team, models.Role):
-            track_changes(model)
-        track_changes(models.StaffMember)
+        track_changes(models.Organisation, organisation="pk")
+        track_changes(models.Service, organisation="organisation")
+        track_changes(models.Team, organisation="service__organisation")
+        track_changes(models.Role, organisation="organisation")  # none: a built-in role
+        track_changes(models.StaffMember, organisation="organisation")

@@ -27,6 +27,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 
+from careaudit.core.change_log import record_bulk_change
 from careaudit.core.tabular import Problem, Table, TabularError, locate, project
 from careaudit.lib.dates import parse_date
 from careaudit.organisation.models import (
@@ -194,6 +195,18 @@ def staff_import(
         if dry_run:
             # The same code path as a real import, so the preview cannot disagree with it.
             transaction.set_rollback(True)
+        else:
+            record_bulk_change(
+                model=StaffMember,
+                organisation_id=organisation.pk,
+                what=f"Import of a staff list ({len(rows)} row{'s' if len(rows) != 1 else ''})",
+                counts={
+                    "created": len(report.created),
+                    "updated": len(report.updated),
+                    "unchanged": len(report.unchanged),
+                },
+                imported=[row.as_dict() for row in rows],
+            )
     report.applied = not dry_run
     known = {p.email for p in planned}
     report.not_in_file = [

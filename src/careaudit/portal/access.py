@@ -6,10 +6,12 @@ The log and subject access pages need "administer people and settings"
 """
 
 from auditlog.models import LogEntry
+from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.db.models import QuerySet
 
 from careaudit.audits.access import visible_audits
-from careaudit.core.models import AccessLog
+from careaudit.core.change_log import scope_admin_entries
+from careaudit.core.models import AccessLog, ChangeLog, ChangeScope
 from careaudit.organisation.access import capability_required
 from careaudit.organisation.models import Capability, Organisation, StaffMember
 from careaudit.programme.access import can_view_request, mark_openable_audits
@@ -25,10 +27,20 @@ def access_log_for(organisation: Organisation) -> QuerySet[AccessLog]:
 
 
 def change_log_for(organisation: Organisation) -> QuerySet[LogEntry]:
-    """The changes log. django-auditlog records no organisation, so this is every change
-    on the site, whichever organisation made it: a known gap of a multi-organisation
-    installation, kept as it was until the log records the organisation."""
-    return LogEntry.objects.all()
+    """The organisation's changes: entries recorded as its own as they were written
+    (`core/change_log.py`). An entry whose organisation could not be worked out (a built-in
+    role, the shared library, an account with no staff record) is nobody's to read here."""
+    return LogEntry.objects.filter(pk__in=_scoped(ChangeLog.CHANGES, organisation))
+
+
+def admin_log_for(organisation: Organisation) -> QuerySet[AdminLogEntry]:
+    """The Django admin's actions on the organisation's objects, scoped like the change log."""
+    scope_admin_entries()
+    return AdminLogEntry.objects.filter(pk__in=_scoped(ChangeLog.ADMIN, organisation))
+
+
+def _scoped(log: ChangeLog, organisation: Organisation) -> QuerySet[ChangeScope]:
+    return ChangeScope.objects.filter(log=log, organisation_id=organisation.pk).values("entry_id")
 
 
 def mark_subject_access_links(staff: StaffMember, report) -> None:

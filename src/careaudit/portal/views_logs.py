@@ -4,6 +4,7 @@ import csv
 from datetime import UTC, datetime, time
 
 from django import forms
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,13 +19,20 @@ from careaudit.lib.textsafe import neutralise_formula
 from careaudit.organisation.access import require_staff
 from careaudit.portal.access import (
     access_log_for,
+    admin_log_for,
     administrator_required,
     change_log_for,
     mark_subject_access_links,
 )
 from careaudit.portal.subject_access import subject_access_report
 
-LOGS = {"access": "Reads and exports of personal data", "changes": "Changes"}
+LOGS = {
+    "access": "Reads and exports of personal data",
+    "changes": "Changes",
+    "admin": "Django admin actions",
+}
+
+ADMIN_ACTIONS = {ADDITION: "Added", CHANGE: "Changed", DELETION: "Deleted"}
 
 
 class LogFilterForm(GovukForm):
@@ -48,6 +56,19 @@ def _filtered(organisation, data: dict):
             entries = entries.filter(timestamp__gte=_start(since))
         if until:
             entries = entries.filter(timestamp__lt=_start(until, next_day=True))
+        return entries
+    if data.get("log") == "admin":
+        entries = (
+            admin_log_for(organisation)
+            .select_related("content_type", "user")
+            .order_by("-action_time", "-pk")
+        )
+        if who:
+            entries = entries.filter(user__email__icontains=who)
+        if since:
+            entries = entries.filter(action_time__gte=_start(since))
+        if until:
+            entries = entries.filter(action_time__lt=_start(until, next_day=True))
         return entries
     entries = access_log_for(organisation)
     if who:
@@ -84,12 +105,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             entry.changes_in_words = lines
             entry.kind = object_kind(entry)
         page.object_list = entries_on_page
+    elif data["log"] == "admin":
+        for entry in page.object_list:
+            entry.kind = ADMIN_ACTIONS.get(entry.action_flag, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "portal/audit_log.html",
-        {"form": form, "page": page, "log": data["log"], "logs": LOGS, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "log": data["log"],
+            "log_title": LOGS[data["log"]],
+            "logs": LOGS,
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -121,6 +152,19 @@ def _csv(request, staff, entries, log: str) -> HttpResponse:
                         "; ".join(lines),
                     ]
                 )
+    elif log == "admin":
+        writer.writerow(["timestamp_utc", "actor_email", "action", "object", "changes"])
+        for e in entries.iterator():
+            writer.writerow(
+                neutralise_formula(v)
+                for v in [
+                    e.action_time.astimezone(UTC).isoformat(),
+                    e.user.email,
+                    ADMIN_ACTIONS.get(e.action_flag, ""),
+                    f"{e.content_type.model if e.content_type_id else ''} {e.object_repr}".strip(),
+                    e.get_change_message(),
+                ]
+            )
     else:
         writer.writerow(["at_utc", "actor_email", "remote_addr", "action", "object", "description"])
         for e in entries.iterator():

@@ -15,13 +15,13 @@ class ProgrammeConfig(AppConfig):
             panels,  # noqa: F401 (registers the My audits panel on the home page)
         )
 
-        for model in (
-            models.Programme,
-            models.ProgrammeMonth,
-            models.TimetableChange,
-            models.RoleQuota,
-            models.ClosureDay,
-            models.ExtraRequest,
-            models.AuditRequest,
+        for model, organisation in (
+            (models.Programme, "organisation"),
+            (models.ProgrammeMonth, "programme__organisation"),
+            (models.TimetableChange, "programme__organisation"),
+            (models.RoleQuota, "programme__organisation"),
+            (models.ClosureDay, "organisation"),
+            (models.ExtraRequest, "organisation"),
+            (models.AuditRequest, "organisation"),
         ):
-            track_changes(model)
+            track_changes(model, organisation=organisation)

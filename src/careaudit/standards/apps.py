@@ -10,14 +10,17 @@ class StandardsConfig(AppConfig):
         from careaudit.core.change_log import track_changes
         from careaudit.standards import models
 
-        for model in (
-            models.Framework,
-            models.Theme,
-            models.Standard,
-            models.AuditTool,
-            models.ToolVersion,
-            models.Section,
-            models.Criterion,
-            models.ProgrammeTemplate,
+        # A framework of the shared library (from a pack) belongs to no organisation.
+        framework = "framework__organisation"
+        tool = f"standard__{framework}"
+        for model, organisation in (
+            (models.Framework, "organisation"),
+            (models.Theme, framework),
+            (models.Standard, framework),
+            (models.AuditTool, tool),
+            (models.ToolVersion, f"tool__{tool}"),
+            (models.Section, f"version__tool__{tool}"),
+            (models.Criterion, f"section__version__tool__{tool}"),
+            (models.ProgrammeTemplate, framework),
         ):
-            track_changes(model)
+            track_changes(model, organisation=organisation)
