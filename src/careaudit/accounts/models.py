@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise UserDeletionRefused(NOT_DELETED)  # before any query; querysets: the signal
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 

@@ -2,7 +2,9 @@
 
 Feedback text (what the person or their carer said) goes after RETENTION_FEEDBACK_DAYS
 (default 2 years after the audit); every free-text field of an audit — evidence notes,
-findings, comments — after RETENTION_AUDIT_DAYS (default 8 years). Scores, ratings and
+findings, comments, the moderator's notes — after RETENTION_AUDIT_DAYS (default 8 years).
+The change log never copied these words (`track_changes(..., words=...)`), so removing them
+here removes them from the database. Scores, ratings and
 answers stay, so trends survive; each purge is written to the access log.
 """
 
@@ -12,7 +14,15 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from careaudit.audits.models import Answer, Audit, FeedbackResponse, Finding, WorkerComment
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    FeedbackResponse,
+    Finding,
+    Moderation,
+    ModerationAnswer,
+    WorkerComment,
+)
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 
@@ -63,6 +73,13 @@ def apply_retention(on: date) -> PurgeReport:
     Answer.objects.filter(audit_id__in=audit_ids).exclude(text="").update(text=REMOVED)
     Finding.objects.filter(audit_id__in=audit_ids).update(text=REMOVED)
     WorkerComment.objects.filter(audit_id__in=audit_ids).update(text=REMOVED)
+    # The moderator's notes are free text about the same audit.
+    Moderation.objects.filter(audit_id__in=audit_ids).update(
+        disagreements=REMOVED, feedback_for_auditor=REMOVED
+    )
+    ModerationAnswer.objects.filter(moderation__audit_id__in=audit_ids).exclude(note="").update(
+        note=REMOVED
+    )
     return report
 
 

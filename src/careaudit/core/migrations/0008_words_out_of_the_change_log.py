@@ -47,6 +47,8 @@ def take_the_words_out(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     postgresql = schema_editor.connection.vendor == "postgresql"
     if postgresql:
+        # Checks deferred to the end of the transaction would forbid the ALTER TABLE.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(f"ALTER TABLE auditlog_logentry DISABLE TRIGGER {TRIGGER}")
     for content_type in ContentType.objects.all():
         key = (content_type.app_label, content_type.model)
@@ -78,6 +80,7 @@ def take_the_words_out(apps, schema_editor):
             ).values_list("pk", "object_id"):
                 AdminLogEntry.objects.filter(pk=pk).update(object_repr=f"Finding {object_id}")
     if postgresql:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(f"ALTER TABLE auditlog_logentry ENABLE TRIGGER {TRIGGER}")
 
 
