@@ -99,19 +99,27 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     (`serialized_rollback` cannot restore them: auditlog records the restored objects,
     creating content types that then clash with the restored ones.)
     """
-    commits = _commits(item)
+    commits = _commits(item) and _set_up_a_database(item)
     if commits:
         # The emptying deletes (SQLite) or truncates (PostgreSQL) every table, which the
         # logs' append-only triggers refuse: they are lifted for it, and put back after.
         with item.config.stash[blocking_manager_key].unblock():
             APPEND_ONLY.drop_triggers(apps, _Executor(connection))
     result = yield
-    if commits:
+    # After the last test of a run the test database is gone, and nothing needs the rows.
+    if commits and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             APPEND_ONLY.create_triggers(apps, _Executor(connection))
             for module, function in MIGRATION_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)
     return result
+
+
+def _set_up_a_database(item: pytest.Item) -> bool:
+    """Whether the test got as far as its database (a test skipped first did not): only then
+    is the connection the test database's, and only then is it emptied afterwards."""
+    used = {"transactional_db", "live_server", "_django_db_helper"}
+    return not used.isdisjoint(getattr(item, "funcargs", {}))
 
 
 APPEND_ONLY = importlib.import_module("careaudit.core.migrations.0009_append_only_everywhere")

@@ -14,6 +14,7 @@ from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.contenttypes.models import ContentType
 
 from careaudit.cases.models import Case
+from careaudit.core.access_log import record_access
 from careaudit.core.models import ChangeScope
 from careaudit.organisation.models import Role, StaffMember
 from tests.factories import StaffFactory, TeamFactory, UserFactory
@@ -196,3 +197,20 @@ def test_admin_actions_filtered_by_person_stay_within_the_organisation(login, pe
 
     assert "Changed team." in found.text
     assert "Changed team." not in elsewhere.text
+
+
+def test_the_access_log_page_and_csv_show_no_other_organisations_reads(login, people):
+    record_access(
+        request=None,
+        action="read",
+        object_type="audit",
+        object_id=7,
+        description="Read the council's audit 7",
+        organisation_id=people.quality_lead.organisation_id,
+    )
+
+    outsider = login(people.outsider)
+
+    assert "Read the council" not in outsider.get("/logs/").text
+    assert "Read the council" not in _csv(outsider)
+    assert "Read the council" in _csv(login(people.quality_lead))
