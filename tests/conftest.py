@@ -100,7 +100,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     creating content types that then clash with the restored ones.)
     """
     result = yield
-    if _commits(item):
+    if nextitem is not None and _commits(item):  # after the last, the test database is gone
         with item.config.stash[blocking_manager_key].unblock():
             for module, function in MIGRATION_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)
