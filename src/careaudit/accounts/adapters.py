@@ -2,6 +2,9 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import PermissionDenied
+
+from careaudit.core.client_address import client_address
 
 log = logging.getLogger(__name__)
 
@@ -11,6 +14,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def get_client_ip(self, request) -> str:
+        # The sign-in limiter counts failures per client: behind a proxy, the address the
+        # proxy saw, not the proxy's own (which every user shares).
+        address = client_address(request)
+        if address is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # A mail server being down must not turn a password reset into an error page;
