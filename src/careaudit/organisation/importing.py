@@ -437,8 +437,7 @@ def _refuse_a_move_onto_a_changed_address(
         f"The account that signs in with {stored.user.email} was given "
         f"{stored.issued_email}, and its address has been changed since, so this row cannot "
         "change its role or name. If it is the right person, confirm their address on the "
-        "People page (Change sign-in address) and import again, or match them by a staff_id "
-        "column.",
+        "People page (Change sign-in address) and import again.",
     )
 
 
