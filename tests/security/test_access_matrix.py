@@ -169,6 +169,7 @@ MATRIX: dict[str, Entry] = dict(
         E("person_add", expect=needs(ADM)),
         E("organisation_settings", expect=needs(ADM)),
         E("person_deactivate", "person", expect=needs(ADM, object_route=True)),
+        E("person_email_change", "person", expect=needs(ADM, object_route=True)),
         E(
             "person_reactivate",
             "person",
