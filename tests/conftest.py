@@ -106,8 +106,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         with item.config.stash[blocking_manager_key].unblock():
             APPEND_ONLY.drop_triggers(apps, _Executor(connection))
     result = yield
-    # After the last test of a run the test database is gone, and nothing needs the rows.
-    if commits and nextitem is not None:
+    if commits and nextitem is not None:  # after the last, the test database is gone
         with item.config.stash[blocking_manager_key].unblock():
             APPEND_ONLY.create_triggers(apps, _Executor(connection))
             for module, function in MIGRATION_DATA:

@@ -69,6 +69,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     )
     role = "Social Worker"
     start_date = date(2020, 1, 1)
+    issued_email = factory.LazyAttribute(lambda o: o.user.email)  # as `staff_create` does
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -69,7 +69,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # opt in for its domain deliberately, so it is off by default (and check W021 silenced).
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-if env.bool("BEHIND_PROXY", default=False):
+# How many reverse proxies of our own stand in front (each appends to X-Forwarded-For): the
+# client's address is that many entries from the right (`core/client_address.py`). The
+# older BEHIND_PROXY=true means one. With none, forwarded headers are not believed at all.
+TRUSTED_PROXIES = env.int(
+    "TRUSTED_PROXIES", default=1 if env.bool("BEHIND_PROXY", default=False) else 0
+)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXIES is a number of proxies: 0 or more.")
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -140,7 +148,7 @@ MIDDLEWARE = [
     "careaudit.accounts.middleware.require_two_factor",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "careaudit.accounts.middleware.absolute_session_timeout",
-    "auditlog.middleware.AuditlogMiddleware",
+    "careaudit.core.client_address.ChangeLogMiddleware",  # auditlog's, with our address
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: is this an htmx request?
     # A GET of a POST-only address goes back to its page instead of a blank 405.
     "careaudit.core.middleware.back_from_post_only",
@@ -229,6 +237,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
+# Accounts are made by administrators: a reset asked for an unknown address sends nothing,
+# rather than an invitation to a sign-up page that is closed.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -236,6 +247,8 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     # Five failures for one account lock it for 15 minutes, whatever the source address.
+    # "ip" is the client's address as our trusted proxies give it (TRUSTED_PROXIES), so
+    # people behind the same proxy are counted apart.
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="20/15m/ip,5/15m/key"),
     "reset_password": "5/h/ip,3/h/key",
 }

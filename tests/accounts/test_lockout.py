@@ -56,3 +56,70 @@ def test_signing_in_starts_a_new_session(client, people):
 
     assert client.session.get("_auth_user_id") == str(people.social_worker.user.pk)
     assert before is None or client.cookies["sessionid"].value != before.value
+
+
+PROXY = "10.0.0.1"
+
+
+def _fail_twenty_times(client, from_address: str, proxy: str = PROXY) -> None:
+    # Twenty unknown addresses: the per-address limit, not any one account's.
+    for attempt in range(20):
+        client.post(
+            LOGIN,
+            {"login": f"nobody{attempt}@council.example", "password": "wrong-password-123"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=from_address,
+        )
+
+
+def test_behind_the_proxy_one_clients_failures_do_not_lock_out_everyone_else(
+    client, people, settings
+):
+    settings.TRUSTED_PROXIES = 1
+    _fail_twenty_times(client, "203.0.113.66")
+    colleague = client.__class__()
+
+    colleague.post(
+        LOGIN,
+        {"login": people.social_worker.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+
+    assert colleague.session.get("_auth_user_id") == str(people.social_worker.user.pk)
+
+
+def test_behind_the_proxy_the_client_that_failed_twenty_times_is_held_back(
+    client, people, settings
+):
+    settings.TRUSTED_PROXIES = 1
+    _fail_twenty_times(client, "203.0.113.66")
+
+    client.post(
+        LOGIN,
+        {"login": people.social_worker.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+    )
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_without_a_trusted_proxy_a_new_forwarded_for_each_time_does_not_escape_the_limit(
+    client, people, settings
+):
+    settings.TRUSTED_PROXIES = 0
+    for attempt in range(20):
+        client.post(
+            LOGIN,
+            {"login": f"nobody{attempt}@council.example", "password": "wrong-password-123"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        )
+
+    client.post(
+        LOGIN,
+        {"login": people.social_worker.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+
+    assert "_auth_user_id" not in client.session

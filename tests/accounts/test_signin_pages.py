@@ -249,20 +249,13 @@ def test_single_sign_on_cancelled_and_failed_pages_render(client, rf):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("page", "data"),
-    [
-        ("mfa_activate_totp", None),  # setting up two-factor
-        ("account_email", {"action_add": "", "email": "new.address@council.example"}),
-    ],
-)
-def test_changing_two_factor_or_email_asks_for_the_password_again(signed_in, user, page, data):
-    url = reverse(page)
-    response = signed_in.post(url, data) if data else signed_in.get(url)
+def test_setting_up_two_factor_asks_for_the_password_again(signed_in, user):
+    # Email addresses are not the person's to change at all (tests/organisation/
+    # test_sign_in_addresses.py).
+    response = signed_in.get(reverse("mfa_activate_totp"))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
-    assert not user.emailaddress_set.filter(email="new.address@council.example").exists()
 
 
 @pytest.mark.django_db

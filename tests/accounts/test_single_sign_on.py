@@ -4,6 +4,7 @@ played by a fake HTTP session: no external service is needed."""
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from allauth.account.models import EmailAddress
 
 ISSUER = "https://login.microsoftonline.com/tenant-id/v2.0"
 PROVIDERS = {
@@ -40,8 +41,9 @@ class FakeResponse:
 class FakeIdentityProvider:
     """Answers the discovery document, the token exchange and the userinfo request."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, verified: bool = True) -> None:
         self.email = email
+        self.verified = verified
 
     def __enter__(self):
         return self
@@ -61,7 +63,9 @@ class FakeIdentityProvider:
                     "token_endpoint_auth_methods_supported": ["client_secret_post"],
                 }
             )
-        return FakeResponse({"sub": "entra-123", "email": self.email, "email_verified": True})
+        return FakeResponse(
+            {"sub": "entra-123", "email": self.email, "email_verified": self.verified}
+        )
 
     def request(self, method, url, **kwargs):
         return FakeResponse({"access_token": "token-from-entra", "token_type": "Bearer"})
@@ -71,10 +75,10 @@ class FakeIdentityProvider:
 def sso(settings, monkeypatch):
     settings.SOCIALACCOUNT_PROVIDERS = PROVIDERS
 
-    def sign_in_as(client, email: str):
+    def sign_in_as(client, email: str, verified: bool = True):
         monkeypatch.setattr(
             "careaudit.accounts.adapters.SocialAccountAdapter.get_requests_session",
-            lambda self: FakeIdentityProvider(email),
+            lambda self: FakeIdentityProvider(email, verified),
         )
         start = client.post("/accounts/oidc/sso/login/")
         assert start.status_code == 302
@@ -115,3 +119,25 @@ def test_a_deactivated_person_cannot_sign_in_through_single_sign_on(client, peop
     sso(client, people.deactivated.email)
 
     assert "_auth_user_id" not in client.session
+
+
+def test_an_address_the_identity_provider_has_not_verified_signs_nobody_in(client, people, sso):
+    sso(client, people.social_worker.email, verified=False)
+
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("verified", [False, True], ids=["unverified", "marked verified"])
+def test_a_colleagues_address_added_to_an_account_does_not_take_their_single_sign_on(
+    client, people, sso, verified
+):
+    # What allauth's email page let anyone do before: add a colleague's address. Only the
+    # address the organisation gave an account (User.email) is matched, verified or not.
+    EmailAddress.objects.create(
+        user=people.social_worker.user, email=people.moderator.email, verified=verified
+    )
+
+    sso(client, people.moderator.email)
+
+    assert client.session["_auth_user_id"] == str(people.moderator.user.pk)
+    assert not people.social_worker.user.socialaccount_set.exists()

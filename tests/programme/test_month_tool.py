@@ -3,7 +3,7 @@ and publishes version 2, and has a later month of a programme that started in Ma
 a month already drawn keeps its tool."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from auditlog.models import LogEntry
@@ -102,7 +102,7 @@ def test_a_copied_and_edited_tool_is_used_by_a_later_month_of_the_running_progra
     run_cycle(date(2024, 3, 1))  # March's requests go out with the library's PQ6 tool
     may = changed.month(MAY)
 
-    programme_month_change_tool(entry=may, tool=changed.tool, by=changed.lead)
+    programme_month_change_tool(on=MARCH, entry=may, tool=changed.tool, by=changed.lead)
     run_cycle(date(2024, 5, 1))
 
     draw = MonthlyDraw.objects.get(programme=changed.programme, month=MAY)
@@ -119,7 +119,9 @@ def test_a_copied_and_edited_tool_is_used_by_a_later_month_of_the_running_progra
 
 
 def test_a_month_following_the_latest_version_gets_one_published_after_the_change(changed):
-    programme_month_change_tool(entry=changed.month(MAY), tool=changed.tool, by=changed.lead)
+    programme_month_change_tool(
+        on=MARCH, entry=changed.month(MAY), tool=changed.tool, by=changed.lead
+    )
     draft = a_draft_of(changed.tool, changed.lead)
     version_3 = version_publish(version=draft, by=changed.lead, note="Clearer guidance.")
 
@@ -130,7 +132,11 @@ def test_a_month_following_the_latest_version_gets_one_published_after_the_chang
 
 def test_a_month_given_a_version_keeps_to_it_when_a_newer_one_is_published(changed):
     programme_month_change_tool(
-        entry=changed.month(MAY), tool=changed.tool, version=changed.version_1, by=changed.lead
+        on=MARCH,
+        entry=changed.month(MAY),
+        tool=changed.tool,
+        version=changed.version_1,
+        by=changed.lead,
     )
     assert changed.tool.current_version() == changed.version_2
 
@@ -141,6 +147,7 @@ def test_a_month_given_a_version_keeps_to_it_when_a_newer_one_is_published(chang
 
 def test_the_change_is_recorded_with_what_when_and_who(changed):
     programme_month_change_tool(
+        on=MARCH,
         entry=changed.month(MAY),
         tool=changed.tool,
         by=changed.lead,
@@ -174,7 +181,9 @@ def test_a_month_already_drawn_cannot_change_its_tool(changed):
     run_cycle(date(2024, 3, 1))
 
     with pytest.raises(ProgrammeError, match="requests for March 2024 have gone out"):
-        programme_month_change_tool(entry=changed.month(MARCH), tool=changed.tool, by=changed.lead)
+        programme_month_change_tool(
+            on=MARCH, entry=changed.month(MARCH), tool=changed.tool, by=changed.lead
+        )
     assert_unchanged(changed, MARCH)
 
 
@@ -183,7 +192,9 @@ def test_another_organisations_tool_is_refused(changed):
     theirs = tool_copy(tool=changed.library_tool, organisation=elsewhere, by=None)
 
     with pytest.raises(ProgrammeError, match="your organisation’s own tools or one from the"):
-        programme_month_change_tool(entry=changed.month(MAY), tool=theirs, by=changed.lead)
+        programme_month_change_tool(
+            on=MARCH, entry=changed.month(MAY), tool=theirs, by=changed.lead
+        )
     assert_unchanged(changed, MAY)
 
 
@@ -192,7 +203,7 @@ def test_a_draft_version_is_refused(changed):
 
     with pytest.raises(ProgrammeError, match=r"Version 3 of .* is a draft\. Publish it first"):
         programme_month_change_tool(
-            entry=changed.month(MAY), tool=changed.tool, version=draft, by=changed.lead
+            on=MARCH, entry=changed.month(MAY), tool=changed.tool, version=draft, by=changed.lead
         )
     assert_unchanged(changed, MAY)
 
@@ -200,6 +211,7 @@ def test_a_draft_version_is_refused(changed):
 def test_a_version_of_another_tool_is_refused(changed):
     with pytest.raises(ProgrammeError, match="is not a version of"):
         programme_month_change_tool(
+            on=MARCH,
             entry=changed.month(MAY),
             tool=changed.library_tool,
             version=changed.version_2,
@@ -213,7 +225,7 @@ def test_a_tool_never_published_is_refused(changed):
     a_draft_of(empty, changed.lead)
 
     with pytest.raises(ProgrammeError, match="New tool has no published version yet"):
-        programme_month_change_tool(entry=changed.month(MAY), tool=empty, by=changed.lead)
+        programme_month_change_tool(on=MARCH, entry=changed.month(MAY), tool=empty, by=changed.lead)
     assert_unchanged(changed, MAY)
 
 
@@ -230,7 +242,9 @@ def test_a_tool_that_audits_staff_is_refused_for_the_monthly_case_requests(chang
     version_publish(version=draft, by=changed.lead, note="Now audits practitioners.")
 
     with pytest.raises(ProgrammeError, match="audits a staff member"):
-        programme_month_change_tool(entry=changed.month(MAY), tool=changed.tool, by=changed.lead)
+        programme_month_change_tool(
+            on=MARCH, entry=changed.month(MAY), tool=changed.tool, by=changed.lead
+        )
     assert_unchanged(changed, MAY)
 
 
@@ -238,20 +252,22 @@ def test_choosing_what_the_month_already_uses_is_refused(changed):
     may = changed.month(MAY)
 
     with pytest.raises(ProgrammeError, match="May 2024 already uses"):
-        programme_month_change_tool(entry=may, tool=may.tool, by=changed.lead)
+        programme_month_change_tool(on=MARCH, entry=may, tool=may.tool, by=changed.lead)
     assert_unchanged(changed, MAY)
 
 
 def test_a_skipped_month_or_a_closed_programme_cannot_change(changed):
     with pytest.raises(ProgrammeError, match="August 2024 is skipped"):
         programme_month_change_tool(
-            entry=changed.month(date(2024, 8, 1)), tool=changed.tool, by=changed.lead
+            on=MARCH, entry=changed.month(date(2024, 8, 1)), tool=changed.tool, by=changed.lead
         )
     programme_close(programme=changed.programme)
     assert changed.programme.status == ProgrammeStatus.CLOSED
 
     with pytest.raises(ProgrammeError, match="is closed"):
-        programme_month_change_tool(entry=changed.month(MAY), tool=changed.tool, by=changed.lead)
+        programme_month_change_tool(
+            on=MARCH, entry=changed.month(MAY), tool=changed.tool, by=changed.lead
+        )
     assert_unchanged(changed, MAY)
 
 
@@ -262,7 +278,13 @@ def tool_page(changed: Changed, month: date = MAY) -> str:
     return f"/programme/{changed.programme.pk}/{month:%Y-%-m}/tool"
 
 
-def test_the_page_offers_the_library_and_the_councils_own_tools(changed, login):
+@pytest.fixture
+def in_march(time_machine):
+    """The pages are used in March 2024, while the programme's later months are to come."""
+    time_machine.move_to(datetime(2024, 3, 4, 10, tzinfo=UTC))
+
+
+def test_the_page_offers_the_library_and_the_councils_own_tools(changed, in_march, login):
     page = login(changed.lead).get(tool_page(changed)).text
 
     assert '<optgroup label="Practice Quality Framework (Somerset Council’s copy)">' in page
@@ -272,7 +294,9 @@ def test_the_page_offers_the_library_and_the_councils_own_tools(changed, login):
     assert f'<option value="tool-{changed.library_tool.pk}" selected>' in page
 
 
-def test_a_quality_lead_changes_a_months_tool_and_the_programme_page_shows_it(changed, login):
+def test_a_quality_lead_changes_a_months_tool_and_the_programme_page_shows_it(
+    changed, in_march, login
+):
     client = login(changed.lead)
 
     response = client.post(
@@ -299,7 +323,9 @@ def test_a_quality_lead_changes_a_months_tool_and_the_programme_page_shows_it(ch
         ("tool-" + "9" * 30, "Choose one of the tools listed"),
     ],
 )
-def test_a_bad_choice_is_a_form_error_and_nothing_is_stored(changed, login, value, message):
+def test_a_bad_choice_is_a_form_error_and_nothing_is_stored(
+    changed, in_march, login, value, message
+):
     response = login(changed.lead).post(tool_page(changed), {"tool": value})
 
     assert response.status_code == 200
@@ -308,7 +334,7 @@ def test_a_bad_choice_is_a_form_error_and_nothing_is_stored(changed, login, valu
     assert_unchanged(changed, MAY)
 
 
-def test_another_organisations_tool_or_a_draft_is_a_form_error(changed, login):
+def test_another_organisations_tool_or_a_draft_is_a_form_error(changed, in_march, login):
     theirs = tool_copy(
         tool=changed.library_tool, organisation=OrganisationFactory(code="elsewhere"), by=None
     )
@@ -324,7 +350,7 @@ def test_another_organisations_tool_or_a_draft_is_a_form_error(changed, login):
     assert_unchanged(changed, MAY)
 
 
-def test_a_drawn_month_sends_the_lead_back_saying_why(changed, login):
+def test_a_drawn_month_sends_the_lead_back_saying_why(changed, in_march, login):
     run_cycle(date(2024, 3, 1))
     client = login(changed.lead)
 
@@ -338,7 +364,7 @@ def test_a_drawn_month_sends_the_lead_back_saying_why(changed, login):
     assert tool_page(changed, MAY) in year
 
 
-def test_only_programme_managers_change_a_months_tool(changed, login):
+def test_only_programme_managers_change_a_months_tool(changed, in_march, login):
     director = changed.council.director  # views all reports, does not manage the programme
     outsider = an_administrator(OrganisationFactory(code="other"))
 
@@ -350,3 +376,18 @@ def test_only_programme_managers_change_a_months_tool(changed, login):
     assert login(outsider).get(tool_page(changed)).status_code == 404
     assert "Change the tool" not in login(director).get(f"/programme/{changed.programme.pk}").text
     assert_unchanged(changed, MAY)
+
+
+def test_a_month_that_passed_without_its_requests_cannot_change(changed, login, time_machine):
+    time_machine.move_to(datetime(2024, 6, 3, 10, tzinfo=UTC))  # May was never drawn
+    client = login(changed.lead)
+
+    with pytest.raises(ProgrammeError, match="May 2024 is over and its requests never went out"):
+        programme_month_change_tool(entry=changed.month(MAY), tool=changed.tool, by=changed.lead)
+    response = client.post(tool_page(changed, MAY), {"tool": f"tool-{changed.tool.pk}"})
+
+    assert "May 2024 is over" in client.get(response.url).text
+    assert_unchanged(changed, MAY)
+    year = client.get(f"/programme/{changed.programme.pk}").text
+    assert tool_page(changed, MAY) not in year  # no "Change the tool" for a month gone by
+    assert tool_page(changed, date(2024, 7, 1)) in year

@@ -169,6 +169,7 @@ MATRIX: dict[str, Entry] = dict(
         E("person_add", expect=needs(ADM)),
         E("organisation_settings", expect=needs(ADM)),
         E("person_deactivate", "person", expect=needs(ADM, object_route=True)),
+        E("person_email_change", "person", expect=needs(ADM, object_route=True)),
         E(
             "person_reactivate",
             "person",
@@ -309,8 +310,15 @@ MATRIX: dict[str, Entry] = dict(
             "month",
             expect=needs(P, R, object_route=True),
         ),
-        # Changing a month's tool: a month not yet drawn (the world draws only October).
-        E("programme_month_tool", "programme", 2023, 11, expect=needs(P, object_route=True)),
+        # Changing a month's tool: November 2023 was never drawn (the world draws only
+        # October) and is over, so a programme manager is sent back to the month, told why.
+        E(
+            "programme_month_tool",
+            "programme",
+            2023,
+            11,
+            expect=needs(P, ok=REDIRECT, object_route=True),
+        ),
         E(
             "programme_month_redraw",
             "programme",

@@ -2,20 +2,8 @@
 
 from django.http import HttpRequest
 
+from careaudit.core.client_address import client_address
 from careaudit.core.models import AccessAction, AccessLog
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # Only trust the proxy's header when the deployment says a proxy is in front.
-    from django.conf import settings
-
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_access(

@@ -15,6 +15,11 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def month_is_over(month: date, on: date) -> bool:
+    """Whether the calendar month of `month` ended before the day `on`."""
+    return month_start(month) < month_start(on)
+
+
 def add_months(month: date, months: int) -> date:
     """The first day of the month `months` after (or before) the month of `month`.
 

@@ -62,6 +62,31 @@ class PersonForm(GovukForm):
         return data
 
 
+class PersonEmailForm(GovukForm):
+    """A person's new sign-in address (or their present one, to confirm it)."""
+
+    email = forms.EmailField(
+        label="Sign-in address",
+        help_text="They sign in, and get Care Audit's emails, at this address. The change is "
+        "recorded in the change log.",
+        error_messages={
+            "required": "Enter an email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+
+    def __init__(self, *args, person: StaffMember, **kwargs):
+        super().__init__(*args, initial={"email": person.email}, **kwargs)
+        self.person = person
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        others = User.objects.filter(email__iexact=email).exclude(pk=self.person.user_id)
+        if others.exists():
+            raise forms.ValidationError("Someone else already signs in with this address.")
+        return email
+
+
 class OrganisationSettingsForm(GovukForm):
     """What the people who give feedback see of the organisation: its name and how to reach it."""
 

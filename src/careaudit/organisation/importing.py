@@ -7,9 +7,13 @@ Two steps, so the command and the upload page share them:
    row is valid applies them all in one transaction. It returns a `StaffImportReport`
    that lists each problem by row and column, or what was (or would be) changed.
 
-People are matched by email address. Someone missing from the file is left alone and
-listed in the report: leaving is a deliberate act on the People page, not a side effect
-of an out-of-date spreadsheet.
+People are matched by the optional `staff_id` column (the HR or case-system ID) when a row
+has one and someone here has it, and otherwise by email address. A sign-in address is the
+organisation's to give, so a row matched by staff ID gives the person its address; a row
+matched by email is refused when it would move a role or a name onto an account whose
+address is not the one the organisation last gave it (it was changed some other way).
+Someone missing from the file is left alone and listed in the report: leaving is a
+deliberate act on the People page, not a side effect of an out-of-date spreadsheet.
 
 The optional `start_date` and `end_date` columns (YYYY-MM-DD or DD/MM/YYYY) say when a
 person is in post: they audit, and their cases are sampled, only then. A new person with
@@ -40,7 +44,7 @@ from careaudit.organisation.models import (
     Team,
 )
 from careaudit.organisation.selectors import organisation_for_command, roles_for
-from careaudit.organisation.services import staff_create
+from careaudit.organisation.services import staff_create, staff_email_change
 
 # Accounts sit above this app in the layers: the user model is named, not imported.
 User = get_user_model()
@@ -54,10 +58,12 @@ STAFF_COLUMNS = (
     "supervisor_email",
     "start_date",
     "end_date",
+    "staff_id",
 )
 REQUIRED_COLUMNS = ("email", "full_name", "role", "team", "service")
 OPTIONAL_COLUMNS = tuple(name for name in STAFF_COLUMNS if name not in REQUIRED_COLUMNS)
 NAME_MAX = 200
+STAFF_ID_MAX = StaffMember._meta.get_field("staff_id").max_length
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class StaffRow:
     supervisor_email: str | None = None  # None: the file has no supervisor_email column
     start_date: str | None = None  # None: the file has no start_date column
     end_date: str | None = None  # None: the file has no end_date column
+    staff_id: str | None = None  # None: the file has no staff_id column
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -208,13 +215,15 @@ def staff_import(
                 imported=[row.as_dict() for row in rows],
             )
     report.applied = not dry_run
+    # By account as well as by address: a row matched by staff ID may give a new address.
+    known_accounts = {p.user.pk for p in planned if p.user is not None}
     known = {p.email for p in planned}
     report.not_in_file = [
         f"{person.full_name} <{person.email}>"
         for person in StaffMember.objects.filter(organisation=organisation, user__is_active=True)
         .select_related("user")
         .order_by("user__email")
-        if person.email not in known
+        if person.email not in known and person.user_id not in known_accounts
     ]
     return report
 
@@ -230,6 +239,7 @@ class _Planned:
     supervisor_email: str | None
     start_date: date | None  # None: not given, so a new person has none and a stored one stays
     end_date: date | None
+    staff_id: str | None = None  # None: not given, so a stored one stays
 
 
 def _plan(
@@ -242,7 +252,10 @@ def _plan(
         (row.supervisor_email or "").strip().lower() for row in rows
     }
     users = _users_by_email(emails - {""})
+    by_staff_id = _staff_by_id(organisation, {(row.staff_id or "").strip() for row in rows})
     first_seen: dict[str, int] = {}
+    first_seen_id: dict[str, int] = {}
+    first_seen_user: dict[int, int] = {}
     planned: list[_Planned] = []
 
     for row in rows:
@@ -260,7 +273,11 @@ def _plan(
             problem("email", f"{email} appears more than once (first on row {first_seen[email]}).")
         else:
             first_seen[email] = row.row
-        user = users.get(email)
+        user, staff_id = _match(row, email, users, by_staff_id, first_seen_id, problem)
+        if user is not None and user.pk in first_seen_user:
+            problem("email", f"This is the same person as on row {first_seen_user[user.pk]}.")
+        elif user is not None:
+            first_seen_user[user.pk] = row.row
         if (
             user is not None
             and _staff_of(user)
@@ -319,6 +336,14 @@ def _plan(
                 f"{starts:%-d %B %Y}.",
             )
 
+        if (
+            stored is not None
+            and stored.organisation_id == organisation.pk
+            and role is not None
+            and staff_id not in by_staff_id
+        ):
+            _refuse_a_move_onto_a_changed_address(stored, role, full_name, problem)
+
         if len(problems) == before and role is not None:
             planned.append(
                 _Planned(
@@ -331,6 +356,7 @@ def _plan(
                     supervisor,
                     start_date,
                     end_date,
+                    staff_id,
                 )
             )
 
@@ -363,6 +389,69 @@ def _plan(
             )
     problems.sort(key=lambda p: (p.row or 0, STAFF_COLUMNS.index(p.column)))
     return planned, problems
+
+
+def _match(
+    row: StaffRow,
+    email: str,
+    users: dict[str, User],
+    by_staff_id: dict[str, StaffMember],
+    first_seen_id: dict[str, int],
+    problem,
+) -> tuple[User | None, str | None]:
+    """The account a row is about, and the row's staff ID (None when it has none).
+
+    By staff ID when someone here has it: the row's address is then the one to give them,
+    unless another account signs in with it. Otherwise by email, where an account that
+    already has another staff ID is someone else.
+    """
+    staff_id = (row.staff_id or "").strip() or None
+    if staff_id is not None:
+        if len(staff_id) > STAFF_ID_MAX:
+            problem("staff_id", f"The staff ID is longer than {STAFF_ID_MAX} characters.")
+        elif staff_id in first_seen_id:
+            problem(
+                "staff_id",
+                f"{staff_id} appears more than once (first on row {first_seen_id[staff_id]}).",
+            )
+        else:
+            first_seen_id[staff_id] = row.row
+    holder = users.get(email)
+    known = by_staff_id.get(staff_id) if staff_id else None
+    if known is not None:
+        if holder is not None and holder.pk != known.user_id:
+            problem(
+                "email",
+                f"{email} is the sign-in address of someone else, not of the person with "
+                f"staff ID {staff_id} ({known.user.email}).",
+            )
+        return known.user, staff_id
+    stored = _staff_of(holder)
+    if staff_id and stored is not None and stored.staff_id and stored.staff_id != staff_id:
+        problem(
+            "staff_id",
+            f"{email} belongs to the person with staff ID {stored.staff_id}, not {staff_id}.",
+        )
+    return holder, staff_id
+
+
+def _refuse_a_move_onto_a_changed_address(
+    stored: StaffMember, role: Role, full_name: str, problem
+) -> None:
+    """A row matched by email may not give a new role or name to an account whose address
+    is not the one the organisation gave it: whoever changed it could take a leaver's or a
+    newcomer's place that way (a director's role, say)."""
+    if not stored.address_changed_since_issued():
+        return
+    if stored.role_id == role.pk and stored.user.full_name == full_name:
+        return
+    problem(
+        "email",
+        f"The account that signs in with {stored.user.email} was given "
+        f"{stored.issued_email}, and its address has been changed since, so this row cannot "
+        "change its role or name. If it is the right person, confirm their address on the "
+        "People page (Change sign-in address) and import again.",
+    )
 
 
 def _date_in(row: StaffRow, column: str, problem) -> date | None:
@@ -400,6 +489,7 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 service=service,
                 start_date=person.start_date,
                 end_date=person.end_date,
+                staff_id=person.staff_id,
             )
             report.created.append(person.email)
         elif existing is None:
@@ -415,10 +505,20 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 service=service,
                 start_date=person.start_date,
                 end_date=person.end_date,
+                staff_id=person.staff_id,
+                issued_email=person.email,
             )
             report.created.append(person.email)
         else:
             staff = existing
+            if person.user.email != person.email:
+                # Matched by staff ID: the file gives them a new address.
+                staff_email_change(staff=staff, email=person.email)
+                changed.add(person.email)
+            elif not staff.issued_email:
+                # Added before addresses given were recorded: this import gives it now. An
+                # address changed since it was given is not confirmed by a matching row.
+                staff_email_change(staff=staff, email=person.email)
             if person.user.full_name != full_name:
                 person.user.full_name = full_name
                 person.user.save(update_fields=["full_name"])
@@ -430,13 +530,17 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 if getattr(staff, f"{name}_id") != (value.pk if value else None)
             ]
             # A date left empty keeps the stored one: clearing it is not what an empty cell says.
-            dates = {"start_date": person.start_date, "end_date": person.end_date}
+            kept = {
+                "start_date": person.start_date,
+                "end_date": person.end_date,
+                "staff_id": person.staff_id,
+            }
             differs += [
                 name
-                for name, value in dates.items()
+                for name, value in kept.items()
                 if value is not None and getattr(staff, name) != value
             ]
-            fields = places | dates
+            fields = places | kept
             if differs:
                 for name in differs:
                     setattr(staff, name, fields[name])
@@ -524,6 +628,18 @@ def _users_by_email(emails: set[str]) -> dict[str, User]:
         for user in User.objects.filter(email__in=chunk).select_related("staff"):
             users[user.email] = user
     return users
+
+
+def _staff_by_id(organisation: Organisation, staff_ids: set[str]) -> dict[str, StaffMember]:
+    wanted = sorted(staff_ids - {""})
+    found: dict[str, StaffMember] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for staff in StaffMember.objects.filter(
+            organisation=organisation, staff_id__in=chunk
+        ).select_related("user"):
+            found[staff.staff_id] = staff
+    return found
 
 
 def _staff_of(user: User | None) -> StaffMember | None:

@@ -233,12 +233,32 @@ class StaffMember(models.Model):
         "imported): they count as in post on any date before their end date.",
     )
     end_date = models.DateField(null=True, blank=True)
+    # Null rather than empty for "none", so that people without one never clash in the
+    # unique constraint below.
+    staff_id = models.CharField(  # noqa: DJ001
+        "staff ID",
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text="The person's ID in the HR or case-management system; a staff import "
+        "matches people by it when the file has a staff_id column.",
+    )
+    # A person's sign-in address is the organisation's to give. This is the address it last
+    # gave (by import, the People page or an administrator's change): an account whose
+    # address differs changed it some other way, and an import will not move a role or a
+    # name onto it by email. Empty for people added before it was recorded.
+    issued_email = models.EmailField("sign-in address as last given", blank=True, default="")
 
     objects = StaffMemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__full_name", "user__email"]
         verbose_name = "staff member"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "staff_id"], name="staff_id_unique_in_organisation"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
@@ -250,6 +270,10 @@ class StaffMember(models.Model):
     @property
     def full_name(self) -> str:
         return self.user.get_full_name()
+
+    def address_changed_since_issued(self) -> bool:
+        """Whether the account signs in with an address other than the one last given."""
+        return bool(self.issued_email) and self.issued_email != self.user.email
 
     def can(self, capability: Capability | str) -> bool:
         """Whether this person may do something; administrators of the Django admin may too."""

@@ -49,6 +49,7 @@ def staff_create(
     start_date: date | None = None,
     end_date: date | None = None,
     password: str | None = None,
+    staff_id: str | None = None,
 ) -> StaffMember:
     """Add a person: a sign-in account (no usable password unless given) and a staff record.
 
@@ -61,13 +62,36 @@ def staff_create(
     return StaffMember.objects.create(
         organisation=organisation,
         user=user,
+        issued_email=user.email,
         role=role,
         team=team,
         service=service,
         supervisor=supervisor,
         start_date=start_date,
         end_date=end_date,
+        staff_id=staff_id,
     )
+
+
+@transaction.atomic
+def staff_email_change(*, staff: StaffMember, email: str) -> StaffMember:
+    """Give a person a new sign-in address (or confirm the one they have).
+
+    Only the organisation does this (an administrator, or a staff import matched by staff
+    ID); the change shows in the change log as the staff record's `issued_email`. Any other
+    address allauth holds for the account goes, so that neither a password reset nor a
+    single sign-on can reach it through the old one.
+    """
+    email = email.strip().lower()
+    user = staff.user
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+    user.emailaddress_set.exclude(email__iexact=email).delete()
+    if staff.issued_email != email:
+        staff.issued_email = email
+        staff.save(update_fields=["issued_email"])
+    return staff
 
 
 @transaction.atomic

@@ -9,13 +9,19 @@ from careaudit.organisation.access import (
     get_person_for_admin,
     require_staff,
 )
-from careaudit.organisation.forms import OrganisationSettingsForm, PeopleFilterForm, PersonForm
+from careaudit.organisation.forms import (
+    OrganisationSettingsForm,
+    PeopleFilterForm,
+    PersonEmailForm,
+    PersonForm,
+)
 from careaudit.organisation.models import Capability
 from careaudit.organisation.selectors import staff_list
 from careaudit.organisation.services import (
     organisation_settings_update,
     staff_create,
     staff_deactivate,
+    staff_email_change,
     staff_reactivate,
 )
 
@@ -70,6 +76,24 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{person.full_name} has been deactivated and signed out.")
         return redirect("people_list")
     return render(request, "organisation/person_deactivate.html", {"person": person})
+
+
+@capability_required(Capability.ADMINISTER)
+@require_http_methods(["GET", "POST"])
+def person_email_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give someone a new sign-in address: only an administrator may, and it is logged."""
+    person = get_person_for_admin(request, pk)
+    form = PersonEmailForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        staff_email_change(staff=person, email=form.cleaned_data["email"])
+        messages.success(request, f"{person.full_name} now signs in with {person.email}.")
+        return redirect("people_list")
+    return render(
+        request,
+        "organisation/person_email.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
 
 
 @capability_required(Capability.ADMINISTER)

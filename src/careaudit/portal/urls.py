@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from careaudit.accounts import views as account_views
 from careaudit.portal import views as portal_views
 from careaudit.portal import views_logs
 
@@ -25,6 +26,12 @@ urlpatterns = [
     path("supervision/", include("careaudit.audits.urls_supervision")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("account/", include("careaudit.accounts.urls")),
+    # Before allauth's own: nobody changes their sign-in address themselves.
+    path(
+        "accounts/email/",
+        account_views.email_managed_by_organisation,
+        name="account_email",
+    ),
     path("accounts/", include("allauth.urls")),
     # The admin signs in through the same page as everyone else, so two-factor applies.
     path("admin/login/", portal_views.admin_login),

@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from careaudit.cases.models import Case
-from careaudit.lib.dates import month_start
+from careaudit.lib.dates import month_is_over, month_start
 from careaudit.organisation.models import Organisation, SampleScope, StaffMember
 from careaudit.programme.models import (
     OPEN_STATUSES,
@@ -70,6 +70,7 @@ class MonthRow:
     submitted: int = 0
     overdue: int = 0
     no_eligible_case: int = 0
+    over: bool = False  # the calendar month has ended
 
 
 def tally_requests(requests: QuerySet[AuditRequest], by: str, on: date) -> dict:
@@ -99,7 +100,13 @@ def programme_year(programme: Programme, on: date) -> list[MonthRow]:
     draws = {d.month: d for d in programme.draws.select_related("tool_version")}
     counts = month_counts(programme, on)
     return [
-        MonthRow(entry, draws.get(entry.month), **counts.get(entry.month, {})) for entry in entries
+        MonthRow(
+            entry,
+            draws.get(entry.month),
+            **counts.get(entry.month, {}),
+            over=month_is_over(entry.month, on),
+        )
+        for entry in entries
     ]
 
 

@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from careaudit.cases.models import Case
-from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.dates import add_months, month_is_over, month_start
 from careaudit.lib.sampling import draw, new_seed, rng_for
 from careaudit.lib.workdays import add_working_days, is_working_day
 from careaudit.organisation.models import (
@@ -508,10 +508,11 @@ def _tool_in_words(tool: AuditTool, version: ToolVersion | None) -> str:
     return f"“{tool.name}” of {tool.standard.framework.name}, {which}"
 
 
-def check_month_tool_changeable(entry: ProgrammeMonth) -> None:
+def check_month_tool_changeable(entry: ProgrammeMonth, on: date | None = None) -> None:
     """Raise ProgrammeError unless the month's tool may still change: a month of a programme
-    not closed, not skipped and not yet drawn."""
+    not closed, not skipped, not yet drawn and not over (on `on`, today by default)."""
     programme = entry.programme
+    on = on or timezone.localdate()
     if programme.status == ProgrammeStatus.CLOSED:
         raise ProgrammeError(f"{programme.name} is closed: it sends no more requests.")
     if entry.skipped:
@@ -520,6 +521,11 @@ def check_month_tool_changeable(entry: ProgrammeMonth) -> None:
         raise ProgrammeError(
             f"The requests for {entry.month:%B %Y} have gone out, so its tool cannot change: "
             "its audits keep the tool they were requested with."
+        )
+    if month_is_over(entry.month, on):
+        raise ProgrammeError(
+            f"{entry.month:%B %Y} is over and its requests never went out: "
+            "there are no audits whose tool could change."
         )
 
 
@@ -531,6 +537,7 @@ def programme_month_change_tool(
     version: ToolVersion | None = None,
     by: StaffMember | None,
     reason: str = "",
+    on: date | None = None,
 ) -> ProgrammeMonth:
     """Have a month not yet drawn use another tool, or another version of its tool.
 
@@ -546,7 +553,7 @@ def programme_month_change_tool(
         .get(pk=entry.pk)
     )
     programme = entry.programme
-    check_month_tool_changeable(entry)
+    check_month_tool_changeable(entry, on)
     owner = tool.standard.framework.organisation_id
     if owner not in (None, programme.organisation_id):
         raise ProgrammeError(

@@ -260,9 +260,9 @@ def _moderate(context: DemoContext, months, criteria, truth) -> None:
         with context.on(drawn_on, hour=6):  # the daily tick, early on that day
             moderation_draw(context.organisation, month)
     moderations = list(
-        Moderation.objects.filter(audit__organisation=context.organisation).select_related(
-            "audit__tool_version", "request"
-        )
+        Moderation.objects.filter(audit__organisation=context.organisation)
+        .select_related("audit__tool_version", "request")
+        .order_by("pk")  # the random choices below follow this order: the same on each build
     )
     rows = []
     latest = max((m.request.month for m in moderations), default=None)

@@ -14,9 +14,11 @@ from careaudit.organisation.models import OrganisationKind
 class Command(BaseCommand):
     help = (
         "Import the staff list from a CSV or XLSX file with the columns "
-        f"{', '.join(STAFF_COLUMNS)} (supervisor_email, start_date and end_date optional; "
+        f"{', '.join(STAFF_COLUMNS)} (supervisor_email, start_date, end_date and staff_id "
+        "optional; "
         "dates as YYYY-MM-DD or DD/MM/YYYY; no start date: in post on any date before the "
-        "end date). New people are added, people already there (matched by email) are "
+        "end date). New people are added, people already there (matched by staff_id, or "
+        "else by email) are "
         "updated, nobody is removed. "
         "All or nothing: if any row is wrong, nothing changes and every problem is listed."
     )
