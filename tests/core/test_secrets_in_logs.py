@@ -7,6 +7,7 @@ a feedback link opened after it expired put its token in the log too.
 
 import io
 import logging
+import os
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from careaudit import cli
 from careaudit.portal.management.commands import serve as serve_command
 
 LOG_EMAILS = override_settings(EMAIL_BACKEND="careaudit.core.mail.LogEmailBackend")
@@ -100,3 +102,16 @@ def test_serve_starts_with_a_mail_server_or_when_told_to_log_emails(monkeypatch,
         call_command("serve", "--port", "8123", stdout=io.StringIO())
 
     assert started == [{"host": "0.0.0.0", "port": 8123, "workers": None}]  # noqa: S104
+
+
+@pytest.mark.parametrize(("email_host", "backend"), [("", "console"), ("smtp.example.org", None)])
+def test_the_demo_writes_emails_to_the_log_on_purpose_unless_given_a_mail_server(
+    monkeypatch, email_host, backend
+):
+    monkeypatch.delenv("EMAIL_BACKEND", raising=False)
+    monkeypatch.delenv("CAREAUDIT_DEMO", raising=False)
+    monkeypatch.setenv("EMAIL_HOST", email_host)
+
+    cli._apply_early_options(["careaudit", "demo", "--no-serve"])
+
+    assert os.environ.get("EMAIL_BACKEND") == backend

@@ -145,6 +145,7 @@ def test_the_backup_command_prints_what_it_backed_up_and_writes_a_sidecar(some_d
     text = out.getvalue()
     assert backup.ENGINE_NAMES[connection.vendor] in text
     assert sidecar["sha256"] in text
+    assert "signed with the SECRET_KEY" in text
 
 
 @committed

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 NOTHING_CHANGED = (
@@ -26,7 +26,7 @@ def never_stored(get_response: Callable[[HttpRequest], HttpResponse]) -> Callabl
 
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
-        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True)
         return response
 
     return middleware
