@@ -89,6 +89,17 @@ MIGRATION_DATA = (
 )
 
 
+SET_UP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.when == "setup":
+        item.stash[SET_UP] = report.passed  # a skipped test never had a database
+    return report
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """After a test that commits, put back the rows the data migrations added.
@@ -100,7 +111,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     creating content types that then clash with the restored ones.)
     """
     result = yield
-    if nextitem is not None and _commits(item):  # after the last, the test database is gone
+    # After the last test the test database is gone.
+    if nextitem is not None and item.stash.get(SET_UP, False) and _commits(item):
         with item.config.stash[blocking_manager_key].unblock():
             for module, function in MIGRATION_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)
