@@ -89,6 +89,17 @@ MIGRATION_DATA = (
 )
 
 
+SET_UP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.when == "setup":
+        item.stash[SET_UP] = report.passed  # a skipped test never had a database
+    return report
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """After a test that commits, put back the rows the data migrations added.
@@ -99,7 +110,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     (`serialized_rollback` cannot restore them: auditlog records the restored objects,
     creating content types that then clash with the restored ones.)
     """
-    commits = _commits(item) and _set_up_a_database(item)
+    # Only a test that was set up (a skipped one never had a database) is emptied.
+    commits = item.stash.get(SET_UP, False) and _commits(item)
     if commits:
         # The emptying deletes (SQLite) or truncates (PostgreSQL) every table, which the
         # logs' append-only triggers refuse: they are lifted for it, and put back after.
@@ -112,13 +124,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
             for module, function in MIGRATION_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)
     return result
-
-
-def _set_up_a_database(item: pytest.Item) -> bool:
-    """Whether the test got as far as its database (a test skipped first did not): only then
-    is the connection the test database's, and only then is it emptied afterwards."""
-    used = {"transactional_db", "live_server", "_django_db_helper"}
-    return not used.isdisjoint(getattr(item, "funcargs", {}))
 
 
 APPEND_ONLY = importlib.import_module("careaudit.core.migrations.0009_append_only_everywhere")

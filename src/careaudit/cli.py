@@ -31,6 +31,9 @@ def _apply_early_options(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else ""
     if command == "demo":
         os.environ["CAREAUDIT_DEMO"] = "1"
+        # The demo sends no email: it writes them to the log, on purpose, unless told otherwise.
+        if not os.environ.get("EMAIL_HOST"):
+            os.environ.setdefault("EMAIL_BACKEND", "console")
     i = 2
     while i < len(argv):
         arg = argv[i]

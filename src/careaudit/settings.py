@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page Django renders (not the static files above) is kept by no cache.
+    "careaudit.core.middleware.never_stored",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -309,8 +311,16 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-# Email: SMTP when EMAIL_HOST is set; otherwise messages are written to the log.
+# Email: SMTP when EMAIL_HOST is set; otherwise messages are written to the log, with
+# every working link and key redacted (so password reset cannot work). `careaudit serve`
+# refuses to start that way unless EMAIL_BACKEND=console says it is on purpose.
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_TO_LOG_ON_PURPOSE = env.str("EMAIL_BACKEND", default="") == "console"
+if env.str("EMAIL_BACKEND", default="") not in ("", "console", "smtp"):
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must be `smtp` (set EMAIL_HOST too) or `console` (emails are written "
+        "to the log, with links and keys redacted)."
+    )
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env.int("EMAIL_PORT", default=587)
@@ -337,8 +347,18 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # A refusal (403, 404) is one line saying who was refused what and why; 500s keep
     # their tracebacks.
-    "filters": {"one_line_refusals": {"()": "careaudit.core.log_filters.OneLineRefusals"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No working link or key (a feedback link, a password reset link) reaches the log.
+    "filters": {
+        "one_line_refusals": {"()": "careaudit.core.log_filters.OneLineRefusals"},
+        "redact_secrets": {"()": "careaudit.core.log_filters.RedactSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

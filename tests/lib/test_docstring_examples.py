@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "agreement",
     "dates",
+    "redact",
     "rounding",
     "sampling",
     "scoring",

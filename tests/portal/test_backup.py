@@ -145,6 +145,7 @@ def test_the_backup_command_prints_what_it_backed_up_and_writes_a_sidecar(some_d
     text = out.getvalue()
     assert backup.ENGINE_NAMES[connection.vendor] in text
     assert sidecar["sha256"] in text
+    assert "signed with the SECRET_KEY" in text
 
 
 @committed
@@ -201,7 +202,7 @@ def test_restoring_a_file_that_is_not_a_backup_fails_clearly_and_changes_nothing
     some_data, fresh_database, tmp_path, content, message
 ):
     if f"is a {backup.ENGINE_NAMES[connection.vendor]} backup" in message:
-        message = "damaged|not a Care Audit one|not of a Care Audit database|failed"
+        message = "damaged|not a Care Audit one|not of a Care Audit database|failed|no signature"
     path = tmp_path / "careaudit.backup"
     if content is not None:
         path.write_bytes(content)
@@ -225,6 +226,100 @@ def test_a_backup_changed_after_it_was_made_is_refused(some_data, fresh_database
 
     with pytest.raises(BackupError, match=r"does not match .*Nothing was restored"):
         restore_database(made.path, using=fresh_database.connection)
+
+    assert not fresh_database.exists()
+
+
+def flip_a_bit_in_the_middle(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def as_made_by_an_older_version(made) -> None:
+    """Take the signature line off, as a backup made before backups were signed."""
+    path = made.path
+    path.write_bytes(path.read_bytes()[: -backup.SIGNATURE_LENGTH])
+    sidecar = json.loads(made.sidecar.read_text())
+    sidecar["sha256"] = sha256(path)
+    del sidecar["signature"]
+    made.sidecar.write_text(json.dumps(sidecar))
+
+
+@committed
+def test_a_backup_without_its_sidecar_whose_content_changed_is_refused(
+    some_data, fresh_database, tmp_path
+):
+    made = backup_database(tmp_path / "careaudit.backup")
+    made.sidecar.unlink()
+    flip_a_bit_in_the_middle(made.path)
+
+    with pytest.raises(BackupError, match=r"does not verify.*Nothing was restored"):
+        restore_database(made.path, using=fresh_database.connection)
+    with pytest.raises(CommandError, match=r"does not verify"):
+        call_command("restore", str(made.path))
+
+    assert not fresh_database.exists()
+
+
+@committed
+def test_a_backup_without_its_sidecar_restores_on_its_signature_alone(
+    some_data, fresh_database, tmp_path
+):
+    made = backup_database(tmp_path / "careaudit.backup")
+    made.sidecar.unlink()
+
+    restored = restore_database(made.path, using=fresh_database.connection)
+
+    assert restored.signed and restored.verified is None
+    assert table_checksums(fresh_database.connection) == made.tables
+
+
+@committed
+def test_a_backup_signed_with_another_secret_key_is_refused(
+    some_data, fresh_database, tmp_path, settings
+):
+    made = backup_database(tmp_path / "careaudit.backup")
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+
+    with pytest.raises(BackupError, match=r"does not verify.*another\s+SECRET_KEY"):
+        restore_database(made.path, using=fresh_database.connection)
+
+    assert not fresh_database.exists()
+
+
+@committed
+def test_a_backup_from_before_signatures_is_refused_with_the_way_to_restore_it(
+    some_data, fresh_database, tmp_path
+):
+    made = backup_database(tmp_path / "careaudit.backup")
+    as_made_by_an_older_version(made)
+
+    with pytest.raises(BackupError, match=r"carries no signature.*restore --unsigned"):
+        restore_database(made.path, using=fresh_database.connection)
+    assert not fresh_database.exists()
+
+    output = io.StringIO()
+    call_command("restore", "--unsigned", str(made.path), stdout=output)
+    restored = restore_database(made.path, using=fresh_database.connection, unsigned=True)
+
+    assert "Signature: not checked (--unsigned)" in output.getvalue()
+    assert restored.verified is True and not restored.signed
+
+
+@committed
+def test_an_unsigned_restore_still_needs_a_sidecar_that_matches(
+    some_data, fresh_database, tmp_path
+):
+    made = backup_database(tmp_path / "careaudit.backup")
+    as_made_by_an_older_version(made)
+    flip_a_bit_in_the_middle(made.path)
+
+    with pytest.raises(BackupError, match=r"does not match .*Nothing was restored"):
+        restore_database(made.path, using=fresh_database.connection, unsigned=True)
+    made.sidecar.unlink()
+    with pytest.raises(BackupError, match=r"--unsigned restores a backup only with its sidecar"):
+        restore_database(made.path, using=fresh_database.connection, unsigned=True)
 
     assert not fresh_database.exists()
 

@@ -64,6 +64,7 @@ def subprocess_env(data_dir: Path, database_url: str | None = None) -> dict[str,
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",  # the emails `run_cycle` "sends" are logged at INFO
+        EMAIL_BACKEND="console",  # no mail server: `careaudit serve` starts only if told so
     )
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -58,7 +58,7 @@ def prepare(start_audit: bool) -> dict:
 
 # --- run_cycle, stopped at a chosen point ----------------------------------------------
 
-PAUSE_POINTS = ("draw-uncommitted", "draw-committed", "requests-uncommitted")
+PAUSE_POINTS = ("draw-uncommitted", "draw-committed", "requests-uncommitted", "requests-committed")
 
 
 def pause_run_cycle(point: str, on: str, marker: Path) -> None:
@@ -68,8 +68,12 @@ def pause_run_cycle(point: str, on: str, marker: Path) -> None:
     draw-committed        the draw committed, no request created yet
     requests-uncommitted  every request and event inserted and the draw marked complete,
                           in the one transaction that is not yet committed
+    requests-committed    that transaction committed, with the month's "audits to do"
+                          emails in the outbox, and not one of them sent yet: the first
+                          send after the commit stops before it claims anything
     """
     from careaudit import cli
+    from careaudit.core import notify
     from careaudit.programme import cycle
     from careaudit.programme.models import MonthlyDraw
 
@@ -77,7 +81,18 @@ def pause_run_cycle(point: str, on: str, marker: Path) -> None:
         marker.write_text(point)
         time.sleep(600)  # killed long before
 
-    if point == "draw-committed":
+    if point == "requests-committed":
+        # `send_email` sends each row with `transaction.on_commit(lambda: deliver(...))`,
+        # which looks `deliver` up when the commit runs it.
+        deliver = notify.deliver
+
+        def paused_deliver(*args, **kwargs):
+            if MonthlyDraw.objects.filter(completed_at__isnull=False).exists():
+                wait_here()
+            return deliver(*args, **kwargs)
+
+        notify.deliver = paused_deliver
+    elif point == "draw-committed":
         create_requests = cycle._create_requests
 
         def paused_create_requests(*args, **kwargs):

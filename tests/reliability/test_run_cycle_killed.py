@@ -10,8 +10,13 @@ After every kill the month is in one of three states, never anything in between:
 drawn; drawn (the seed committed) with no requests; or complete with all its requests.
 After the final run there is one draw for the month, its requests are exactly the plan
 its committed seed gives, none twice, and a further run creates nothing.
+
+Killed just after the requests commit and before their emails go (1 run in 16 landed
+there when killed by the clock), the next run sends every auditor their "audits to do"
+email exactly once, from the outbox (docs/decisions/0010-email-outbox.md).
 """
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -140,6 +145,67 @@ def kill_after(seconds: float, data_dir: Path) -> None:
     process = start([*careaudit_command(), "run_cycle", "--date", DAY], data_dir)
     time.sleep(seconds)
     kill(process)
+
+
+def outbox(database: Path, name: str) -> list[tuple[str, str, bool]]:
+    """(recipient, subject, sent) of each email `name` in the outbox."""
+    with sqlite3.connect(database, timeout=10) as db:
+        rows = db.execute(
+            'SELECT "to", subject, sent_at IS NOT NULL FROM core_outgoingemail '
+            "WHERE name = ? ORDER BY id",
+            [name],
+        ).fetchall()
+    db.close()
+    return [(to, subject, bool(sent)) for to, subject, sent in rows]
+
+
+def emails_logged(stderr: str) -> Counter:
+    """How often each (recipient, subject) was "sent" (written to the log: no EMAIL_HOST)."""
+    return Counter(
+        (to, subject)
+        for to, subject in re.findall(
+            r"Email \(not sent: no EMAIL_HOST set\) to (\S+) — (.+)", stderr
+        )
+    )
+
+
+def run_cycle_logging_emails(data_dir: Path) -> str:
+    """`careaudit run_cycle` to completion; what it logged, the emails it sent among it."""
+    env = {**subprocess_env(data_dir), "LOG_LEVEL": "INFO"}
+    result = subprocess.run(
+        [*careaudit_command(), "run_cycle", "--date", DAY],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_run_cycle_killed_after_the_requests_commit_sends_their_emails_on_the_next_run(
+    data_dir,
+):
+    database = data_dir / DATABASE
+    # Killed the moment the month's requests (and their emails, in the outbox) are
+    # committed, before a single email has gone.
+    run_until_paused("requests-committed", data_dir)
+    assert month_state(database)[0] == "complete"
+    owed = outbox(database, "month-requests")
+    assert owed, "the month's requests owe their auditors an email each"
+    assert not any(sent for _to, _subject, sent in owed), "nothing was sent before the kill"
+
+    sent = emails_logged(run_cycle_logging_emails(data_dir))
+    again = emails_logged(run_cycle_logging_emails(data_dir))
+
+    assert all(sent for _to, _subject, sent in outbox(database, "month-requests"))
+    for to, subject, _sent in owed:
+        assert sent[(to, subject)] == 1, f"{to} gets “{subject}” exactly once: {sent}"
+    assert sum(sent.values()) == len(owed), f"nothing else, nothing twice: {sent}"
+    assert not again, f"a further run sends nothing: {again}"
+    assert_one_set_of_requests(data_dir)
 
 
 def test_run_cycle_killed_mid_run_and_run_again_gives_exactly_one_set_of_requests(data_dir):

@@ -1,6 +1,27 @@
-"""Filters for the `django.request` log, set up in settings.LOGGING."""
+"""Filters for the log, set up in settings.LOGGING."""
 
 import logging
+
+from careaudit.lib.redact import redact
+
+
+class RedactSecrets(logging.Filter):
+    """No working link or key reaches the log: every line is passed through `lib.redact`.
+
+    On the handler, so it sees every record whichever logger wrote it: Django's
+    "Not Found: /feedback/<token>", our refusals, emails written to the log, a traceback.
+
+        Gone: /feedback/[redacted] (GET, anonymous): This link has expired.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 class OneLineRefusals(logging.Filter):

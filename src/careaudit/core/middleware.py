@@ -5,12 +5,31 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 
 NOTHING_CHANGED = (
     "Nothing was changed. That address only works from a button on a page, "
     "so you have been brought back to the page it belongs to."
 )
+
+
+def never_stored(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:
+    """Ask browsers and proxies to keep no copy of any page: `Cache-Control: no-store`.
+
+    Nearly every page shows personal data (audits, case references, staff names, the
+    person's feedback), and a page kept in a shared computer's cache or a proxy is readable
+    after sign-out. Static files never reach this: WhiteNoise, earlier in the list, serves
+    them with their own long-lived headers. Sign-in, reset and feedback pages get it too:
+    their addresses can hold a working key.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response
+
+    return middleware
 
 
 def back_from_post_only(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable:

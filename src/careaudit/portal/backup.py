@@ -6,6 +6,13 @@ file, and the row count and a content checksum of every table *as they are in th
 A restore refuses a file whose SHA-256 does not match its sidecar, then compares the
 restored tables with the sidecar.
 
+The file also carries its own proof, because a sidecar can be lost: its last line is an
+HMAC-SHA256 of everything before it, keyed with the SECRET_KEY. A restore refuses a file
+without that line, or whose line does not verify, and restores nothing. A backup made by
+an older version has no such line: `restore --unsigned` takes it, and then needs its
+sidecar beside it with a matching SHA-256. SQLite and pg_restore both ignore bytes after
+the end of the database, so the file still opens on its own.
+
 - SQLite: Python's online backup API copies the live database (WAL mode, the app may be
   writing) in one step, so the copy is consistent; the copy is a plain rollback-journal
   file that can be opened on its own. Restoring copies it back with the same API, which
@@ -27,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -42,6 +50,7 @@ from pathlib import Path
 from uuid import UUID
 
 import django
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import Error as DatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -50,6 +59,9 @@ from django.db.utils import load_backend
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 SIDECAR_FORMAT = "careaudit-backup/1"
+# The last line of every backup: this, then 64 hex digits of the HMAC, then a newline.
+SIGNATURE_PREFIX = b"\ncareaudit-backup-signature/1 hmac-sha256:"
+SIGNATURE_LENGTH = len(SIGNATURE_PREFIX) + 64 + 1
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 _MAGIC = {"sqlite": SQLITE_MAGIC, "postgresql": PGDUMP_MAGIC}
 _FILE_KINDS = {"sqlite": "a SQLite database", "postgresql": "a pg_dump custom-format archive"}
@@ -126,6 +138,7 @@ class RestoreInfo:
     sha256: str
     sidecar: dict | None  # the parsed FILE.json, when there was one
     tables: TableChecksums  # as restored
+    signed: bool = True  # False: restored with --unsigned, on the sidecar's SHA-256 alone
     comparison: list[TableComparison] = field(default_factory=list)
     pending_migrations: int = 0  # migrations this version has that the backup had not
 
@@ -163,6 +176,7 @@ def backup_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS)
             tables, migrations = _sqlite_backup(connection, temporary)
         else:
             tables, migrations = _postgresql_backup(connection, temporary)
+        _sign(temporary)
         digest = _sha256(temporary)
         size = temporary.stat().st_size
         _fsync(temporary)
@@ -248,6 +262,7 @@ def _write_sidecar(info: BackupInfo) -> None:
         "django_version": django.get_version(),
         "size": info.size,
         "sha256": info.sha256,
+        "signature": "hmac-sha256, in the file's last line",
         "migrations": info.migrations,
         "tables": {
             name: {"rows": count, "checksum": checksum}
@@ -263,19 +278,24 @@ def _write_sidecar(info: BackupInfo) -> None:
 # Restoring -----------------------------------------------------------------------------
 
 
-def restore_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS) -> RestoreInfo:
+def restore_database(
+    path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS, unsigned: bool = False
+) -> RestoreInfo:
     """Restore the backup at `path` into the database `using` names, creating it if absent.
 
     `using` is a database alias, or a connection (tests point one at a scratch database).
     Refuses (BackupError, nothing changed) a missing file, a file that is not a backup for
-    this database engine, and a file whose SHA-256 differs from its sidecar. After the
-    restore the tables are compared with the sidecar; `RestoreInfo.verified` says whether
-    they all match: the caller decides what a mismatch means (the command fails).
+    this database engine, a file whose SHA-256 differs from its sidecar, and a file whose
+    signature is missing or does not verify with this SECRET_KEY. `unsigned` skips the
+    signature (a backup from an older version, or made with a SECRET_KEY since rotated)
+    and instead requires the sidecar, with a matching SHA-256. After the restore the tables
+    are compared with the sidecar; `RestoreInfo.verified` says whether they all match: the
+    caller decides what a mismatch means (the command fails).
     """
     path = Path(path).absolute()
     connection = _connection(using)
     engine = _engine(connection)
-    sidecar, digest = _check_backup_file(path, engine)
+    sidecar, digest = _check_backup_file(path, engine, unsigned=unsigned)
     if engine == "sqlite":
         created = _sqlite_restore(path, connection)
     else:
@@ -305,10 +325,11 @@ def restore_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS
         tables=tables,
         comparison=comparison,
         pending_migrations=pending,
+        signed=not unsigned,
     )
 
 
-def _check_backup_file(path: Path, engine: str) -> tuple[dict | None, str]:
+def _check_backup_file(path: Path, engine: str, *, unsigned: bool) -> tuple[dict | None, str]:
     """The sidecar (or None) and the file's SHA-256, once the file is fit to restore."""
     if not path.exists():
         raise BackupError(f"There is no file {path}. Nothing was restored.")
@@ -342,11 +363,84 @@ def _check_backup_file(path: Path, engine: str) -> tuple[dict | None, str]:
                 f"backup's was {sidecar.get('sha256')}. The file was changed or damaged after "
                 "the backup was made. Nothing was restored."
             )
+    _check_signature(path, sidecar, unsigned=unsigned)
     if engine == "sqlite":
         _check_sqlite_file(path)
     else:
         _check_pg_archive(path)
     return sidecar, digest
+
+
+def _check_signature(path: Path, sidecar: dict | None, *, unsigned: bool) -> None:
+    """Refuse a file whose signature is missing or wrong (unless `unsigned`, see below)."""
+    if unsigned:
+        # The operator vouches for a file without a valid signature; the sidecar, checked
+        # above, must then say what the file was.
+        if sidecar is None:
+            raise BackupError(
+                f"--unsigned restores a backup only with its sidecar {sidecar_path(path)}, "
+                "whose SHA-256 the file must match, and there is none. Nothing was restored."
+            )
+        return
+    signature = _read_signature(path)
+    if signature is None:
+        raise BackupError(
+            f"{path} carries no signature: it was made by a version of Care Audit before "
+            "backups were signed, or it was cut short or changed. Nothing was restored. If "
+            f"you made it with an older version and still have {sidecar_path(path)} beside "
+            f"it, run `careaudit restore --unsigned {path}`: the file must then match the "
+            "SHA-256 in that sidecar."
+        )
+    expected = _signature(path, path.stat().st_size - SIGNATURE_LENGTH)
+    if not hmac.compare_digest(signature, expected):
+        raise BackupError(
+            f"{path} does not verify: its signature does not match its content. The file "
+            "was changed or damaged after the backup was made, or it was made with another "
+            "SECRET_KEY. Nothing was restored. Fetch another copy; if the SECRET_KEY has "
+            "changed since, restore with the old one, or run `careaudit restore --unsigned` "
+            "with the backup's sidecar beside it."
+        )
+
+
+def _signing_key() -> bytes:
+    # A key of its own, derived from the SECRET_KEY: a signature made for backups is
+    # never valid for anything else Django signs.
+    return hashlib.sha256(b"careaudit-backup-signature:" + settings.SECRET_KEY.encode()).digest()
+
+
+def _signature(path: Path, length: int) -> bytes:
+    """The hex HMAC-SHA256 of the first `length` bytes of `path`."""
+    mac = hmac.new(_signing_key(), digestmod=hashlib.sha256)
+    with path.open("rb") as file:
+        remaining = length
+        while remaining > 0 and (chunk := file.read(min(1024 * 1024, remaining))):
+            mac.update(chunk)
+            remaining -= len(chunk)
+    return mac.hexdigest().encode("ascii")
+
+
+def _sign(path: Path) -> None:
+    """Append the signature line to the finished backup at `path`."""
+    signature = _signature(path, path.stat().st_size)
+    with path.open("ab") as file:
+        file.write(SIGNATURE_PREFIX + signature + b"\n")
+
+
+def _read_signature(path: Path) -> bytes | None:
+    """The hex signature in the last line of `path`, or None when there is none."""
+    if path.stat().st_size < SIGNATURE_LENGTH:
+        return None
+    with path.open("rb") as file:
+        file.seek(-SIGNATURE_LENGTH, os.SEEK_END)
+        tail = file.read()
+    signature = tail[len(SIGNATURE_PREFIX) : -1]
+    if (
+        not tail.startswith(SIGNATURE_PREFIX)
+        or not tail.endswith(b"\n")
+        or not re.fullmatch(rb"[0-9a-f]{64}", signature)
+    ):
+        return None
+    return signature
 
 
 def _read_sidecar(path: Path) -> dict | None:

@@ -4,6 +4,26 @@ import os
 
 from django.core.management import call_command
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from careaudit.lib.redact import redact
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger, with working links and keys taken out of the access log.
+
+    The access log records each request line and referrer, so every open of a feedback link
+    (`GET /feedback/<token>`) or a password reset link would put a working key in it.
+
+        127.0.0.1 - - [06/Dec/2026:09:00:00 +0000] "GET /feedback/[redacted] HTTP/1.1" 200 …
+    """
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact(value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }
 
 
 class _Gunicorn(BaseApplication):
@@ -37,6 +57,7 @@ def serve(*, host: str, port: int, workers: int | None = None) -> None:
             "timeout": 60,
             "graceful_timeout": 20,
             "accesslog": "-",
+            "logger_class": RedactingLogger,
             "errorlog": "-",
             "loglevel": "info",
             # The application is loaded once before forking, so a settings or import error

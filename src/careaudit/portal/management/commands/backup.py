@@ -8,8 +8,9 @@ class Command(BaseCommand):
     help = (
         "Back up the database DATABASE_URL names (or the SQLite file in the data folder) to "
         "FILE, consistently while Care Audit runs: SQLite's online backup, or pg_dump's "
-        "custom format on PostgreSQL. FILE.json beside it records the SHA-256, the "
-        "migrations and the row counts that `careaudit restore` checks."
+        "custom format on PostgreSQL. The file ends with its signature (an HMAC with the "
+        "SECRET_KEY); FILE.json beside it records the SHA-256, the migrations and the row "
+        "counts that `careaudit restore` checks."
     )
     requires_system_checks = []  # a backup must work whatever state the project is in
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             f"Backed up the {ENGINE_NAMES[info.engine]} database {info.database}\n"
             f"  to {info.path} ({format_size(info.size)}, {len(info.tables)} tables, "
             f"{info.rows} rows)\n"
-            f"  SHA-256 {info.sha256}\n"
+            f"  SHA-256 {info.sha256}, signed with the SECRET_KEY (the file's last line)\n"
             f"  details for checking a restore: {info.sidecar}"
         )
 

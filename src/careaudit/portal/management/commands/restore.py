@@ -9,16 +9,23 @@ class Command(BaseCommand):
         "Restore a backup made by `careaudit backup` into the database DATABASE_URL names "
         "(or the SQLite file in the data folder), creating it when absent, without asking. "
         "The data there is replaced. Refuses a file that is not a backup for this database "
-        "or that does not match FILE.json; afterwards compares every table with FILE.json."
+        "or that does not match FILE.json, or whose signature (an HMAC with the SECRET_KEY, "
+        "inside the file) is missing or wrong; afterwards compares every table with FILE.json."
     )
     requires_system_checks = []  # the database may not exist yet
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", metavar="FILE", help="a file made by `careaudit backup`")
+        parser.add_argument(
+            "--unsigned",
+            action="store_true",
+            help="restore a backup without a valid signature (made by an older version, or "
+            "with a SECRET_KEY since changed); FILE.json must be beside it and match it",
+        )
 
-    def handle(self, *args, file: str, **options) -> None:
+    def handle(self, *args, file: str, unsigned: bool, **options) -> None:
         try:
-            info = restore_database(file)
+            info = restore_database(file, unsigned=unsigned)
         except BackupError as error:
             raise CommandError(str(error)) from None
         except (DatabaseError, OSError) as error:
@@ -44,6 +51,9 @@ def report_lines(info: RestoreInfo) -> list[str]:
         f"  into the {ENGINE_NAMES[info.engine]} database {info.database}"
         + (", which it created" if info.created else ""),
         f"  SHA-256 {info.sha256}" + (" (matches the backup)" if sidecar else ""),
+        "  Signature: verified with this SECRET_KEY"
+        if info.signed
+        else "  Signature: not checked (--unsigned); the file matches its sidecar",
     ]
     if sidecar is None:
         lines.append(f"No {info.path.name}.json beside the backup: nothing to compare with.")

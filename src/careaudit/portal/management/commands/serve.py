@@ -1,6 +1,7 @@
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from careaudit.portal.server import collect_static, serve
 
@@ -14,6 +15,14 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None)
 
     def handle(self, *args, host: str, port: int, workers: int | None, **options) -> None:
+        if not settings.EMAIL_HOST and not settings.EMAIL_TO_LOG_ON_PURPOSE:
+            raise CommandError(
+                "EMAIL_HOST is not set, so no email would be sent: people could not reset a "
+                "password or hear about their audits. Set EMAIL_HOST (and EMAIL_PORT, "
+                "EMAIL_HOST_USER, EMAIL_HOST_PASSWORD) to your mail server, or set "
+                "EMAIL_BACKEND=console to write emails to the log on purpose (their links "
+                "and keys are redacted there, so password reset will not work)."
+            )
         collect_static()
         self.stdout.write(f"Serving Care Audit on http://{host}:{port}/")
         serve(host=host, port=port, workers=workers)
