@@ -26,7 +26,7 @@ from auditlog.signals import post_log
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_save
 
 from careaudit.core.models import ChangeLog, ChangeScope
@@ -145,7 +145,7 @@ def _scope_admin_entry(sender, instance, created=False, raw=False, **kwargs) -> 
         scope_admin_entries(AdminLogEntry.objects.filter(pk=instance.pk))
 
 
-def scope_admin_entries(entries: Iterable[AdminLogEntry] | None = None) -> None:
+def scope_admin_entries(entries: QuerySet[AdminLogEntry] | None = None) -> None:
     """Record the organisation of the Django admin's log entries that have none recorded yet.
 
     The admin writes one action's entry with `save()` (scoped at once by a signal) but the
