@@ -27,9 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from careaudit.cases.models import Case, CaseFileShape, CaseStatus
+from careaudit.core import bulk
 from careaudit.core.imports import ImportConflict, import_commit
 from careaudit.core.tabular import (
     Problem,
@@ -430,6 +429,7 @@ class CaseImportReport:
     updated_at_read: dict[int, datetime.datetime] = field(
         default_factory=dict, repr=False, compare=False
     )
+    statements: list[bulk.Statement] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -537,6 +537,11 @@ def case_import_check(*, organisation: Organisation, extract: CaseExtract) -> Ca
         else:
             report.unchanged += 1
     report.not_in_file = Case.objects.filter(organisation=organisation).count() - len(existing)
+    # Every value made ready now, so the write only runs the statements.
+    report.statements = [
+        bulk.insert(Case, report.to_create),
+        bulk.update(Case, report.to_update, [*_COMPARED, "updated_at"]),
+    ]
     return report
 
 
@@ -554,11 +559,8 @@ def case_import_write(*, report: CaseImportReport) -> None:
         now = dict(Case.objects.filter(pk__in=chunk).values_list("pk", "updated_at"))
         if any(now.get(pk) != report.updated_at_read[pk] for pk in chunk):
             raise ImportConflict()
-    now = timezone.now()
-    for case in report.to_update:
-        case.updated_at = now
-    Case.objects.bulk_create(report.to_create, batch_size=500)
-    Case.objects.bulk_update(report.to_update, [*_COMPARED, "updated_at"], batch_size=500)
+    for statement in report.statements:
+        statement.run()
     report.dry_run = False
     report.applied = True
 

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Max, Model
 
 
@@ -78,7 +79,8 @@ def insert(model: type[Model], objects: Sequence[Model], *, ids_by: str = "") ->
     values = ", ".join(["%s"] * len(fields))
     # Names come from the model, quoted; every value is a parameter.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
-    rows = [[_value(f, obj, add=True) for f in fields] for obj in objects]
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every value
+    rows = [[_value(f, obj, db, add=True) for f in fields] for obj in objects]
     return Statement(sql, rows, _later(rows), model, objects, ids_by)
 
 
@@ -89,8 +91,9 @@ def update(model: type[Model], objects: Sequence[Model], names: Iterable[str]) -
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {columns} WHERE {pk} = %s"  # noqa: S608 (as in `insert`)
+    db = connections[DEFAULT_DB_ALIAS]
     rows = [
-        [*(_value(f, obj, add=False) for f in fields), obj if obj.pk is None else obj.pk]
+        [*(_value(f, obj, db, add=False) for f in fields), obj if obj.pk is None else obj.pk]
         for obj in objects
     ]
     return Statement(sql, rows, _later(rows))
@@ -100,12 +103,12 @@ def _later(rows: list[list[Any]]) -> set[int]:
     return {at for row in rows for at, value in enumerate(row) if isinstance(value, Model)}
 
 
-def _value(field: Field, obj: Model, *, add: bool) -> Any:
+def _value(field: Field, obj: Model, db: BaseDatabaseWrapper, *, add: bool) -> Any:
     if field.is_relation and field.is_cached(obj):
         related = getattr(obj, field.name)
         if related is not None and related.pk is None:
             return related  # created earlier in the same transaction: its id then
-    return field.get_db_prep_save(field.pre_save(obj, add), connection=connection)
+    return field.get_db_prep_save(field.pre_save(obj, add), connection=db)
 
 
 def _id_now(value: Any) -> Any:

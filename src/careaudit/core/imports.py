@@ -26,17 +26,18 @@ A checked file waits `PENDING_MINUTES`, as long as an idle session lasts. After 
 refused with a message saying so, and deleted at the next upload or by the daily tick.
 """
 
+import contextlib
 import json
 import logging
 import secrets
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -193,7 +194,7 @@ def import_commit(
     database refuses, such as an account someone else just added, says the same).
     """
     try:
-        with transaction.atomic():
+        with _room_for_a_large_write(), transaction.atomic():
             if claim is not None:
                 claim()
             write()
@@ -205,6 +206,28 @@ def import_commit(
             exc_info=True,
         )
         raise ImportConflict() from None
+
+
+# SQLite keeps 2 MB of pages per connection: a write larger than that spills its pages to
+# the WAL mid-transaction and reads them back, which made writing 150,000 people ten times
+# slower. Pages are only taken as they are used.
+SQLITE_WRITE_CACHE_KIB = 256 * 1024
+
+
+@contextlib.contextmanager
+def _room_for_a_large_write() -> Iterator[None]:
+    """On SQLite, room in memory for every page the write changes; put back afterwards."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        before = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 # --- The pages ----------------------------------------------------------------------------------
