@@ -477,3 +477,29 @@ def test_someone_changed_between_the_check_and_the_write_is_not_overwritten(peop
     assert (worker.team, worker.end_date) == (people.team, date(2030, 1, 31))
     assert worker.user.full_name != "Sally Renamed"
     assert not StaffMember.objects.filter(user__email="new@council.example").exists()
+
+
+def test_a_long_line_of_new_people_each_supervising_the_next_is_stored_whole(tmp_path, people):
+    """New supervisors are stored before the people they supervise, a level at a time, and
+    levels deeper than that are set afterwards: every link must come out right."""
+    depth = 30
+    lines = [
+        f"n{i}@council.example,Person {i},Social Worker,Ashby Team,North,"
+        + (f"n{i - 1}@council.example" if i else people.advanced_practitioner.email)
+        for i in range(depth)
+    ]
+    path = staff_file(tmp_path, *reversed(lines))  # each person before their supervisor
+
+    run(path, "--organisation", "council")
+
+    supervisors = dict(
+        StaffMember.objects.filter(user__email__startswith="n").values_list(
+            "user__email", "supervisor__user__email"
+        )
+    )
+    assert supervisors == {
+        f"n{i}@council.example": (
+            f"n{i - 1}@council.example" if i else people.advanced_practitioner.email
+        )
+        for i in range(depth)
+    }
