@@ -354,6 +354,11 @@ def _header(records: Iterator[tuple[int, list[str]]]) -> tuple[list[str], int]:
         while headers and not headers[-1]:
             headers.pop()
         if headers:
+            if any("\x00" in header for header in headers):
+                raise TabularError(
+                    "The header row holds a NUL character (\\0), which is not text. Remove "
+                    "it (it usually comes from a damaged export) and try again."
+                )
             if len(headers) > MAX_COLUMNS:
                 raise TabularError(f"The file has more than {MAX_COLUMNS:,} columns.")
             return headers, number
@@ -441,9 +446,9 @@ def nul_problems(rows: Iterable[tuple[int, Mapping[str, object]]]) -> list[Probl
 
     A NUL is not text: PostgreSQL refuses it in any text value (so a query that merely
     looks it up fails) and SQLite would store it. The first 8 KB of a CSV are checked for
-    NULs to refuse binary files (`_decode`); one further in, or one an XLSX writes as
-    ``_x0000_``, reaches a cell. Importers call this before any other check, and check no
-    further when it finds one.
+    NULs to refuse binary files (`_decode`), but one further in reaches a cell (an XLSX
+    cannot hold one: XML forbids it). Importers call this before any other check, and
+    check no further when it finds one.
 
     >>> rows = [(2, {"case_ref": "C1", "team": "North"}), (3, {"case_ref": "C\\x002"})]
     >>> [(problem.row, problem.column) for problem in nul_problems(rows)]
