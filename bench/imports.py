@@ -101,7 +101,7 @@ def main() -> None:
 
     total, held, saves = confirm(rows)
     print(f"confirm, {args.rows:,} added: {total:.2f} s, of which the write transaction "
-          f"(the write lock) {held:.2f} s; {saves}")  # fmt: skip
+          f"(on SQLite, the write lock) {held:.2f} s; {saves}")  # fmt: skip
 
     floor, django_bulk = bare_inserts(args.rows)
     print(f"{args.rows:,} accounts and staff records inserted with nothing else to do: "
