@@ -439,6 +439,9 @@ def _supervision_circles(organisation: Organisation, planned: list[_Planned]) ->
         else:
             supervisor_of.pop(person.email, None)
 
+    def who(email: str) -> str:
+        return f"{names.get(email) or email} ({email})"
+
     problems: list[Problem] = []
     seen: set[str] = set()
     for start in row_of:
@@ -455,10 +458,6 @@ def _supervision_circles(organisation: Organisation, planned: list[_Planned]) ->
             if email not in row_of:
                 continue
             around = circle[at:] + circle[:at] + [email]
-
-            def who(email: str) -> str:
-                return f"{names.get(email) or email} ({email})"
-
             text = f"{who(around[0])} is supervised by {who(around[1])}"
             text += "".join(f", who is supervised by {who(e)}" for e in around[2:-1])
             text += f", who is supervised by {names.get(email) or email}."
