@@ -11,7 +11,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 from pytest_django.plugin import blocking_manager_key
@@ -110,20 +111,33 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     (`serialized_rollback` cannot restore them: auditlog records the restored objects,
     creating content types that then clash with the restored ones.)
     """
-    # Only a test that was set up (a skipped one never had a database) is emptied.
-    commits = item.stash.get(SET_UP, False) and _commits(item)
-    if commits:
-        # The emptying deletes (SQLite) or truncates (PostgreSQL) every table, which the
-        # logs' append-only triggers refuse: they are lifted for it, and put back after.
-        with item.config.stash[blocking_manager_key].unblock():
-            APPEND_ONLY.drop_triggers(apps, _Executor(connection))
     result = yield
-    if commits and nextitem is not None:  # after the last, the test database is gone
+    # Only a test that was set up (a skipped one never had a database) was emptied; after
+    # the last one, the test database is gone.
+    if item.stash.get(SET_UP, False) and _commits(item) and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
-            APPEND_ONLY.create_triggers(apps, _Executor(connection))
             for module, function in MIGRATION_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)
     return result
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _emptying_lifts_append_only():
+    """Emptying the database after a test that commits deletes (SQLite) or truncates
+    (PostgreSQL) every table, which the logs' append-only triggers refuse: they are lifted
+    for that, and put back straight after, in the same transaction."""
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        executor = _Executor(self.connection)
+        with transaction.atomic(using=self.connection.alias):
+            APPEND_ONLY.drop_triggers(apps, executor)
+            original(self, sql_list)
+            APPEND_ONLY.create_triggers(apps, executor)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
 
 
 APPEND_ONLY = importlib.import_module("careaudit.core.migrations.0009_append_only_everywhere")

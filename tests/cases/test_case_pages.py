@@ -173,6 +173,32 @@ def test_a_file_with_problems_shows_them_by_row_and_column_and_cannot_be_confirm
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize("where", ["case_ref", "allocated_worker_email", "case_type"])
+def test_a_nul_character_in_a_cell_is_a_row_error_and_nothing_is_stored(login, people, where):
+    """A NUL cannot be stored in PostgreSQL text and is not text anywhere else."""
+    cells = {"case_ref": "C9", "allocated_worker_email": "", "case_type": "Review"}
+    cells[where] = cells[where][:1] + "\x00" + cells[where][1:]
+    # Far enough into the file that it is not taken for a binary file as a whole.
+    filler = "".join(f"F{i},Ashby Team,,,2024-01-01,,Review\n" for i in range(300))
+    bad = (
+        f"{cells['case_ref']},Ashby Team,{cells['allocated_worker_email']},,2024-01-01,,"
+        f"{cells['case_type']}\n"
+    )
+    client = login(people.quality_lead)
+
+    preview = client.post(
+        "/cases/import", {"file": upload(SIMPLE + filler + bad), "format": "auto"}
+    )
+
+    assert preview.status_code == 200
+    assert [str(p) for p in preview.context["problems"]] == [
+        f"Row 302, {where}: The cell holds a NUL character (\\0), which is not text and "
+        "cannot be stored. Remove it (it usually comes from a damaged export) and try again."
+    ]
+    assert preview.context["token"] == ""
+    assert not Case.objects.exists()
+
+
 def zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

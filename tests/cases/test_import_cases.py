@@ -8,7 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 
+from careaudit.cases.importing import case_extract, case_import_check, case_import_write
 from careaudit.cases.models import Case
+from careaudit.core.imports import ImportConflict, import_commit
+from careaudit.core.tabular import read_table
 from tests.factories import TeamFactory
 
 SIMPLE = "case_ref,team,allocated_worker_email,status,opened_on,closed_on,case_type\n"
@@ -326,3 +329,34 @@ def test_a_team_name_shared_by_two_services_is_reported_as_ambiguous(tmp_path, p
 
     with pytest.raises(CommandError, match="There are 2 teams called “Ashby Team”"):
         run(write(tmp_path, SIMPLE + "C1,Ashby Team,,,2024-01-01,,\n"))
+
+
+def test_a_case_changed_between_the_check_and_the_write_is_not_overwritten(tmp_path, people):
+    stored = Case.objects.create(
+        organisation=people.team.service.organisation,
+        case_ref="C1",
+        team=people.team,
+        status="open",
+        opened_on=datetime.date(2024, 1, 1),
+    )
+    path = write(
+        tmp_path, SIMPLE + "C1,Dunmere Team,,,2024-01-01,,\nC2,Ashby Team,,,2024-01-01,,\n"
+    )
+    report = case_import_check(
+        organisation=stored.organisation, extract=case_extract(read_table(path))
+    )
+    assert report.ok and report.updated == ["C1"]
+    stored.case_type = "Review"  # someone else changes the case meanwhile
+    stored.save()
+
+    with pytest.raises(ImportConflict):
+        import_commit(
+            kind="cases",
+            organisation_id=stored.organisation_id,
+            report=report,
+            write=lambda: case_import_write(report=report),
+        )
+
+    stored.refresh_from_db()
+    assert (stored.team, stored.case_type) == (people.team, "Review")
+    assert not Case.objects.filter(case_ref="C2").exists()

@@ -190,3 +190,13 @@ def test_the_docstring_examples_hold(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_a_nul_character_in_a_long_header_row_is_refused(tmp_path):
+    """The first 8 KB are checked for NUL as a whole; a header row can be longer."""
+    path = tmp_path / "cases.csv"
+    header = "case_ref," + ",".join(f"column {n}" for n in range(900)) + ",bad\x00name"
+    path.write_text(header + "\nC1\n", encoding="utf-8")
+
+    with pytest.raises(TabularError, match=r"header row holds a NUL character"):
+        read_table(path)

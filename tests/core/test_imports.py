@@ -11,6 +11,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -198,8 +199,8 @@ def test_stale_checked_files_are_deleted_by_the_next_upload_and_by_the_daily_tic
 @pytest.mark.parametrize(
     ("flow", "importer"),
     [
-        (STAFF, "careaudit.organisation.import_views.staff_import"),
-        (CASES, "careaudit.cases.views.case_import"),
+        (STAFF, "careaudit.organisation.import_views.staff_import_write"),
+        (CASES, "careaudit.cases.views.case_import_write"),
     ],
     ids=["staff", "cases"],
 )
@@ -220,3 +221,41 @@ def test_an_import_that_crashes_leaves_the_checked_file_waiting(
     assert PendingImport.objects.filter(token=token).exists()
     client.post(flow.confirm_url, {"token": token})
     assert flow.imported()
+
+
+MANY = 1_200
+
+
+def many_rows(flow: Flow) -> str:
+    if flow.kind == "staff":
+        return "".join(
+            f"p{i}@council.example,Person {i},Social Worker,Team {i % 30},North\n"
+            for i in range(MANY)
+        )
+    return "".join(f"C{i},Ashby Team,2024-01-01\n" for i in range(MANY))
+
+
+@both
+def test_confirming_a_large_file_checks_it_first_and_holds_a_transaction_only_to_write_it(
+    people, flow
+):
+    """Set-based writes in one short transaction, whatever the size of the file: the
+    checks' reads come before it, so a big file never holds the write lock for long."""
+    client = client_for(people.quality_lead)
+    token = flow.upload(client, row=flow.row + many_rows(flow)).context["token"]
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    in_transaction: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        if len(connection.atomic_blocks) > outside:
+            in_transaction.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        confirmed = client.post(flow.confirm_url, {"token": token})
+
+    assert confirmed.status_code == 302
+    assert flow.imported()
+    reads_of_teams = [sql for sql in in_transaction if 'FROM "organisation_team"' in sql]
+    assert reads_of_teams == [], "the checks run before the transaction"
+    assert len(in_transaction) <= 30, "\n".join(sql[:100] for sql in in_transaction)

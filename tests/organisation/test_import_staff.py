@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
+from careaudit.core.imports import ImportConflict, import_commit
+from careaudit.organisation.importing import StaffRow, staff_import_check, staff_import_write
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
 from tests.factories import OrganisationFactory, StaffFactory
 
@@ -359,3 +361,145 @@ def test_an_end_date_before_the_start_date_already_recorded_is_refused(tmp_path)
     with pytest.raises(CommandError, match="before the start date already recorded, 15 January"):
         run(leaving)
     assert StaffMember.objects.get().end_date is None
+
+
+# --- Supervision that goes round in a circle ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_two_people_supervising_each_other_are_refused_naming_both(tmp_path):
+    path = staff_file(
+        tmp_path,
+        "ann@x.example,Ann Able,Advanced Practitioner,Ashby Team,North,bob@x.example",
+        "bob@x.example,Bob Baker,Advanced Practitioner,Ashby Team,North,ann@x.example",
+    )
+
+    with pytest.raises(CommandError) as error:
+        run(path)
+
+    assert str(error.value).splitlines()[1:] == [
+        "Row 2, supervisor_email: Supervision would go round in a circle: Ann Able "
+        "(ann@x.example) is supervised by Bob Baker (bob@x.example), who is supervised by "
+        "Ann Able. Give someone in the circle a supervisor outside it.",
+        "Row 3, supervisor_email: Supervision would go round in a circle: Bob Baker "
+        "(bob@x.example) is supervised by Ann Able (ann@x.example), who is supervised by "
+        "Bob Baker. Give someone in the circle a supervisor outside it.",
+    ]
+    assert not StaffMember.objects.exists()
+
+
+def test_a_circle_through_people_already_stored_and_not_in_the_file_is_refused(tmp_path, people):
+    # Stored: the social worker is supervised by the advanced practitioner, who is
+    # supervised by the service manager. The file makes the manager the worker's supervisee.
+    manager = people.service_manager
+    path = staff_file(
+        tmp_path,
+        f"{manager.email},Sam Manager,Service Manager,,North,{people.social_worker.email}",
+    )
+
+    with pytest.raises(CommandError) as error:
+        run(path, "--organisation", "council")
+
+    message = str(error.value)
+    assert (
+        f"Row 2, supervisor_email: Supervision would go round in a circle: Sam Manager "
+        f"({manager.email}) is supervised by {people.social_worker.full_name} "
+        f"({people.social_worker.email}), who is supervised by "
+        f"{people.advanced_practitioner.full_name} ({people.advanced_practitioner.email}), "
+        "who is supervised by Sam Manager." in message
+    )
+    manager.refresh_from_db()
+    assert manager.supervisor is None
+
+
+def test_new_links_are_checked_against_the_files_other_new_links_not_the_stored_ones(
+    tmp_path, people
+):
+    """Changing a supervisor is checked against the file's new links, not the stored ones."""
+    path = staff_file(
+        tmp_path,
+        f"{people.service_manager.email},Sam Manager,Service Manager,,North,"
+        f"{people.advanced_practitioner.email}",
+        f"{people.advanced_practitioner.email},Ada AP,Advanced Practitioner,Ashby Team,North,"
+        f"{people.quality_lead.email}",
+    )
+
+    run(path, "--organisation", "council")
+
+    manager = StaffMember.objects.get(pk=people.service_manager.pk)
+    assert manager.supervisor == people.advanced_practitioner
+
+
+# --- Characters that are not text ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_cell_is_a_row_error_and_nothing_is_stored(tmp_path):
+    # Far enough into the file that it is not taken for a binary file as a whole.
+    filler = [f"p{i}@x.example,Person {i},Social Worker,Ashby Team,North," for i in range(200)]
+    path = staff_file(tmp_path, *filler, "nul@x.example,Nia\x00New,Social Worker,Ashby Team,North,")
+
+    with pytest.raises(CommandError) as error:
+        run(path)
+
+    assert str(error.value).splitlines()[1:] == [
+        "Row 202, full_name: The cell holds a NUL character (\\0), which is not text and "
+        "cannot be stored. Remove it (it usually comes from a damaged export) and try again."
+    ]
+    assert not StaffMember.objects.exists()
+
+
+# --- Checked first, written in one short transaction --------------------------------------------
+
+
+def test_someone_changed_between_the_check_and_the_write_is_not_overwritten(people):
+    worker = people.social_worker
+    report = staff_import_check(
+        organisation=worker.organisation,
+        rows=[
+            StaffRow(2, worker.email, "Sally Renamed", "Social Worker", "Dunmere Team", "South"),
+            StaffRow(3, "new@council.example", "Nia New", "Social Worker", "Ashby Team", "North"),
+        ],
+    )
+    assert report.ok and report.updated == [worker.email]
+    # Meanwhile someone records on the People page that the worker is leaving.
+    StaffMember.objects.filter(pk=worker.pk).update(end_date=date(2030, 1, 31))
+
+    with pytest.raises(ImportConflict):
+        import_commit(
+            kind="staff",
+            organisation_id=worker.organisation_id,
+            report=report,
+            write=lambda: staff_import_write(report=report),
+        )
+
+    worker.refresh_from_db()
+    assert (worker.team, worker.end_date) == (people.team, date(2030, 1, 31))
+    assert worker.user.full_name != "Sally Renamed"
+    assert not StaffMember.objects.filter(user__email="new@council.example").exists()
+
+
+def test_a_long_line_of_new_people_each_supervising_the_next_is_stored_whole(tmp_path, people):
+    """New supervisors are stored before the people they supervise, a level at a time, and
+    levels deeper than that are set afterwards: every link must come out right."""
+    depth = 30
+    lines = [
+        f"n{i}@council.example,Person {i},Social Worker,Ashby Team,North,"
+        + (f"n{i - 1}@council.example" if i else people.advanced_practitioner.email)
+        for i in range(depth)
+    ]
+    path = staff_file(tmp_path, *reversed(lines))  # each person before their supervisor
+
+    run(path, "--organisation", "council")
+
+    supervisors = dict(
+        StaffMember.objects.filter(user__email__startswith="n").values_list(
+            "user__email", "supervisor__user__email"
+        )
+    )
+    assert supervisors == {
+        f"n{i}@council.example": (
+            f"n{i - 1}@council.example" if i else people.advanced_practitioner.email
+        )
+        for i in range(depth)
+    }

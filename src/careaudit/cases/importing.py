@@ -6,10 +6,15 @@ Three steps, shared by `careaudit import_cases` and the upload pages:
    drops the rest on the spot. The result, a `CaseExtract`, holds no personal column
    (names, NHS number, date of birth, postcode…), so it is safe to keep between the
    preview and the confirmation (`CaseExtract.to_payload`); it lists the columns it ignored.
-2. `case_import(organisation=…, extract=…, dry_run=…)` checks every row; only when all
-   are valid does it upsert the cases by (organisation, case reference), in one
-   transaction. It returns a `CaseImportReport`: every problem by row, column and
-   reason, or what was (or would be) created and updated.
+2. `case_import_check(organisation=…, extract=…)` checks every row and works out which
+   cases are created and updated, reading the database only (the preview is this step).
+   It returns a `CaseImportReport`: every problem by row, column and reason, or what
+   would be created and updated;
+3. `case_import_write(report=…)` upserts the cases by (organisation, case reference)
+   with set-based statements, inside the one transaction of
+   `careaudit.core.imports.import_commit`.
+
+`case_import(organisation=…, extract=…, dry_run=…)` does both (the command).
 
 A CLD extract has one row per event and many rows per person. A person's case is:
 opened on the earliest event start; open if any event has no end date, otherwise closed
@@ -22,17 +27,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.utils import timezone
-
 from careaudit.cases.models import Case, CaseFileShape, CaseStatus
+from careaudit.core import bulk
 from careaudit.core.change_log import record_bulk_change
+from careaudit.core.imports import ImportConflict, import_commit
 from careaudit.core.tabular import (
     Problem,
     Table,
     TabularError,
     ignored_headers,
     locate,
+    nul_problems,
     project,
 )
 from careaudit.lib.dates import parse_date
@@ -417,6 +422,17 @@ class CaseImportReport:
     unchanged: int = 0
     not_in_file: int = 0
     applied: bool = False
+    # What the check worked out, for `case_import_write` to store; and when each case to
+    # update was last changed, as the check read it.
+    organisation_id: int | None = field(default=None, repr=False)
+    to_create: list[Case] = field(default_factory=list, repr=False, compare=False)
+    to_update: list[Case] = field(default_factory=list, repr=False, compare=False)
+    updated_at_read: dict[int, datetime.datetime] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    statements: list[bulk.Statement] = field(default_factory=list, repr=False, compare=False)
+    # The rows read, for the change log's checksum of what was imported.
+    imported: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -459,13 +475,37 @@ _COMPARED = ("team_id", "worker_id", "status", "opened_on", "closed_on", "case_t
 def case_import(
     *, organisation: Organisation, extract: CaseExtract, dry_run: bool
 ) -> CaseImportReport:
-    """Check every row, then create or update the cases in one transaction (all or nothing)."""
+    """Check every row, then (unless `dry_run`) create or update the cases: all or nothing.
+
+    Raises `ImportConflict` when someone changed the same cases during the import.
+    """
+    report = case_import_check(organisation=organisation, extract=extract)
+    if report.ok and not dry_run:
+        import_commit(
+            kind="cases",
+            organisation_id=organisation.pk,
+            report=report,
+            write=lambda: case_import_write(report=report),
+        )
+    return report
+
+
+def case_import_check(*, organisation: Organisation, extract: CaseExtract) -> CaseImportReport:
+    """Check every row and work out what would change, reading the database only."""
     report = CaseImportReport(
         shape=extract.shape,
-        dry_run=dry_run,
+        dry_run=True,
         rows_read=len(extract.rows),
         ignored_columns=list(extract.ignored),
+        organisation_id=organisation.pk,
+        imported=extract.rows,
     )
+    report.problems = nul_problems(
+        (row, {extract.columns.get(key, key): text for key, text in values.items()})
+        for row, values in extract.rows
+    )
+    if report.problems:
+        return report  # a NUL cannot even be looked up on PostgreSQL
     checker = _Checker(organisation, extract)
     if extract.shape == CaseFileShape.CLD:
         planned = _plan_cld(checker, extract)
@@ -477,9 +517,6 @@ def case_import(
         return report
 
     existing = _existing_cases(organisation, [case.case_ref for case in planned])
-    now = timezone.now()
-    to_create: list[Case] = []
-    to_update: list[Case] = []
     for case in planned:
         values = {
             "team_id": case.team.pk,
@@ -491,35 +528,56 @@ def case_import(
         }
         stored = existing.get(case.case_ref)
         if stored is None:
-            to_create.append(Case(organisation=organisation, case_ref=case.case_ref, **values))
+            report.to_create.append(
+                Case(organisation=organisation, case_ref=case.case_ref, **values)
+            )
             report.created.append(case.case_ref)
         elif any(getattr(stored, name) != value for name, value in values.items()):
+            report.updated_at_read[stored.pk] = stored.updated_at
             for name, value in values.items():
                 setattr(stored, name, value)
-            stored.updated_at = now
-            to_update.append(stored)
+            report.to_update.append(stored)
             report.updated.append(case.case_ref)
         else:
             report.unchanged += 1
     report.not_in_file = Case.objects.filter(organisation=organisation).count() - len(existing)
-
-    if not dry_run:
-        with transaction.atomic():
-            Case.objects.bulk_create(to_create, batch_size=500)
-            Case.objects.bulk_update(to_update, [*_COMPARED, "updated_at"], batch_size=500)
-            record_bulk_change(
-                model=Case,
-                organisation_id=organisation.pk,
-                what=f"Import of {_counted(report.rows_read, 'row')} ({report.shape_label})",
-                counts={
-                    "created": len(report.created),
-                    "updated": len(report.updated),
-                    "unchanged": report.unchanged,
-                },
-                imported=extract.rows,
-            )
-        report.applied = True
+    # Every value made ready now, so the write only runs the statements.
+    report.statements = [
+        bulk.insert(Case, report.to_create),
+        bulk.update(Case, report.to_update, [*_COMPARED, "updated_at"]),
+    ]
     return report
+
+
+def case_import_write(*, report: CaseImportReport) -> None:
+    """Store what `case_import_check` worked out: run by `import_commit`, in its transaction.
+
+    Raises `ImportConflict` when a case the file changes was changed since the check
+    (its `updated_at` moved on), rather than silently undo that change.
+    """
+    if not report.ok:
+        raise ValueError("Only a checked case file with no problem can be written.")
+    ids = sorted(report.updated_at_read)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        now = dict(Case.objects.filter(pk__in=chunk).values_list("pk", "updated_at"))
+        if any(now.get(pk) != report.updated_at_read[pk] for pk in chunk):
+            raise ImportConflict()
+    for statement in report.statements:
+        statement.run()
+    record_bulk_change(
+        model=Case,
+        organisation_id=report.organisation_id,
+        what=f"Import of {_counted(report.rows_read, 'row')} ({report.shape_label})",
+        counts={
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": report.unchanged,
+        },
+        imported=report.imported,
+    )
+    report.dry_run = False
+    report.applied = True
 
 
 def _existing_cases(organisation: Organisation, refs: Iterable[str]) -> dict[str, Case]:

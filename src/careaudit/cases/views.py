@@ -24,7 +24,8 @@ from careaudit.cases.importing import (
     CaseImportReport,
     MappingError,
     case_extract,
-    case_import,
+    case_import_check,
+    case_import_write,
 )
 from careaudit.cases.models import CaseFileShape
 from careaudit.cases.selectors import case_counts_by_team, case_search
@@ -143,9 +144,10 @@ def case_import_confirm(request: HttpRequest) -> HttpResponse:
     return FLOW.confirm(
         request,
         organisation_id=organisation.pk,
-        run=lambda payload: case_import(
-            organisation=organisation, extract=CaseExtract.from_payload(payload), dry_run=False
+        check=lambda payload: case_import_check(
+            organisation=organisation, extract=CaseExtract.from_payload(payload)
         ),
+        write=lambda report: case_import_write(report=report),
         done_message=_imported,
     )
 
@@ -166,7 +168,7 @@ def _preview(
     fmt: str,
     saved_as: str = "",
 ) -> HttpResponse:
-    report = case_import(organisation=organisation, extract=extract, dry_run=True)
+    report = case_import_check(organisation=organisation, extract=extract)
     # Only the used columns; the ignored names are on this page and nowhere else.
     kept = CaseExtract(shape=extract.shape, columns=extract.columns, ignored=[], rows=extract.rows)
     mapping_form = ColumnMappingForm(

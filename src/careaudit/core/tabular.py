@@ -24,7 +24,7 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -354,6 +354,11 @@ def _header(records: Iterator[tuple[int, list[str]]]) -> tuple[list[str], int]:
         while headers and not headers[-1]:
             headers.pop()
         if headers:
+            if any("\x00" in header for header in headers):
+                raise TabularError(
+                    "The header row holds a NUL character (\\0), which is not text. Remove "
+                    "it (it usually comes from a damaged export) and try again."
+                )
             if len(headers) > MAX_COLUMNS:
                 raise TabularError(f"The file has more than {MAX_COLUMNS:,} columns.")
             return headers, number
@@ -428,6 +433,33 @@ def ignored_headers(table: Table, positions: dict[str, int]) -> list[str]:
     """The file's named columns that an import does not use (and so never keeps)."""
     used = set(positions.values())
     return [h for position, h in enumerate(table.headers) if h and position not in used]
+
+
+NUL_MESSAGE = (
+    "The cell holds a NUL character (\\0), which is not text and cannot be stored. Remove it "
+    "(it usually comes from a damaged export) and try again."
+)
+
+
+def nul_problems(rows: Iterable[tuple[int, Mapping[str, object]]]) -> list[Problem]:
+    """A problem for each cell holding a NUL character, by row and column.
+
+    A NUL is not text: PostgreSQL refuses it in any text value (so a query that merely
+    looks it up fails) and SQLite would store it. The first 8 KB of a CSV are checked for
+    NULs to refuse binary files (`_decode`), but one further in reaches a cell (an XLSX
+    cannot hold one: XML forbids it). Importers call this before any other check, and
+    check no further when it finds one.
+
+    >>> rows = [(2, {"case_ref": "C1", "team": "North"}), (3, {"case_ref": "C\\x002"})]
+    >>> [(problem.row, problem.column) for problem in nul_problems(rows)]
+    [(3, 'case_ref')]
+    """
+    return [
+        Problem(number, column, NUL_MESSAGE)
+        for number, cells in rows
+        for column, text in cells.items()
+        if isinstance(text, str) and "\x00" in text
+    ]
 
 
 def project(table: Table, positions: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -18,7 +18,8 @@ from careaudit.organisation.importing import (
     STAFF_COLUMNS,
     StaffImportReport,
     StaffRow,
-    staff_import,
+    staff_import_check,
+    staff_import_write,
     staff_rows,
 )
 from careaudit.organisation.models import Capability
@@ -52,7 +53,7 @@ def staff_import_upload(request: HttpRequest) -> HttpResponse:
         except TabularError as error:
             form.add_error("file", error.message)
         else:
-            report = staff_import(organisation=organisation, rows=rows, dry_run=True)
+            report = staff_import_check(organisation=organisation, rows=rows)
             payload = {"rows": [row.as_dict() for row in rows]}
             return FLOW.preview(
                 request, organisation_id=organisation.pk, report=report, payload=payload
@@ -67,11 +68,10 @@ def staff_import_confirm(request: HttpRequest) -> HttpResponse:
     return FLOW.confirm(
         request,
         organisation_id=organisation.pk,
-        run=lambda payload: staff_import(
-            organisation=organisation,
-            rows=[StaffRow(**row) for row in payload["rows"]],
-            dry_run=False,
+        check=lambda payload: staff_import_check(
+            organisation=organisation, rows=[StaffRow(**row) for row in payload["rows"]]
         ),
+        write=lambda report: staff_import_write(report=report),
         done_message=_imported,
     )
 

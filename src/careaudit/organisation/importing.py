@@ -1,11 +1,17 @@
 """Importing the staff list: people, their roles, teams, services and supervisors.
 
-Two steps, so the command and the upload page share them:
+Steps the command and the upload page share:
 
 1. `staff_rows(table)` reads the file's columns (and nothing else) into `StaffRow`s;
-2. `staff_import(organisation=…, rows=…, dry_run=…)` checks every row, and only if every
-   row is valid applies them all in one transaction. It returns a `StaffImportReport`
-   that lists each problem by row and column, or what was (or would be) changed.
+2. `staff_import_check(organisation=…, rows=…)` checks every row and works out every
+   change in memory, with reads only (the preview is this step). It returns a
+   `StaffImportReport` that lists each problem by row and column, or what would change;
+3. `staff_import_write(report=…)` stores those changes with a few set-based statements,
+   inside the one transaction of `careaudit.core.imports.import_commit`.
+
+`staff_import(organisation=…, rows=…, dry_run=…)` does both (the command). Only the
+write holds a transaction, so on SQLite checking a large file never stops other people
+saving, and the write lock is held for seconds. Nothing is ever partly stored.
 
 People are matched by the optional `staff_id` column (the HR or case-system ID) when a row
 has one and someone here has it, and otherwise by email address. A sign-in address is the
@@ -21,18 +27,23 @@ no start date counts as in post on any date before their end date, as someone al
 post when the list is first imported is. An empty cell leaves a stored date as it is.
 """
 
+import itertools
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db.models import F, Model
 from django.utils.text import slugify
 
+from careaudit.core import bulk
 from careaudit.core.change_log import record_bulk_change
-from careaudit.core.tabular import Problem, Table, TabularError, locate, project
+from careaudit.core.imports import ImportConflict, import_commit
+from careaudit.core.tabular import Problem, Table, TabularError, locate, nul_problems, project
 from careaudit.lib.dates import parse_date
 from careaudit.organisation.models import (
     Organisation,
@@ -44,7 +55,7 @@ from careaudit.organisation.models import (
     Team,
 )
 from careaudit.organisation.selectors import organisation_for_command, roles_for
-from careaudit.organisation.services import staff_create, staff_email_change
+from careaudit.organisation.services import staff_email_change
 
 # Accounts sit above this app in the layers: the user model is named, not imported.
 User = get_user_model()
@@ -135,6 +146,10 @@ class StaffImportReport:
     end_dates: list[str] = field(default_factory=list)  # "ann@x.example (31 March 2024)"
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
+    # What the check worked out, for `staff_import_write` to store.
+    changes: "_StaffChanges | None" = field(default=None, repr=False, compare=False)
+    # The rows read, for the change log's checksum of what was imported.
+    imported: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -192,40 +207,75 @@ class StaffImportReport:
 def staff_import(
     *, organisation: Organisation, rows: Sequence[StaffRow], dry_run: bool
 ) -> StaffImportReport:
-    """Check every row, then add or update everyone in one transaction (all or nothing)."""
-    report = StaffImportReport(organisation=organisation, dry_run=dry_run, rows_read=len(rows))
-    planned, report.problems = _plan(organisation, rows)
+    """Check every row, then (unless `dry_run`) add or update everyone: all or nothing.
+
+    Raises `ImportConflict` when someone changed the same records during the import.
+    """
+    report = staff_import_check(organisation=organisation, rows=rows)
+    if report.ok and not dry_run:
+        import_commit(
+            kind="staff",
+            organisation_id=organisation.pk,
+            report=report,
+            write=lambda: staff_import_write(report=report),
+        )
+    return report
+
+
+def staff_import_check(
+    *, organisation: Organisation, rows: Sequence[StaffRow]
+) -> StaffImportReport:
+    """Check every row and work out what would change, reading the database only."""
+    report = StaffImportReport(organisation=organisation, dry_run=True, rows_read=len(rows))
+    report.problems = nul_problems((row.row, vars(row)) for row in rows)
     if report.problems:
+        return report  # a NUL cannot even be looked up on PostgreSQL
+    planned, problems = _plan(organisation, rows)
+    problems += _supervision_circles(organisation, planned)
+    if problems:
+        report.problems = sorted(
+            problems, key=lambda p: (p.row or 0, STAFF_COLUMNS.index(p.column))
+        )
         return report
-    with transaction.atomic():
-        _apply(organisation, planned, report)
-        if dry_run:
-            # The same code path as a real import, so the preview cannot disagree with it.
-            transaction.set_rollback(True)
-        else:
-            record_bulk_change(
-                model=StaffMember,
-                organisation_id=organisation.pk,
-                what=f"Import of a staff list ({len(rows)} row{'s' if len(rows) != 1 else ''})",
-                counts={
-                    "created": len(report.created),
-                    "updated": len(report.updated),
-                    "unchanged": len(report.unchanged),
-                },
-                imported=[row.as_dict() for row in rows],
-            )
-    report.applied = not dry_run
+    report.changes = _changes(organisation, planned, report)
+    report.imported = [row.as_dict() for row in rows]
     # By account as well as by address: a row matched by staff ID may give a new address.
     known_accounts = {p.user.pk for p in planned if p.user is not None}
     known = {p.email for p in planned}
     report.not_in_file = [
-        f"{person.full_name} <{person.email}>"
-        for person in StaffMember.objects.filter(organisation=organisation, user__is_active=True)
-        .select_related("user")
+        f"{full_name or email} <{email}>"
+        for email, full_name, user_id in StaffMember.objects.filter(
+            organisation=organisation, user__is_active=True
+        )
         .order_by("user__email")
-        if person.email not in known and person.user_id not in known_accounts
+        .values_list("user__email", "user__full_name", "user_id")
+        if email not in known and user_id not in known_accounts
     ]
     return report
+
+
+def staff_import_write(*, report: StaffImportReport) -> None:
+    """Store what `staff_import_check` worked out: run by `import_commit`, in its transaction.
+
+    Raises `ImportConflict` when someone changed a person the file changes since the check.
+    """
+    if not report.ok or report.changes is None:
+        raise ValueError("Only a checked staff file with no problem can be written.")
+    _write(report.changes)
+    record_bulk_change(
+        model=StaffMember,
+        organisation_id=report.organisation.pk,
+        what=f"Import of a staff list ({len(report.imported)} row"
+        f"{'s' if len(report.imported) != 1 else ''})",
+        counts={
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged),
+        },
+        imported=report.imported,
+    )
+    report.dry_run = False
+    report.applied = True
 
 
 @dataclass
@@ -467,39 +517,205 @@ def _date_in(row: StaffRow, column: str, problem) -> date | None:
         return None
 
 
-def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImportReport) -> None:
-    services = _ServiceAndTeamCache(organisation, report)
+def _supervision_circles(organisation: Organisation, planned: list[_Planned]) -> list[Problem]:
+    """A problem on each row whose person would be in a circle of supervision.
+
+    Supervision must end with someone nobody supervises: A supervising B and B
+    supervising A (or a longer circle, possibly through people stored and not in the
+    file) would leave the circle with no one above it. The links are the stored ones,
+    with the file's in place of those of the people it names. Only circles through
+    someone in the file are the file's doing, so only those are reported.
+    """
+    in_file = [p for p in planned if p.supervisor_email is not None]
+    if not in_file:
+        return []  # no supervisor_email column: supervisors stay as they are
+    supervisor_of: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for email, full_name, supervisor in StaffMember.objects.filter(
+        organisation=organisation, supervisor__isnull=False
+    ).values_list("user__email", "user__full_name", "supervisor__user__email"):
+        supervisor_of[email] = supervisor
+        names[email] = full_name
+    row_of: dict[str, int] = {}
+    for person in in_file:
+        row_of[person.email] = person.source.row
+        names[person.email] = " ".join(person.source.full_name.split())
+        if person.supervisor_email:
+            supervisor_of[person.email] = person.supervisor_email
+        else:
+            supervisor_of.pop(person.email, None)
+
+    def who(email: str) -> str:
+        return f"{names.get(email) or email} ({email})"
+
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for start in row_of:
+        path: list[str] = []
+        person: str | None = start
+        while person is not None and person not in seen:
+            seen.add(person)
+            path.append(person)
+            person = supervisor_of.get(person)
+        if person is None or person not in path:
+            continue  # reached the top, or a chain already followed
+        circle = path[path.index(person) :]
+        for at, email in enumerate(circle):
+            if email not in row_of:
+                continue
+            around = circle[at:] + circle[:at] + [email]
+            text = f"{who(around[0])} is supervised by {who(around[1])}"
+            text += "".join(f", who is supervised by {who(e)}" for e in around[2:-1])
+            text += f", who is supervised by {names.get(email) or email}."
+            problems.append(
+                Problem(
+                    row_of[email],
+                    "supervisor_email",
+                    f"Supervision would go round in a circle: {text} Give someone in the "
+                    "circle a supervisor outside it.",
+                )
+            )
+    return problems
+
+
+# --- What the import changes, worked out before anything is written ----------------------------
+
+_PLACE_FIELDS = ("role", "team", "service", "start_date", "end_date", "staff_id", "issued_email")
+_STORED = {"role": "role_id", "team": "team_id", "service": "service_id"}  # read as ids
+_CHECKED_FIELDS = (
+    "role_id",
+    "team_id",
+    "service_id",
+    "supervisor_id",
+    "start_date",
+    "end_date",
+    "staff_id",
+    "issued_email",
+)
+
+
+@dataclass
+class _StaffChanges:
+    """Every row the import writes, as unsaved or changed objects, and what it read.
+
+    New services, teams, accounts and staff records refer to each other as objects; they
+    get their ids as they are created, in that order. A supervisor may be new too, so
+    supervisors are set once every staff record exists. The statements that write them
+    are made ready by the check (`prepare`), so the write only runs them.
+    """
+
+    services: list[Service] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    staff: list[StaffMember] = field(default_factory=list)
+    renamed: list[User] = field(default_factory=list)
+    # A new address, matched by staff ID: given one by one, each in the change log.
+    readdressed: list[tuple[StaffMember, str]] = field(default_factory=list)
+    addresses_given: list[int] = field(default_factory=list)  # accounts given their address
+    moved: dict[int, StaffMember] = field(default_factory=dict)  # by pk
+    moved_fields: set[str] = field(default_factory=set)
+    supervisors: list[tuple[StaffMember, StaffMember | None]] = field(default_factory=list)
+    # As the check read them: the write refuses to overwrite a change made since.
+    staff_read: dict[int, tuple] = field(default_factory=dict)
+    names_read: dict[int, str] = field(default_factory=dict)
+    emails_read: dict[int, str] = field(default_factory=dict)
+    statements: dict[str, bulk.Statement] = field(default_factory=dict)
+
+    def prepare(self) -> None:
+        """Make every value ready for the database, before any transaction.
+
+        New people are inserted with their supervisor, a level of supervision at a time
+        (a new supervisor is inserted, and has its id, before the people they supervise):
+        setting 150,000 supervisors afterwards took longer than inserting the people.
+        Below `LEVELS` levels, people are inserted without and their supervisor set after.
+        """
+        levels: list[list[StaffMember]] = [[] for _ in range(LEVELS + 1)]
+        for staff, level in _levels(self.staff, self.supervisors):
+            levels[min(level, LEVELS)].append(staff)
+        supervisor_of = {id(staff): boss for staff, boss in self.supervisors if staff.pk is None}
+        for staff in itertools.chain.from_iterable(levels[:LEVELS]):
+            staff.supervisor = supervisor_of.get(id(staff))
+        self.statements = {
+            "users": bulk.insert(User, self.users, ids_by="email"),
+            **{
+                f"staff {at}": bulk.insert(StaffMember, level, ids_by="user")
+                for at, level in enumerate(levels)
+                if level
+            },
+            "renamed": bulk.update(User, self.renamed, ["full_name"]),
+            "moved": bulk.update(StaffMember, list(self.moved.values()), sorted(self.moved_fields)),
+        }
+        deep = {id(staff) for staff in levels[LEVELS]}
+        late = [
+            (staff, boss)
+            for staff, boss in self.supervisors
+            if staff.pk is not None or id(staff) in deep
+        ]
+        for staff, boss in late:
+            staff.supervisor = boss
+        supervised = [staff for staff, _ in late]
+        self.statements["supervisors"] = bulk.update(StaffMember, supervised, ["supervisor"])
+
+
+LEVELS = 12  # levels of supervision among new people inserted with their supervisor
+
+
+def _levels(
+    new: list[StaffMember], supervisors: list[tuple[StaffMember, StaffMember | None]]
+) -> list[tuple[StaffMember, int]]:
+    """Each new person's level among the new people: 0 when their supervisor is stored
+    (or none), else one below their supervisor's. Circles were refused by the check."""
+    boss_of = {id(staff): boss for staff, boss in supervisors if staff.pk is None}
+    level: dict[int, int] = {}
+    for staff in new:
+        chain = []
+        person = staff
+        while id(person) not in level:
+            boss = boss_of.get(id(person))
+            if boss is None or boss.pk is not None:
+                level[id(person)] = 0
+                break
+            chain.append(person)
+            person = boss
+        for person in reversed(chain):
+            level[id(person)] = level[id(boss_of[id(person)])] + 1
+    return [(staff, level[id(staff)]) for staff in new]
+
+
+def _changes(
+    organisation: Organisation, planned: list[_Planned], report: StaffImportReport
+) -> _StaffChanges:
+    """What storing the planned rows changes, and the report's lists, without writing."""
+    changes = _StaffChanges()
+    places = _Places(organisation, changes, report)
     staff_by_email: dict[str, StaffMember] = {}
     changed: set[str] = set()
+
+    def read(staff: StaffMember) -> None:
+        if staff.pk is not None and staff.pk not in changes.staff_read:
+            changes.staff_read[staff.pk] = tuple(getattr(staff, f) for f in _CHECKED_FIELDS)
+
     for person in planned:
         team = service = None
         if person.service_name:
-            service = services.service(person.service_name)
+            service = places.service(person.service_name)
         if person.team_name and service is not None:
-            team = services.team(service, person.team_name)
+            team = places.team(service, person.team_name)
         full_name = " ".join(person.source.full_name.split())
         existing = _staff_of(person.user)
-        if person.user is None:
-            staff = staff_create(
+        if existing is None:
+            user = person.user
+            if user is None:
+                user = User(email=person.email, full_name=full_name, password=_no_password())
+                changes.users.append(user)
+            elif user.full_name != full_name:
+                # An account with no staff record yet (for example one made with createsuperuser).
+                changes.names_read[user.pk] = user.full_name
+                user.full_name = full_name
+                changes.renamed.append(user)
+            staff = StaffMember(
                 organisation=organisation,
-                email=person.email,
-                full_name=full_name,
-                role=person.role,
-                team=team,
-                service=service,
-                start_date=person.start_date,
-                end_date=person.end_date,
-                staff_id=person.staff_id,
-            )
-            report.created.append(person.email)
-        elif existing is None:
-            # An account with no staff record yet (for example one made with createsuperuser).
-            if person.user.full_name != full_name:
-                person.user.full_name = full_name
-                person.user.save(update_fields=["full_name"])
-            staff = StaffMember.objects.create(
-                organisation=organisation,
-                user=person.user,
+                user=user,
                 role=person.role,
                 team=team,
                 service=service,
@@ -508,62 +724,76 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
                 staff_id=person.staff_id,
                 issued_email=person.email,
             )
+            changes.staff.append(staff)
             report.created.append(person.email)
         else:
             staff = existing
+            read(staff)
             if person.user.email != person.email:
                 # Matched by staff ID: the file gives them a new address.
-                staff_email_change(staff=staff, email=person.email)
+                changes.emails_read[person.user.pk] = person.user.email
+                changes.readdressed.append((staff, person.email))
                 changed.add(person.email)
-            elif not staff.issued_email:
-                # Added before addresses given were recorded: this import gives it now. An
-                # address changed since it was given is not confirmed by a matching row.
-                staff_email_change(staff=staff, email=person.email)
             if person.user.full_name != full_name:
+                changes.names_read[person.user.pk] = person.user.full_name
                 person.user.full_name = full_name
-                person.user.save(update_fields=["full_name"])
+                changes.renamed.append(person.user)
                 changed.add(person.email)
-            places = {"role": person.role, "team": team, "service": service}
+            values = {
+                "role": person.role,
+                "team": team,
+                "service": service,
+                # A date left empty keeps the stored one: clearing it is not what an empty
+                # cell says.
+                "start_date": person.start_date or staff.start_date,
+                "end_date": person.end_date or staff.end_date,
+                "staff_id": person.staff_id or staff.staff_id,
+                # The address the organisation gave, recorded when none was yet (people
+                # added before addresses given were recorded). An address changed since it
+                # was given is not confirmed by a matching row: such a row was refused when
+                # it would move a role or a name. A new address is given after the rest.
+                "issued_email": staff.issued_email
+                or (person.email if person.user.pk not in changes.emails_read else ""),
+            }
             differs = [
                 name
-                for name, value in places.items()
-                if getattr(staff, f"{name}_id") != (value.pk if value else None)
+                for name in _PLACE_FIELDS
+                if _differs(getattr(staff, _STORED.get(name, name)), values[name])
             ]
-            # A date left empty keeps the stored one: clearing it is not what an empty cell says.
-            kept = {
-                "start_date": person.start_date,
-                "end_date": person.end_date,
-                "staff_id": person.staff_id,
-            }
-            differs += [
-                name
-                for name, value in kept.items()
-                if value is not None and getattr(staff, name) != value
-            ]
-            fields = places | kept
+            if "issued_email" in differs:
+                changes.addresses_given.append(staff.user_id)
             if differs:
                 for name in differs:
-                    setattr(staff, name, fields[name])
-                staff.save(update_fields=differs)
-                changed.add(person.email)
+                    setattr(staff, name, values[name])
+                changes.moved[staff.pk] = staff
+                changes.moved_fields.update(differs)
+                if set(differs) != {"issued_email"}:  # recording the address is no change
+                    changed.add(person.email)
         staff_by_email[person.email] = staff
         if staff.start_date is None:
             report.no_start_date.append(person.email)
         if staff.end_date is not None:
             report.end_dates.append(f"{person.email} ({staff.end_date:%-d %B %Y})")
 
+    supervisors_stored = _stored_staff(
+        organisation,
+        {p.supervisor_email for p in planned if p.supervisor_email} - set(staff_by_email),
+    )
     for person in planned:
         if person.supervisor_email is None:
             continue  # no supervisor_email column: supervisors stay as they are
         staff = staff_by_email[person.email]
         supervisor = None
         if person.supervisor_email:
-            supervisor = staff_by_email.get(person.supervisor_email) or StaffMember.objects.get(
-                organisation=organisation, user__email=person.supervisor_email
+            supervisor = (
+                staff_by_email.get(person.supervisor_email)
+                or (supervisors_stored[person.supervisor_email])
             )
-        if staff.supervisor_id != (supervisor.pk if supervisor else None):
-            staff.supervisor = supervisor
-            staff.save(update_fields=["supervisor"])
+        if staff.pk is None:
+            if supervisor is not None:
+                changes.supervisors.append((staff, supervisor))
+        elif _differs(staff.supervisor_id, supervisor):
+            changes.supervisors.append((staff, supervisor))
             changed.add(person.email)
 
     created = set(report.created)
@@ -571,35 +801,139 @@ def _apply(organisation: Organisation, planned: list[_Planned], report: StaffImp
         if person.email in created:
             continue
         (report.updated if person.email in changed else report.unchanged).append(person.email)
+    # Only the people written need to be as the check read them.
+    written = set(changes.moved) | {staff.pk for staff, _ in changes.supervisors}
+    changes.staff_read = {pk: v for pk, v in changes.staff_read.items() if pk in written}
+    changes.prepare()
+    return changes
 
 
-class _ServiceAndTeamCache:
-    """Finds or creates services and teams once per import, noting the ones it creates."""
+def _no_password() -> str:
+    """An unusable password, random as Django's `make_password(None)` makes one, which
+    draws each of its 40 characters separately: seconds for a large file."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
-    def __init__(self, organisation: Organisation, report: StaffImportReport):
+
+def _differs(stored: object, value: object) -> bool:
+    """Whether a stored value (an id, or a date) differs from the one the file gives (an
+    object, a date or None)."""
+    if isinstance(value, Model):
+        return value.pk is None or stored != value.pk  # a new team or person always differs
+    if value is None:
+        return stored is not None
+    return stored != value
+
+
+def _stored_staff(organisation: Organisation, emails: set[str]) -> dict[str, StaffMember]:
+    """The organisation's stored staff records with these emails (supervisors not in a file)."""
+    found: dict[str, StaffMember] = {}
+    ordered = sorted(emails)
+    for start in range(0, len(ordered), 500):
+        for staff in StaffMember.objects.filter(
+            organisation=organisation, user__email__in=ordered[start : start + 500]
+        ).select_related("user"):
+            found[staff.user.email] = staff
+    return found
+
+
+class _Places:
+    """Finds services and teams by name, or plans them, once per import, noting new ones."""
+
+    def __init__(
+        self, organisation: Organisation, changes: _StaffChanges, report: StaffImportReport
+    ):
         self.organisation = organisation
+        self.changes = changes
         self.report = report
         self.services: dict[str, Service] = {
             s.name.casefold(): s for s in Service.objects.filter(organisation=organisation)
         }
-        self.teams: dict[tuple[int, str], Team] = {
-            (t.service_id, t.name.casefold()): t
-            for t in Team.objects.filter(service__organisation=organisation)
+        # By names: a new service has no id yet (and names are unique, case aside).
+        self.teams: dict[tuple[str, str], Team] = {
+            (t.service.name.casefold(), t.name.casefold()): t
+            for t in Team.objects.filter(service__organisation=organisation).select_related(
+                "service"
+            )
         }
 
     def service(self, name: str) -> Service:
         key = name.casefold()
         if key not in self.services:
-            self.services[key] = Service.objects.create(organisation=self.organisation, name=name)
+            self.services[key] = Service(organisation=self.organisation, name=name)
+            self.changes.services.append(self.services[key])
             self.report.services_created.append(name)
         return self.services[key]
 
     def team(self, service: Service, name: str) -> Team:
-        key = (service.pk, name.casefold())
+        key = (service.name.casefold(), name.casefold())
         if key not in self.teams:
-            self.teams[key] = Team.objects.create(service=service, name=name)
+            self.teams[key] = Team(service=service, name=name)
+            self.changes.teams.append(self.teams[key])
             self.report.teams_created.append(f"{name} ({service.name})")
         return self.teams[key]
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+
+def _write(changes: _StaffChanges) -> None:
+    """Run the statements the check made ready: a few, whatever the size of the file.
+
+    They send no per-row signals, so the change log does not list each person; the
+    import is recorded as a whole at `import_commit`.
+    """
+    _refuse_changes_since_check(changes)
+    # Few: created one by one, so each new team's service has its id.
+    Service.objects.bulk_create(changes.services)
+    Team.objects.bulk_create(changes.teams)
+    statements = changes.statements
+    for statement in statements.values():  # in the order made: a level after the one above
+        statement.run()
+    _forget_other_addresses(changes.addresses_given)
+    for staff, email in changes.readdressed:  # few: each in the change log, as on People
+        staff_email_change(staff=staff, email=email)
+
+
+def _forget_other_addresses(user_ids: list[int]) -> None:
+    """Remove any other address allauth holds for these accounts (as `staff_email_change`
+    does), so neither a password reset nor a single sign-on reaches them through it."""
+    addresses = User._meta.get_field("emailaddress").related_model
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), 500):
+        addresses.objects.filter(user_id__in=ids[start : start + 500]).exclude(
+            email__iexact=F("user__email")
+        ).delete()
+
+
+def _refuse_changes_since_check(changes: _StaffChanges) -> None:
+    """Raise `ImportConflict` if a person the import changes was changed since the check.
+
+    The check ran outside the transaction, so someone may have edited one of them on the
+    People page meanwhile; writing the check's values would silently undo their change.
+    """
+    staff_ids = sorted(changes.staff_read)
+    for start in range(0, len(staff_ids), 500):
+        chunk = staff_ids[start : start + 500]
+        now = {
+            pk: tuple(values)
+            for pk, *values in StaffMember.objects.filter(pk__in=chunk).values_list(
+                "pk", *_CHECKED_FIELDS
+            )
+        }
+        if any(now.get(pk) != changes.staff_read[pk] for pk in chunk):
+            raise ImportConflict()
+    user_ids = sorted(changes.names_read)
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start : start + 500]
+        now = dict(User.objects.filter(pk__in=chunk).values_list("pk", "full_name"))
+        if any(now.get(pk) != changes.names_read[pk] for pk in chunk):
+            raise ImportConflict()
+    user_ids = sorted(changes.emails_read)
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start : start + 500]
+        now = dict(User.objects.filter(pk__in=chunk).values_list("pk", "email"))
+        if any(now.get(pk) != changes.emails_read[pk] for pk in chunk):
+            raise ImportConflict()
 
 
 def _place_of(role: Role) -> str:

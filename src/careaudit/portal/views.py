@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from careaudit.core.models import PendingImport
 from careaudit.core.my_work import panels_for
 from careaudit.organisation.access import get_staff
 
@@ -25,11 +26,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"staff": staff, "panels": panels})
 
 
+CANNOT_WRITE = (
+    "The database answers reads but cannot take a write: it is locked by another writer or "
+    "read-only."
+)
+# How long the health check waits for a write; a save waits 5 s (SQLite's busy timeout).
+WRITE_WAIT_MS = 1000
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: is the application up and can it reach its database?"""
+    """For load balancers and monitoring: is the application up, and can it read and write?
+
+    A database that answers reads but not writes (SQLite's write lock held by a long
+    transaction, a read-only PostgreSQL after a failover) leaves people unable to save:
+    that is not healthy, so it answers 503 too.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -37,7 +51,40 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         log.exception("Health check: the database is unreachable")
         return JsonResponse({"status": "error", "database": "error"}, status=503)
+    try:
+        _try_a_write()
+    except DatabaseError:
+        log.exception("Health check: the database cannot take a write")
+        return JsonResponse(
+            {"status": "error", "database": "cannot write", "detail": CANNOT_WRITE}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _try_a_write() -> None:
+    """Take the write lock and write nothing, in a transaction that is rolled back.
+
+    SQLite takes its one write lock at BEGIN IMMEDIATE (the project's transaction mode);
+    the delete that matches no row is refused by a read-only database and waits for a
+    lock on the (tiny) table on PostgreSQL. Either waits `WRITE_WAIT_MS` at most.
+    """
+    table = connection.ops.quote_name(PendingImport._meta.db_table)
+    busy_timeout = None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            busy_timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SET LOCAL lock_timeout = {WRITE_WAIT_MS}")
+                cursor.execute(f"SET LOCAL statement_timeout = {2 * WRITE_WAIT_MS}")
+            cursor.execute(f"DELETE FROM {table} WHERE id IS NULL")  # noqa: S608 (no input)
+            transaction.set_rollback(True)
+    finally:
+        if busy_timeout is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
 
 
 @login_not_required

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from careaudit.cases.importing import FORMATS, case_extract, case_import
+from careaudit.core.imports import ImportConflict
 from careaudit.core.tabular import TabularError, read_table
 from careaudit.organisation.selectors import OrganisationNotFound, organisation_for_command
 
@@ -40,7 +41,10 @@ class Command(BaseCommand):
             extract = case_extract(read_table(file, kind=kind), shape=shape)
         except TabularError as error:
             raise CommandError(f"{file}: {error.message} Nothing was imported.") from None
-        report = case_import(organisation=organisation, extract=extract, dry_run=dry_run)
+        try:
+            report = case_import(organisation=organisation, extract=extract, dry_run=dry_run)
+        except ImportConflict as conflict:
+            raise CommandError(conflict.message) from None
         if not report.ok:
             raise CommandError("\n".join(report.summary_lines()))
         self.stdout.write("\n".join(report.summary_lines()))

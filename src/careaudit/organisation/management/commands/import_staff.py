@@ -1,6 +1,9 @@
+import contextlib
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from careaudit.core.imports import ImportConflict
 from careaudit.core.tabular import TabularError, read_table
 from careaudit.organisation.importing import (
     STAFF_COLUMNS,
@@ -8,7 +11,7 @@ from careaudit.organisation.importing import (
     staff_import,
     staff_rows,
 )
-from careaudit.organisation.models import OrganisationKind
+from careaudit.organisation.models import Organisation, OrganisationKind
 
 
 class Command(BaseCommand):
@@ -52,7 +55,11 @@ class Command(BaseCommand):
         except TabularError as error:
             raise CommandError(f"{file}: {error.message} Nothing was imported.") from None
 
-        with transaction.atomic():
+        # The first import creates the organisation too, all in one transaction: nobody can
+        # be using the site yet. Otherwise only the import's own write takes a transaction,
+        # so checking a large file never stops anyone else saving.
+        first = not Organisation.objects.exists()
+        with transaction.atomic() if first else contextlib.nullcontext():
             try:
                 organisation, created = organisation_for_staff_import(
                     options["organisation"],
@@ -61,8 +68,11 @@ class Command(BaseCommand):
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from None
-            report = staff_import(organisation=organisation, rows=rows, dry_run=dry_run)
-            if not report.ok or dry_run:
+            try:
+                report = staff_import(organisation=organisation, rows=rows, dry_run=dry_run)
+            except ImportConflict as conflict:
+                raise CommandError(conflict.message) from None
+            if first and (not report.ok or dry_run):
                 transaction.set_rollback(True)
 
         if not report.ok:
