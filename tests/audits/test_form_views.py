@@ -509,9 +509,7 @@ def test_the_form_page_shows_a_date_error_in_the_date_slot(audit, auditor):
 # --- The worker: comments, never answers ----------------------------------------------------
 
 
-def test_the_worker_can_comment_but_a_post_to_answer_or_submit_is_403_and_changes_nothing(
-    audit, login
-):
+def test_the_worker_can_neither_answer_submit_nor_comment_while_the_audit_is_a_draft(audit, login):
     worker = login(audit.worker)
     criterion = services.criteria_of(audit)[0]
 
@@ -524,16 +522,16 @@ def test_the_worker_can_comment_but_a_post_to_answer_or_submit_is_403_and_change
         reverse("audit_worker_comment_add", args=[audit.pk]),
         {"text": "The plan was sent by post on 3 October."},
     )
+    opened = worker.get(form_url(audit))
 
-    for response in (answered, section, submitted):
+    # The worker comments once it is submitted (tests/audits/test_detail_views.py).
+    for response in (answered, section, submitted, commented, opened):
         assert response.status_code == 403
-        assert "Only the auditor can answer, score or submit" in response.content.decode()
-    assert commented.status_code == 302
+        assert "still in progress" in response.content.decode()
     saved = fresh(audit)
     assert (saved.lock_version, saved.status, saved.person_contacted) == (1, "draft", None)
     assert not Answer.objects.filter(audit=audit).exists()
-    assert saved.worker_comments.get().text == "The plan was sent by post on 3 October."
-    assert worker.get(form_url(audit)).url == reverse("audit_detail", args=[audit.pk])
+    assert not saved.worker_comments.exists()
 
 
 # --- The person's voice ---------------------------------------------------------------------
