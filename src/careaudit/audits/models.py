@@ -222,6 +222,11 @@ class FeedbackLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the link was closed unused, because its audit was submitted.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -231,7 +236,7 @@ class FeedbackLink(models.Model):
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.used_at is None and now < self.expires_at
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
 
 
 class FeedbackResponse(models.Model):

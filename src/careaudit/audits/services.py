@@ -494,6 +494,11 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     audit.status = AuditStatus.SUBMITTED
     audit.submitted_at = timezone.now()
     audit.save(update_fields=["status", "submitted_at"])
+    # The audit's voice section is final now: links still waiting for an answer close, so
+    # nothing arrives after the audit was shared (a late answer is refused kindly).
+    FeedbackLink.objects.filter(audit=audit, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=audit.submitted_at
+    )
     request = audit.request
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
@@ -564,15 +569,25 @@ def feedback_link_email(
 
 
 class FeedbackLinkError(AuditError):
-    """A feedback link that cannot be used; `gone` says it existed (used or expired).
+    """A feedback link that cannot be used; `gone` says it existed (used, expired or closed).
 
     A link that existed names its `organisation`, so the page can say whom to contact.
+    `closed` says its audit was finished: the sender cannot make a new one for it.
     """
 
-    def __init__(self, message: str, *, gone: bool = True, organisation=None) -> None:
+    def __init__(
+        self, message: str, *, gone: bool = True, organisation=None, closed: bool = False
+    ) -> None:
         super().__init__(message)
         self.gone = gone
         self.organisation = organisation
+        self.closed = closed
+
+
+LINK_CLOSED = (
+    "Thank you for wanting to tell us about your support. This link has closed, because "
+    "the review it was for has now been finished, so it cannot take your answers."
+)
 
 
 def feedback_link_for(token: str) -> FeedbackLink:
@@ -591,6 +606,8 @@ def feedback_link_for(token: str) -> FeedbackLink:
             "This link has already been used. Thank you for your feedback.",
             organisation=organisation,
         )
+    if link.revoked_at is not None or link.audit.status == AuditStatus.SUBMITTED:
+        raise FeedbackLinkError(LINK_CLOSED, organisation=organisation, closed=True)
     if not link.is_usable():
         raise FeedbackLinkError(
             "This link has expired. Ask the person who sent it for a new one.",
@@ -602,10 +619,15 @@ def feedback_link_for(token: str) -> FeedbackLink:
 @transaction.atomic
 def feedback_submit(*, token: str, **answers) -> FeedbackResponse:
     link = feedback_link_for(token)
-    claimed = FeedbackLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
+    # Claimed only while unused and open: the audit's submission closes its links with one
+    # conditional update too, so one of the two wins and the other sees it.
+    claimed = FeedbackLink.objects.filter(
+        pk=link.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(used_at=timezone.now())
     if not claimed:
+        link.refresh_from_db()
+        if link.revoked_at is not None:
+            raise FeedbackLinkError(LINK_CLOSED, organisation=link.audit.organisation, closed=True)
         raise FeedbackLinkError(
             "This link has already been used. Thank you for your feedback.",
             organisation=link.audit.organisation,
