@@ -353,16 +353,17 @@ def audit_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _saved(
-    request: HttpRequest, audit: Audit, *, progress: bool = False, date_slots=()
+    request: HttpRequest, audit: Audit, *, progress: bool = False, form=None
 ) -> HttpResponse:
     """The answer to an autosave: the time saved, the new lock version and the new score,
     with `progress` the new "answered N of M" counter, and the error slots of the saved
-    dates (`date_slots`) emptied."""
+    `form`'s dates and texts emptied."""
     context = {
         **score_context(audit),
         "saved_at": timezone.now(),
         "progress": progress,
-        "date_slots": list(date_slots),
+        "date_slots": form.date_slots if form is not None else [],
+        "text_slots": form.text_slots if form is not None else [],
     }
     if progress:
         context.update(_progress(_items(_sections(audit, with_forms=False))))
@@ -412,6 +413,8 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
     form = AnswerForm(criterion, request.POST)
     anchor = f"criterion-{criterion.pk}"
     if not lock.is_valid() or not form.is_valid():
+        if request.htmx and lock.is_valid() and form.only_slotted_errors():
+            return _slotted_errors(request, form)
         problems = [str(e) for f in (lock, form) for errors in f.errors.values() for e in errors]
         return _invalid(request, audit, problems, anchor)
     before = Answer.objects.filter(audit=audit, criterion=criterion).first()
@@ -429,9 +432,25 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
         # The counter changes only when a question becomes answered or unanswered: an
         # evidence note typed word by word leaves it (and screen readers) alone.
         answered = Item(criterion, 0, before).is_answered, Item(criterion, 0, answer).is_answered
-        return _saved(request, audit, progress=answered[0] != answered[1])
+        return _saved(request, audit, progress=answered[0] != answered[1], form=form)
     messages.success(request, "Your answer has been saved.")
     return redirect(_form_url(audit, anchor))
+
+
+def _slotted_errors(request: HttpRequest, form) -> HttpResponse:
+    """An autosave refused only for a date half typed or not real, or a text too long:
+    nothing is stored, and each error goes in its slot beside its field (a 200, so the
+    server log does not record a person's typing as a bad request)."""
+    return render(
+        request,
+        "audits/partials/field_errors.html",
+        {
+            "date_slots": form.date_slots,
+            "text_slots": form.text_slots,
+            "several": len(form.errors) > 1,
+            "dates_only": not any(error for _anchor, error in form.text_slots),
+        },
+    )
 
 
 def _invalid(request: HttpRequest, audit: Audit, problems: list[str], anchor: str):
@@ -456,14 +475,8 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     form = PARTS[part].for_audit(audit, request.POST)
     if not lock.is_valid() or not form.is_valid():
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])] + form.error_items()
-        if request.htmx and lock.is_valid() and form.only_dates_are_wrong():
-            # A half-typed or impossible date: nothing is stored, and the error goes beside
-            # the date's boxes, not into the server log as a 400.
-            return render(
-                request,
-                "audits/partials/date_errors.html",
-                {"date_slots": form.date_slots, "several": len(form.errors) > 1},
-            )
+        if request.htmx and lock.is_valid() and form.only_slotted_errors():
+            return _slotted_errors(request, form)
         if request.htmx:
             return _problem(
                 request,
@@ -490,7 +503,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     except AuditError as error:
         return _refused(request, audit, error, part)
     if request.htmx:
-        return _saved(request, audit, date_slots=form.date_slots)
+        return _saved(request, audit, form=form)
     messages.success(request, f"Your answers about {PART_NAMES[part]} have been saved.")
     return redirect(_form_url(audit, part))
 
@@ -503,14 +516,34 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
     section = get_section_of(audit, section_pk)
     lock = LockForm(request.POST)
     answers = {a.criterion_id: a for a in Answer.objects.filter(audit=audit)}
+    numbers = {c.pk: n for n, c in enumerate(services.criteria_of(audit), start=1)}
     forms = {
-        c.pk: AnswerForm(c, request.POST, answer=answers.get(c.pk)) for c in section.criteria.all()
+        c.pk: AnswerForm(c, request.POST, answer=answers.get(c.pk), number=numbers[c.pk])
+        for c in section.criteria.all()
     }
     valid = lock.is_valid() & all([form.is_valid() for form in forms.values()])
+    wrong = [form for form in forms.values() if form.errors]
+    if (
+        not valid
+        and request.htmx
+        and lock.is_valid()
+        and all(f.only_slotted_errors() for f in wrong)
+    ):
+        return render(
+            request,
+            "audits/partials/field_errors.html",
+            {
+                "text_slots": [slot for form in forms.values() for slot in form.text_slots],
+                "several": sum(len(form.errors) for form in wrong) > 1,
+            },
+        )
     if not valid:
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])]
         for criterion_pk, form in forms.items():
-            items += [(f"criterion-{criterion_pk}", str(e)) for e in form.errs.values()]
+            items += [
+                (form.ANCHORS.get(name, f"criterion-{criterion_pk}"), error)
+                for name, error in form.errs.items()
+            ]
         if request.htmx:
             return _problem(
                 request,
