@@ -168,6 +168,10 @@ class AnswerForm(AuditFormMixin, GovukForm):
             self.fields["text"] = forms.CharField(required=False, widget=forms.Textarea)
         if self.scale != Scale.FREE_TEXT:
             self.fields["note"] = forms.CharField(required=False, widget=forms.Textarea)
+        # The version of this answer the page showed (optimistic locking per answer).
+        self.fields["version"] = forms.IntegerField(
+            required=False, min_value=0, widget=forms.HiddenInput, error_messages=LOCK_ERRORS
+        )
         self.ANCHORS = {
             "text": f"criterion-{criterion.pk}",
             "note": f"criterion-{criterion.pk}-note",
@@ -177,6 +181,16 @@ class AnswerForm(AuditFormMixin, GovukForm):
             limit_text(self.fields["text"], f"The answer{question}")
         if "note" in self.fields:
             limit_text(self.fields["note"], f"The evidence{question.replace(' to ', ' for ')}")
+
+    @property
+    def version_id(self) -> str:
+        """The id of the hidden input holding the version this page has of the answer."""
+        return f"criterion-{self.criterion.pk}-version"
+
+    @property
+    def version_seen(self) -> int | None:
+        """The version of the answer the page showed, if it sent one (valid data)."""
+        return self.cleaned_data.get("version")
 
     @property
     def param_names(self) -> str:
