@@ -11,10 +11,19 @@ import pytest
 from django import forms
 from django.urls import reverse
 
+from careaudit.audits import moderation as mod
 from careaudit.audits import services
-from careaudit.audits.models import Answer, Audit, SupervisionDiscussion, WorkerComment
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    Moderation,
+    ModerationAnswer,
+    SupervisionDiscussion,
+    WorkerComment,
+)
 from careaudit.core.forms import LONG_TEXT, SHORT_TEXT, GovukForm
 from tests.audits.conftest import submitted_audit
+from tests.audits.test_moderation_views import answers_post, submit_with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +158,22 @@ def test_a_form_that_forgets_a_limit_still_has_one():
     }
     assert list(long_title.errors) == ["title"]
     assert Forgetful({"note": "n" * LONG_TEXT, "title": "t" * SHORT_TEXT}).is_valid()
+
+
+def test_a_moderators_note_too_long_is_refused_with_a_message_and_nothing_saved(
+    peer_request, login
+):
+    submit_with_evidence(peer_request)
+    mod.moderation_draw(peer_request.organisation, peer_request.month)
+    moderation = Moderation.objects.select_related("audit").get()
+    first = services.criteria_of(moderation.audit)[0]
+
+    response = login(moderation.moderator).post(
+        f"/moderation/{moderation.pk}/save",
+        answers_post(moderation, {first.pk: "met"}, {first.pk: PASTED}),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "Your note on question 1 must be 5,000 characters or less." in response.text
+    assert not ModerationAnswer.objects.exists()
