@@ -339,3 +339,25 @@ def test_two_tabs_on_one_audit_keep_each_others_answers_and_a_clash_keeps_what_w
     assert Answer.objects.get(audit=audit, criterion=third).evidence_note == (
         "Seen in the review, tab two."
     )
+
+
+def test_two_tabs_writing_strengths_the_second_is_told_and_can_take_the_saved_ones(page, audit):
+    signed_in(page, audit.auditor)
+    page.goto(f"/audits/{audit.pk}/")
+    other = page.context.new_page()
+    other.goto(f"/audits/{audit.pk}/")
+
+    page.fill("#strengths", "Letters are clear and kind.")
+    page.locator("#strengths").blur()
+    expect(page.locator("#development-status")).to_contain_text("Saved at")
+    other.fill("#strengths", "Plans are up to date.")
+    other.locator("#strengths").blur()
+    clash = other.locator("#development-status")
+    expect(clash).to_contain_text("changed in another tab")
+    expect(other.locator("#strengths")).to_have_value("Plans are up to date.")
+
+    clash.get_by_role("button", name="Use the saved answers").click()
+
+    expect(other.locator("#strengths")).to_have_value("Letters are clear and kind.")
+    assert other.evaluate("() => Object.keys(localStorage).length") == 0
+    assert Audit.objects.get(pk=audit.pk).strengths == "Letters are clear and kind."

@@ -320,11 +320,16 @@
     }
   });
 
-  // "Use the saved answer" on a conflict: put the saved answer in the boxes, take its
-  // version, and forget what was typed here.
+  // "Use the saved answer" on a conflict: forget what was typed here, then put the saved
+  // answer in the boxes and take its version (or, for a whole part of the form, reload).
   page.addEventListener("click", function (evt) {
     var button = evt.target && evt.target.closest && evt.target.closest("[data-use-saved]");
     if (!button) {
+      return;
+    }
+    forget(PREFIX + button.getAttribute("data-forget"));
+    if (button.hasAttribute("data-reload")) {
+      window.location.reload(); // a whole part of the form: the page shows what is saved
       return;
     }
     var block = button.closest("[data-conflict]");
@@ -345,10 +350,6 @@
     var version = document.getElementById(button.getAttribute("data-version-for"));
     if (version) {
       version.value = button.getAttribute("data-version");
-    }
-    var keepButton = block.querySelector("[hx-post]");
-    if (keepButton) {
-      forget(PREFIX + keepButton.getAttribute("hx-post"));
     }
     var where = block.parentNode;
     where.textContent = "The saved answer is shown.";
