@@ -57,7 +57,7 @@ def test_a_second_editor_with_an_old_page_is_refused_and_nothing_is_overwritten(
         audit=audit, criterion=criterion, by=audit.auditor, lock_version=stale, value="met"
     )
 
-    with pytest.raises(services.EditConflict, match="Someone else has saved this audit"):
+    with pytest.raises(services.EditConflict, match="changed in another tab"):
         services.answer_save(
             audit=audit, criterion=criterion, by=audit.auditor, lock_version=stale, value="not_met"
         )
@@ -109,7 +109,7 @@ def test_saving_many_answers_moves_the_lock_on_once_per_answer(peer_request):
     assert saved == 2
     audit.refresh_from_db()
     assert audit.lock_version == 3
-    with pytest.raises(services.EditConflict, match="Someone else has saved this audit"):
+    with pytest.raises(services.EditConflict, match="changed in another tab"):
         services.answers_save(
             answering=audit, by=audit.auditor, lock_version=1, changes=[(first, {"value": ""})]
         )

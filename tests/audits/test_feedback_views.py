@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from careaudit.audits import services
 from careaudit.audits.models import FeedbackLink, FeedbackResponse
+from tests.audits.conftest import answer_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +250,57 @@ def test_the_thank_you_page_is_open_without_signing_in(client, db):
 
     assert response.status_code == 200
     assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+# --- After the audit is submitted ------------------------------------------------------------
+
+
+def _submit(audit):
+    answer_everything(audit)
+    return services.audit_submit(audit=audit, by=audit.auditor, lock_version=audit.lock_version)
+
+
+def test_submitting_the_audit_closes_its_links_still_waiting_for_an_answer(audit, token):
+    _, answered = services.feedback_link_create(audit=audit, by=audit.auditor)
+    services.feedback_submit(token=answered, **ANSWERS)
+
+    _submit(audit)
+
+    waiting, used = FeedbackLink.objects.filter(audit=audit).order_by("pk")
+    assert waiting.revoked_at is not None and not waiting.is_usable()
+    assert used.revoked_at is None and used.used_at is not None
+
+
+def test_a_late_answer_is_refused_kindly_its_words_given_back_and_nothing_stored(
+    client, audit, token
+):
+    page = client.get(f"/feedback/{token}")  # opened while the audit was in progress
+    assert page.status_code == 200
+    _submit(audit)
+
+    seen = client.get(f"/feedback/{token}")
+    sent = client.post(f"/feedback/{token}", ANSWERS)
+
+    assert seen.status_code == sent.status_code == 410
+    for response in (seen, sent):
+        text = response.content.decode()
+        assert "This link has closed" in text
+        assert "the review it was for has now been finished" in text
+        assert_nothing_from_the_audit(text, audit)
+        assert_says_who_asked_and_how_to_contact_them(text, audit)
+    assert "She rang back the same day." in sent.content.decode()  # theirs, to copy
+    assert "She rang back the same day." not in seen.content.decode()
+    assert not FeedbackResponse.objects.exists()
+    assert FeedbackLink.objects.get().used_at is None
+
+
+def test_a_link_closes_with_its_audit_even_if_it_was_made_before_links_were_closed(
+    client, audit, token
+):
+    _submit(audit)
+    FeedbackLink.objects.update(revoked_at=None)  # as a link left open by an older version
+
+    sent = client.post(f"/feedback/{token}", ANSWERS)
+
+    assert sent.status_code == 410
+    assert not FeedbackResponse.objects.exists()

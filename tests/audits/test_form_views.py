@@ -239,7 +239,38 @@ def test_saving_a_section_updates_the_answered_count(audit, auditor):
     assert "You have answered 1 of" in response.content.decode()
 
 
-def test_a_stale_lock_version_gets_409_with_a_clear_message_and_nothing_changes(audit, auditor):
+def test_an_answer_saved_elsewhere_since_the_page_showed_it_gets_409_with_both_answers(
+    audit, auditor
+):
+    first = services.criteria_of(audit)[0]
+    services.answer_save(
+        audit=audit,
+        criterion=first,
+        by=audit.auditor,
+        lock_version=1,
+        value="met",
+        evidence_note="Seen in the plan.",
+    )
+
+    response = auditor.post(
+        answer_url(audit, first),
+        {f"c{first.pk}-value": "not_met", f"c{first.pk}-note": "Mine", "lock_version": 1},
+        **HTMX,
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "This answer was changed in another tab, or by someone else" in html
+    assert "What you typed is still in the box" in html
+    assert "Seen in the plan." in html  # the saved evidence, beside what was typed
+    assert "Keep what I typed" in html and "Use the saved answer" in html
+    assert f'hx-vals=\'{{"c{first.pk}-version": "2"}}\'' in html  # keeping theirs: saved over v2
+    assert "hx-swap-oob" not in html
+    assert Answer.objects.get(audit=audit, criterion=first).value == "met"
+    assert fresh(audit).lock_version == 2
+
+
+def test_another_answer_saves_from_the_same_old_page(audit, auditor):
     first, second, *_ = services.criteria_of(audit)
     services.answer_save(
         audit=audit, criterion=first, by=audit.auditor, lock_version=1, value="met"
@@ -247,17 +278,14 @@ def test_a_stale_lock_version_gets_409_with_a_clear_message_and_nothing_changes(
 
     response = auditor.post(
         answer_url(audit, second),
-        {f"c{second.pk}-value": "not_met", "lock_version": 1},
+        {f"c{second.pk}-value": "not_met", f"c{second.pk}-version": 1, "lock_version": 1},
         **HTMX,
     )
 
-    assert response.status_code == 409
-    html = response.content.decode()
-    assert "Someone else has saved this audit since you opened it" in html
-    assert f'href="{form_url(audit)}">Reload the page' in html
-    assert "hx-swap-oob" not in html
-    assert not Answer.objects.filter(audit=audit, criterion=second).exists()
-    assert fresh(audit).lock_version == 2
+    assert response.status_code == 200
+    assert f'id="criterion-{second.pk}-version" hx-swap-oob="true"' in response.text
+    assert Answer.objects.get(audit=audit, criterion=second).value == "not_met"
+    assert fresh(audit).lock_version == 3
 
 
 def test_an_answer_not_on_the_scale_is_refused_and_nothing_is_stored(audit, auditor):
@@ -362,8 +390,11 @@ def test_a_section_saved_from_an_old_page_is_refused_and_shows_what_was_typed(au
 
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone else has saved this audit" in html
+    assert "Question 1: This answer was changed in another tab" in html
+    assert "The saved answer is “Met”" in html
+    assert "Save again to keep what you typed" in html
     assert "My note" in html  # what they typed is still on the page
+    assert f'name="c{first.pk}-version" value="2"' in html  # saving again keeps theirs
     assert Answer.objects.get(audit=audit, criterion=first).value == "met"
 
 
@@ -509,9 +540,7 @@ def test_the_form_page_shows_a_date_error_in_the_date_slot(audit, auditor):
 # --- The worker: comments, never answers ----------------------------------------------------
 
 
-def test_the_worker_can_comment_but_a_post_to_answer_or_submit_is_403_and_changes_nothing(
-    audit, login
-):
+def test_the_worker_can_neither_answer_submit_nor_comment_while_the_audit_is_a_draft(audit, login):
     worker = login(audit.worker)
     criterion = services.criteria_of(audit)[0]
 
@@ -524,16 +553,16 @@ def test_the_worker_can_comment_but_a_post_to_answer_or_submit_is_403_and_change
         reverse("audit_worker_comment_add", args=[audit.pk]),
         {"text": "The plan was sent by post on 3 October."},
     )
+    opened = worker.get(form_url(audit))
 
-    for response in (answered, section, submitted):
+    # The worker comments once it is submitted (tests/audits/test_detail_views.py).
+    for response in (answered, section, submitted, commented, opened):
         assert response.status_code == 403
-        assert "Only the auditor can answer, score or submit" in response.content.decode()
-    assert commented.status_code == 302
+        assert "still in progress" in response.content.decode()
     saved = fresh(audit)
     assert (saved.lock_version, saved.status, saved.person_contacted) == (1, "draft", None)
     assert not Answer.objects.filter(audit=audit).exists()
-    assert saved.worker_comments.get().text == "The plan was sent by post on 3 October."
-    assert worker.get(form_url(audit)).url == reverse("audit_detail", args=[audit.pk])
+    assert not saved.worker_comments.exists()
 
 
 # --- The person's voice ---------------------------------------------------------------------

@@ -290,3 +290,74 @@ def test_a_half_typed_date_waits_and_then_shows_its_error_beside_the_date(page, 
     assert group.evaluate("g => getComputedStyle(g).borderLeftWidth") == "0px"
     assert Audit.objects.get(pk=audit.pk).involvement_date == date(2024, 2, 28)
     assert refused == []
+
+
+def test_two_tabs_on_one_audit_keep_each_others_answers_and_a_clash_keeps_what_was_typed(
+    page, audit
+):
+    first, second, third, *_ = services.criteria_of(audit)
+    signed_in(page, audit.auditor)
+    page.goto(f"/audits/{audit.pk}/")
+    other = page.context.new_page()
+    other.goto(f"/audits/{audit.pk}/")
+
+    # Different questions in each tab: both saved, no conflict.
+    _answer(page, first)
+    _answer(other, second, "-3")  # not met
+    assert dict(Answer.objects.filter(audit=audit).values_list("criterion_id", "value")) == {
+        first.pk: "met",
+        second.pk: "not_met",
+    }
+
+    # The same evidence box in both: the second tab is told, and keeps what it typed.
+    note = f"#criterion-{third.pk}-note"
+    page.fill(note, "Seen in the plan, tab one.")
+    page.locator(note).blur()
+    expect(page.locator(f"#criterion-{third.pk}-status")).to_contain_text("Saved at")
+    other.fill(note, "Seen in the review, tab two.")
+    other.locator(note).blur()
+    clash = other.locator(f"#criterion-{third.pk}-status")
+    expect(clash).to_contain_text("changed in another tab")
+    expect(clash).to_contain_text("Seen in the plan, tab one.")
+    expect(other.locator(note)).to_have_value("Seen in the review, tab two.")
+    assert_accessible(other)
+
+    clash.get_by_role("button", name="Keep what I typed").click()
+    expect(clash).to_contain_text("Saved at")
+    assert Answer.objects.get(audit=audit, criterion=third).evidence_note == (
+        "Seen in the review, tab two."
+    )
+
+    # The first tab, typing there again, is told too, and takes the saved answer instead.
+    page.fill(note, "Seen in the plan, tab one, again.")
+    page.locator(note).blur()
+    back = page.locator(f"#criterion-{third.pk}-status")
+    expect(back).to_contain_text("Seen in the review, tab two.")
+    back.get_by_role("button", name="Use the saved answer").click()
+    expect(page.locator(note)).to_have_value("Seen in the review, tab two.")
+    assert page.evaluate("() => Object.keys(localStorage).length") == 0
+    assert Answer.objects.get(audit=audit, criterion=third).evidence_note == (
+        "Seen in the review, tab two."
+    )
+
+
+def test_two_tabs_writing_strengths_the_second_is_told_and_can_take_the_saved_ones(page, audit):
+    signed_in(page, audit.auditor)
+    page.goto(f"/audits/{audit.pk}/")
+    other = page.context.new_page()
+    other.goto(f"/audits/{audit.pk}/")
+
+    page.fill("#strengths", "Letters are clear and kind.")
+    page.locator("#strengths").blur()
+    expect(page.locator("#development-status")).to_contain_text("Saved at")
+    other.fill("#strengths", "Plans are up to date.")
+    other.locator("#strengths").blur()
+    clash = other.locator("#development-status")
+    expect(clash).to_contain_text("changed in another tab")
+    expect(other.locator("#strengths")).to_have_value("Plans are up to date.")
+
+    clash.get_by_role("button", name="Use the saved answers").click()
+
+    expect(other.locator("#strengths")).to_have_value("Letters are clear and kind.")
+    assert other.evaluate("() => Object.keys(localStorage).length") == 0
+    assert Audit.objects.get(pk=audit.pk).strengths == "Letters are clear and kind."

@@ -1,9 +1,11 @@
-"""Concurrent saves of the same audit: exactly one wins, the other gets a conflict message.
+"""Concurrent saves of the same audit: of two saves of one answer exactly one wins, the
+other gets a conflict message; saves of two different answers both win.
 
 Two threads, each with its own database connection, save an answer to the same audit
 with the same `lock_version`, as two browser tabs opened on the same version would.
-Optimistic locking must let exactly one of them through: the other is refused with the
-conflict message, its answer is not stored and the version moves on by exactly one.
+Optimistic locking (per answer) must let exactly one of them through: the other is
+refused with the conflict message, its answer is not stored and the version moves on by
+exactly one. Two different answers saved at the same moment are both stored.
 
 On PostgreSQL the threads connect to the suite's test database. On SQLite the suite's
 test database is in memory, in shared-cache mode, where a second writer is refused at
@@ -38,7 +40,7 @@ from tests.programme.conftest import build_council
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the threads must see committed data
 
-CONFLICT_MESSAGE = "Someone else has saved this audit since you opened it"
+CONFLICT_MESSAGE = "This answer was changed in another tab, or by someone else"
 ROUNDS = 5
 
 
@@ -229,3 +231,26 @@ def test_a_save_made_while_another_is_committing_waits_and_gets_a_conflict(
     assert outcomes[0].saved, "the save that claimed the version first wins"
     after = in_thread(race_database, stored, draft_audit.pk, criterion.pk)
     assert_one_won(outcomes, before, after)
+
+
+def test_simultaneous_saves_of_different_answers_both_win(draft_audit, race_database):
+    first, second = scored_criteria(draft_audit)[:2]
+    before, _ = in_thread(race_database, stored, draft_audit.pk, first.pk)
+    barrier = threading.Barrier(2, timeout=30)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(
+                save, race_database, draft_audit.pk, criterion.pk, before, value, barrier.wait
+            )
+            for criterion, value in (
+                (first, two_values(first, 0)[0]),
+                (second, two_values(second, 0)[1]),
+            )
+        ]
+        outcomes = [future.result(timeout=60) for future in futures]
+
+    assert all(o.saved for o in outcomes), outcomes
+    after_first = in_thread(race_database, stored, draft_audit.pk, first.pk)
+    after_second = in_thread(race_database, stored, draft_audit.pk, second.pk)
+    assert after_first[1] == [outcomes[0].value] and after_second[1] == [outcomes[1].value]
+    assert after_first[0] == before + 2, "each save claimed its own version"

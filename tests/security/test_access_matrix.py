@@ -233,12 +233,10 @@ MATRIX: dict[str, Entry] = dict(
         E(
             "audit_form",
             "audit",
-            expect=only(
-                social_worker=OK,
-                # Those who may read it are sent to the read-only view.
-                quality_lead=REDIRECT,
-                advanced_practitioner=REDIRECT,
-            ),
+            # A draft is its auditor's alone: the supervisor and the quality lead, who read
+            # it once it is submitted, are refused until then (no longer sent to the read
+            # view, which would refuse them too).
+            expect=only(social_worker=OK),
         ),
         E(
             "audit_detail",

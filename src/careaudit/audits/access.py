@@ -1,9 +1,10 @@
 """Who may see and change an audit, its moderation and a supervision record. Every view of
 the audits app fetches its objects through here.
 
-A person sees the audits they conduct, the audits of their own cases, those of the people
-they supervise (as auditor or as worker), the ones they moderate, and — with "see
-case-level audits and downloads" — every audit in their organisation (the rule is
+A person sees the audits they conduct; once an audit is submitted (never before), the
+audits of their own cases, those of the people they supervise (as auditor or as worker),
+the ones they moderate, and — with "see case-level audits and downloads" — every audit in
+their organisation (the rule is
 `programme.access.audit_visibility`, which the programme's lists use to link here). Only the auditor starts and changes an audit;
 only the allocated worker adds worker comments; only the assigned moderator moderates, and
 while re-scoring blind does not see the auditor's answers; only a supervisor records their
@@ -56,6 +57,12 @@ def get_audit_for_user(
         organisation=staff.organisation
     )
     audit = get_object_or_404(base, pk=pk)
+    if not audit.is_submitted and audit.auditor_id != staff.pk:
+        raise PermissionDenied(
+            "This audit is still in progress. Only its auditor sees it until they submit it; "
+            "then it is shared with the worker, their supervisor and those who run the "
+            "programme."
+        )
     if not visible_audits(staff).filter(pk=audit.pk).exists():
         raise PermissionDenied(
             "You can see the audits you do, those of your cases and of the people you "

@@ -1,7 +1,12 @@
 """The audits and answers exports (contracts: columns exactly as issue 5 lists them, then
-the subject columns issue 9 added at the end of the audits export)."""
+the subject columns issue 9 added at the end of the audits export).
 
-from careaudit.audits.models import Answer, Audit, ModerationAnswer
+An audit still in progress is its auditor's alone (`programme.access.audit_visibility`):
+the audits export gives it a row, so the month's progress adds up, but none of its content
+(score, rating, the person's voice, involvement), and the answers export leaves it out.
+"""
+
+from careaudit.audits.models import Answer, Audit, AuditStatus, ModerationAnswer
 from careaudit.core.exports import ExportQuery, export_kind
 
 AUDIT_COLUMNS = (
@@ -58,6 +63,7 @@ def audit_rows(query: ExportQuery):
         "moderation__moderator__user",
     )
     for audit in audits.iterator(chunk_size=1000):
+        shared = audit.status == AuditStatus.SUBMITTED
         moderation = getattr(audit, "moderation", None)
         done = moderation is not None and moderation.completed_at is not None
         yield {
@@ -71,11 +77,11 @@ def audit_rows(query: ExportQuery):
             "worker_email": audit.worker.email if audit.worker else "",
             "status": audit.status,
             "submitted_at": audit.submitted_at,
-            "score_percent": audit.score_percent,
-            "rating": audit.final_rating_label,
-            "person_contacted": audit.person_contacted,
-            "not_contacted_reason": audit.not_contacted_reason,
-            "worker_involvement": audit.worker_involvement,
+            "score_percent": audit.score_percent if shared else None,
+            "rating": audit.final_rating_label if shared else "",
+            "person_contacted": audit.person_contacted if shared else None,
+            "not_contacted_reason": audit.not_contacted_reason if shared else "",
+            "worker_involvement": audit.worker_involvement if shared else "",
             "moderated": done,
             "moderator_email": moderation.moderator.email if done else "",
             "moderator_score_percent": moderation.score_percent if done else None,
@@ -92,7 +98,7 @@ def answer_rows(query: ExportQuery):
         for audit_id, criterion_id, value in _moderator_answers(query)
     }
     answers = (
-        Answer.objects.filter(audit__in=_audits(query))
+        Answer.objects.filter(audit__in=_audits(query), audit__status=AuditStatus.SUBMITTED)
         .select_related("criterion")
         .order_by("audit_id", "criterion__section__position", "criterion__position")
     )

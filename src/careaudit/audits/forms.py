@@ -20,7 +20,7 @@ from careaudit.audits.models import (
     VoiceAnswer,
     WorkerInvolvement,
 )
-from careaudit.core.forms import DateField, GovukForm
+from careaudit.core.forms import DateField, GovukForm, limit_text
 from careaudit.lib import scoring
 from careaudit.lib.scoring import RatingScheme, Scale
 from careaudit.standards.models import Criterion, Theme
@@ -88,10 +88,27 @@ class AuditFormMixin:
             if isinstance(field, DateField)
         ]
 
-    def only_dates_are_wrong(self) -> bool:
-        """Whether every error of this (invalid) form is a date's: half typed or not real."""
-        dated = {name for name, field in self.fields.items() if isinstance(field, DateField)}
-        return bool(self.errors) and set(self.errors) <= dated
+    @cached_property
+    def text_slots(self) -> list[tuple[str, str]]:
+        """(anchor, first error or "") of each text area: its error slot sits above the box
+        (audits/partials/text_error.html), so an autosave's answer can fill or empty it
+        without touching what is being typed."""
+        return [
+            (self.ANCHORS.get(name, name), self.errs[name])
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.Textarea)
+        ]
+
+    def only_slotted_errors(self) -> bool:
+        """Whether every error of this (invalid) form has a slot beside its field: a date
+        half typed or not real, or a text too long. An autosave answers those in the slots
+        (audits/partials/field_errors.html), not as a refused request."""
+        slotted = {
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, DateField) or isinstance(field.widget, forms.Textarea)
+        }
+        return bool(self.errors) and set(self.errors) <= slotted
 
     def error_items(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the error summary, in the order of the form."""
@@ -151,6 +168,29 @@ class AnswerForm(AuditFormMixin, GovukForm):
             self.fields["text"] = forms.CharField(required=False, widget=forms.Textarea)
         if self.scale != Scale.FREE_TEXT:
             self.fields["note"] = forms.CharField(required=False, widget=forms.Textarea)
+        # The version of this answer the page showed (optimistic locking per answer).
+        self.fields["version"] = forms.IntegerField(
+            required=False, min_value=0, widget=forms.HiddenInput, error_messages=LOCK_ERRORS
+        )
+        self.ANCHORS = {
+            "text": f"criterion-{criterion.pk}",
+            "note": f"criterion-{criterion.pk}-note",
+        }
+        question = f" to question {number}" if number else ""
+        if "text" in self.fields:
+            limit_text(self.fields["text"], f"The answer{question}")
+        if "note" in self.fields:
+            limit_text(self.fields["note"], f"The evidence{question.replace(' to ', ' for ')}")
+
+    @property
+    def version_id(self) -> str:
+        """The id of the hidden input holding the version this page has of the answer."""
+        return f"criterion-{self.criterion.pk}-version"
+
+    @property
+    def version_seen(self) -> int | None:
+        """The version of the answer the page showed, if it sent one (valid data)."""
+        return self.cleaned_data.get("version")
 
     @property
     def param_names(self) -> str:
@@ -172,7 +212,8 @@ class AnswerForm(AuditFormMixin, GovukForm):
 
     @property
     def first_error(self) -> str:
-        return next(iter(self.errs.values()), "")
+        """The first error of the answer itself (a note's or a text's is in its own slot)."""
+        return next((e for name, e in self.errs.items() if name not in ("note", "text")), "")
 
     def _posted(self, name: str) -> bool:
         return self.add_prefix(name) in self.data
@@ -212,6 +253,7 @@ class AnswerForm(AuditFormMixin, GovukForm):
 
 
 class VoiceForm(AuditFormMixin, GovukForm):
+    TEXT_NAMES = {"what_they_said": "What they said", "not_contacted_detail": "The reason"}
     ANCHORS = {
         "person_contacted": "person-contacted",
         "contact_method": "contact-method",
@@ -350,6 +392,7 @@ class InvolvementForm(AuditFormMixin, GovukForm):
 
 
 class DevelopmentForm(AuditFormMixin, GovukForm):
+    TEXT_NAMES = {"strengths": "Strengths", "areas_for_development": "Areas for development"}
     ANCHORS = {"strengths": "strengths", "areas_for_development": "areas-for-development"}
 
     strengths = forms.CharField(required=False, widget=forms.Textarea)
@@ -367,6 +410,7 @@ class DevelopmentForm(AuditFormMixin, GovukForm):
 
 
 class FindingForm(AuditFormMixin, LockForm):
+    TEXT_NAMES = {"text": "The finding"}
     ANCHORS = {"text": "finding-text", "theme": "finding-theme", "needs_action": "finding-action"}
 
     text = forms.CharField(
@@ -406,6 +450,7 @@ def rating_choices(scheme: str) -> list[tuple[str, str]]:
 
 
 class OverrideForm(AuditFormMixin, LockForm):
+    TEXT_NAMES = {"reason": "The reason for overriding"}
     ANCHORS = {"rating": "override-rating", "reason": "override-reason"}
 
     rating = forms.ChoiceField(

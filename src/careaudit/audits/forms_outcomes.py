@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from careaudit.audits.models import Audit, ContactWho, VoiceAnswer
-from careaudit.core.forms import DateField, GovukForm
+from careaudit.core.forms import DateField, GovukForm, limit_text
 from careaudit.lib.scoring import scale_choices
 from careaudit.standards.models import Criterion
 
@@ -52,6 +52,7 @@ class RescoreForm(GovukForm):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
             )
+            limit_text(self.fields[note_field(criterion)], f"Your note on question {number}")
 
     def answers(self) -> dict[int, tuple[str, str]]:
         """Criterion id → (answer, note), from valid data."""

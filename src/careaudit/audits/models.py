@@ -88,6 +88,9 @@ class Audit(HasSubject, models.Model):
     mode = models.CharField(max_length=20, choices=RequestMode)  # the request's mode
     status = models.CharField(max_length=10, choices=AuditStatus, default=AuditStatus.DRAFT)
     lock_version = models.PositiveIntegerField(default=1)
+    # The `lock_version` at which each of the audit's own fields was last saved, so a change
+    # is refused only when what it changes was saved since the page showed it.
+    field_versions = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -166,6 +169,9 @@ class Answer(models.Model):
     counts = models.JSONField(default=dict, blank=True)  # count scale
     text = models.TextField(blank=True)  # free-text scale
     evidence_note = models.TextField(blank=True)
+    # The audit's `lock_version` when this answer was last saved (optimistic locking per
+    # answer: see audits/services.py).
+    saved_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -223,6 +229,11 @@ class FeedbackLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the link was closed unused, because its audit was submitted.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -232,7 +243,7 @@ class FeedbackLink(models.Model):
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.used_at is None and now < self.expires_at
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
 
 
 class FeedbackResponse(models.Model):

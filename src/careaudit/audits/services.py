@@ -1,6 +1,13 @@
 """Audit workflows: start, save answers (optimistic locking), submit, feedback links,
 worker comments, rating override, supervision. Each checks who is acting, validates
 first and runs in a transaction; an error leaves everything as it was.
+
+Optimistic locking is per answer and per field, not per audit: every change claims the
+audit's next `lock_version` (one at a time, so versions only grow), and records it on what
+it changed (`Answer.saved_version`, `Audit.field_versions`). A change made from a page
+that showed version N is refused only if *what it changes* was saved after N, so two tabs
+answering different questions never conflict, and the same question never silently
+overwrites the other tab's answer. Submitting still needs the audit as the page last saw it.
 """
 
 import hashlib
@@ -52,6 +59,24 @@ class EditConflict(AuditError):
     """Someone else saved the audit since this page loaded (optimistic locking)."""
 
 
+class AnswerConflict(EditConflict):
+    """This answer was saved elsewhere since the page showed it; `saved` is that answer."""
+
+    def __init__(self, message: str, *, saved: "Answer") -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
+ANSWER_CONFLICT = (
+    "This answer was changed in another tab, or by someone else, after your page showed it, "
+    "so your change was not saved."
+)
+PART_CONFLICT = (
+    "These answers were changed in another tab, or by someone else, after your page showed "
+    "them, so your change was not saved."
+)
+
+
 def _check_auditor(audit: Audit, by: StaffMember) -> None:
     if by.pk != audit.auditor_id:
         raise AuditError(
@@ -63,6 +88,19 @@ def _check_auditor(audit: Audit, by: StaffMember) -> None:
 def _check_draft(audit: Audit) -> None:
     if audit.status != AuditStatus.DRAFT:
         raise AuditError("This audit has been submitted, so it can no longer be changed.")
+
+
+def _claim_version(audit: Audit) -> int:
+    """The audit's next version, for a change that checks its own versions.
+
+    The update takes the audit's row lock (SQLite: the write lock), so changes to one audit
+    go one at a time, and what the change reads next is what the previous one committed.
+    """
+    Audit.objects.filter(pk=audit.pk).update(
+        lock_version=F("lock_version") + 1, updated_at=timezone.now()
+    )
+    audit.lock_version = Audit.objects.values_list("lock_version", flat=True).get(pk=audit.pk)
+    return audit.lock_version
 
 
 def _bump(audit: Audit, lock_version: int) -> None:
@@ -145,22 +183,31 @@ def answer_save(
     text: str | None = None,
     evidence_note: str | None = None,
 ) -> Answer:
-    """Save one criterion's answer as it is given; recomputes the score and rating."""
+    """Save one criterion's answer as it is given; recomputes the score and rating.
+
+    `lock_version` is the version of this answer the page showed (the audit's version when
+    the page loaded, or what the answer's last save returned): the save is refused with
+    `AnswerConflict` if the answer was saved since, whatever happened to other answers.
+    """
     _check_auditor(audit, by)
     _check_draft(audit)
     _check_answer(audit, criterion, value)
-    answer = Answer.objects.filter(audit=audit, criterion=criterion).first() or Answer(
-        audit=audit, criterion=criterion
-    )
+    if counts is not None:
+        counts = _clean_counts(criterion, counts)
+    version = _claim_version(audit)
+    answer = Answer.objects.filter(audit=audit, criterion=criterion).first()
+    if answer is not None and answer.saved_version > lock_version:
+        raise AnswerConflict(ANSWER_CONFLICT, saved=answer)
+    answer = answer or Answer(audit=audit, criterion=criterion)
+    answer.saved_version = version
     if value is not None:
         answer.value = value.strip()
     if counts is not None:
-        answer.counts = _clean_counts(criterion, counts)
+        answer.counts = counts
     if text is not None:
         answer.text = text
     if evidence_note is not None:
         answer.evidence_note = evidence_note
-    _bump(audit, lock_version)
     answer.save()
     result_update(audit)
     return answer
@@ -211,14 +258,16 @@ def answers_save(
     by: StaffMember,
     lock_version: int,
     changes: Sequence[tuple[Criterion, dict[str, Any]]],
+    versions: dict[int, int] | None = None,
 ) -> int:
     """Save several answers at once: all of them or, if any one is refused, none.
 
     `answering` is an audit (the auditor's answers; each change holds `answer_save`'s
     ``value``, ``counts``, ``text`` and ``evidence_note``) or a moderation (the
-    moderator's blind answers; ``value`` and ``note``). Each answer claims the next lock
-    version, so a page opened on an older version is refused with `EditConflict` before
-    anything is written. Returns how many answers were saved.
+    moderator's blind answers; ``value`` and ``note``). An audit's answer is checked
+    against the version of it the page showed (`versions`, by criterion id, else
+    `lock_version`); a moderation's against the moderation's version. A refused answer
+    (`EditConflict`) leaves none saved. Returns how many answers were saved.
 
         answers_save(answering=audit, by=auditor, lock_version=3,
                      changes=[(criterion, {"value": "met", "evidence_note": "Seen."})])
@@ -242,8 +291,12 @@ def answers_save(
         if fields.get("counts") is not None:
             _clean_counts(criterion, fields["counts"])
     for criterion, fields in changes:
-        save_one(criterion=criterion, lock_version=lock_version, **fields)
-        lock_version = answering.lock_version
+        if isinstance(answering, Moderation):
+            save_one(criterion=criterion, lock_version=lock_version, **fields)
+            lock_version = answering.lock_version
+        else:
+            seen = (versions or {}).get(criterion.pk, lock_version)
+            save_one(criterion=criterion, lock_version=seen, **fields)
     return len(changes)
 
 
@@ -341,16 +394,27 @@ AUDIT_FIELDS = (
 
 @transaction.atomic
 def audit_update(*, audit: Audit, by: StaffMember, lock_version: int, **fields) -> Audit:
-    """Save the person's voice, the worker's involvement, strengths and areas to develop."""
+    """Save the person's voice, the worker's involvement, strengths and areas to develop.
+
+    `lock_version` is the version of these fields the page showed: refused with
+    `EditConflict` if one of them was saved since with a different value, whatever
+    happened to the rest of the audit. A field sent unchanged is neither checked nor written.
+    """
     _check_auditor(audit, by)
     _check_draft(audit)
     unknown = set(fields) - set(AUDIT_FIELDS)
     if unknown:
         raise AuditError(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    _bump(audit, lock_version)
-    for name, value in fields.items():
-        setattr(audit, name, value)
-    audit.save(update_fields=[*fields, "updated_at"])
+    version = _claim_version(audit)
+    stored = Audit.objects.filter(pk=audit.pk).values(*fields, "field_versions").get()
+    versions = stored.pop("field_versions")
+    changed = {name: value for name, value in fields.items() if stored[name] != value}
+    if any(versions.get(name, 0) > lock_version for name in changed):
+        raise EditConflict(PART_CONFLICT)
+    for name, value in stored.items():
+        setattr(audit, name, changed.get(name, value))
+    audit.field_versions = {**versions, **dict.fromkeys(changed, version)}
+    audit.save(update_fields=[*changed, "field_versions", "updated_at"])
     return audit
 
 
@@ -370,7 +434,7 @@ def finding_add(
         raise AuditError("Describe the finding.")
     if theme is not None and theme.framework_id != audit.tool_version.tool.standard.framework_id:
         raise AuditError("Choose a theme from this audit's framework.")
-    _bump(audit, lock_version)
+    _claim_version(audit)  # adding a finding overwrites nothing: no conflict with other tabs
     return Finding.objects.create(
         audit=audit, text=text.strip(), theme=theme, needs_action=needs_action
     )
@@ -380,7 +444,7 @@ def finding_add(
 def finding_remove(*, finding: Finding, by: StaffMember, lock_version: int) -> None:
     _check_auditor(finding.audit, by)
     _check_draft(finding.audit)
-    _bump(finding.audit, lock_version)
+    _claim_version(finding.audit)  # removing one finding touches no other answer
     finding.delete()
 
 
@@ -393,10 +457,21 @@ def rating_override(
     _check_draft(audit)
     if code and not reason.strip():
         raise AuditError("Give a reason for overriding the rating.")
-    _bump(audit, lock_version)
+    version = _claim_version(audit)
+    stored = Audit.objects.filter(pk=audit.pk).values("override_code", "override_reason").get()
+    versions = Audit.objects.values_list("field_versions", flat=True).get(pk=audit.pk)
+    new = {"override_code": code, "override_reason": reason.strip() if code else ""}
+    if new != stored and versions.get("override_code", 0) > lock_version:
+        raise EditConflict(
+            "The rating was overridden in another tab, or by someone else, after your page "
+            "showed it, so your change was not saved."
+        )
     audit.override_code, audit.override_label = code, label if code else ""
-    audit.override_reason = reason.strip() if code else ""
-    audit.save(update_fields=["override_code", "override_label", "override_reason"])
+    audit.override_reason = new["override_reason"]
+    audit.field_versions = {**versions, "override_code": version}
+    audit.save(
+        update_fields=["override_code", "override_label", "override_reason", "field_versions"]
+    )
 
 
 # --- Completeness and submission ------------------------------------------------------
@@ -494,6 +569,11 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     audit.status = AuditStatus.SUBMITTED
     audit.submitted_at = timezone.now()
     audit.save(update_fields=["status", "submitted_at"])
+    # The audit's voice section is final now: links still waiting for an answer close, so
+    # nothing arrives after the audit was shared (a late answer is refused kindly).
+    FeedbackLink.objects.filter(audit=audit, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=audit.submitted_at
+    )
     request = audit.request
     request.status = RequestStatus.SUBMITTED
     request.save(update_fields=["status"])
@@ -564,15 +644,25 @@ def feedback_link_email(
 
 
 class FeedbackLinkError(AuditError):
-    """A feedback link that cannot be used; `gone` says it existed (used or expired).
+    """A feedback link that cannot be used; `gone` says it existed (used, expired or closed).
 
     A link that existed names its `organisation`, so the page can say whom to contact.
+    `closed` says its audit was finished: the sender cannot make a new one for it.
     """
 
-    def __init__(self, message: str, *, gone: bool = True, organisation=None) -> None:
+    def __init__(
+        self, message: str, *, gone: bool = True, organisation=None, closed: bool = False
+    ) -> None:
         super().__init__(message)
         self.gone = gone
         self.organisation = organisation
+        self.closed = closed
+
+
+LINK_CLOSED = (
+    "Thank you for wanting to tell us about your support. This link has closed, because "
+    "the review it was for has now been finished, so it cannot take your answers."
+)
 
 
 def feedback_link_for(token: str) -> FeedbackLink:
@@ -591,6 +681,8 @@ def feedback_link_for(token: str) -> FeedbackLink:
             "This link has already been used. Thank you for your feedback.",
             organisation=organisation,
         )
+    if link.revoked_at is not None or link.audit.status == AuditStatus.SUBMITTED:
+        raise FeedbackLinkError(LINK_CLOSED, organisation=organisation, closed=True)
     if not link.is_usable():
         raise FeedbackLinkError(
             "This link has expired. Ask the person who sent it for a new one.",
@@ -602,10 +694,15 @@ def feedback_link_for(token: str) -> FeedbackLink:
 @transaction.atomic
 def feedback_submit(*, token: str, **answers) -> FeedbackResponse:
     link = feedback_link_for(token)
-    claimed = FeedbackLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
-        used_at=timezone.now()
-    )
+    # Claimed only while unused and open: the audit's submission closes its links with one
+    # conditional update too, so one of the two wins and the other sees it.
+    claimed = FeedbackLink.objects.filter(
+        pk=link.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(used_at=timezone.now())
     if not claimed:
+        link.refresh_from_db()
+        if link.revoked_at is not None:
+            raise FeedbackLinkError(LINK_CLOSED, organisation=link.audit.organisation, closed=True)
         raise FeedbackLinkError(
             "This link has already been used. Thank you for your feedback.",
             organisation=link.audit.organisation,

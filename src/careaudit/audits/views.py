@@ -353,16 +353,25 @@ def audit_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _saved(
-    request: HttpRequest, audit: Audit, *, progress: bool = False, date_slots=()
+    request: HttpRequest,
+    audit: Audit,
+    *,
+    progress: bool = False,
+    form=None,
+    version: tuple[str, str] = ("", ""),
 ) -> HttpResponse:
     """The answer to an autosave: the time saved, the new lock version and the new score,
-    with `progress` the new "answered N of M" counter, and the error slots of the saved
-    dates (`date_slots`) emptied."""
+    with `progress` the new "answered N of M" counter, the error slots of the saved
+    `form`'s dates and texts emptied, and `version` (the id and name of the hidden input
+    holding the version of what was saved) moved on to the version just saved."""
     context = {
         **score_context(audit),
         "saved_at": timezone.now(),
         "progress": progress,
-        "date_slots": list(date_slots),
+        "date_slots": form.date_slots if form is not None else [],
+        "text_slots": form.text_slots if form is not None else [],
+        "version_id": version[0],
+        "version_name": version[1],
     }
     if progress:
         context.update(_progress(_items(_sections(audit, with_forms=False))))
@@ -412,26 +421,86 @@ def audit_answer_save(request: HttpRequest, pk: int, criterion_pk: int) -> HttpR
     form = AnswerForm(criterion, request.POST)
     anchor = f"criterion-{criterion.pk}"
     if not lock.is_valid() or not form.is_valid():
+        if request.htmx and lock.is_valid() and form.only_slotted_errors():
+            return _slotted_errors(request, form)
         problems = [str(e) for f in (lock, form) for errors in f.errors.values() for e in errors]
         return _invalid(request, audit, problems, anchor)
     before = Answer.objects.filter(audit=audit, criterion=criterion).first()
+    seen = form.version_seen
     try:
         answer = services.answer_save(
             audit=audit,
             criterion=criterion,
             by=staff,
-            lock_version=lock.cleaned_data["lock_version"],
+            lock_version=lock.cleaned_data["lock_version"] if seen is None else seen,
             **form.changes(),
         )
+    except services.AnswerConflict as conflict:
+        if request.htmx:
+            return _answer_conflict(request, audit, criterion, form, conflict)
+        return _refused(request, audit, conflict, anchor)
     except AuditError as error:
         return _refused(request, audit, error, anchor)
     if request.htmx:
         # The counter changes only when a question becomes answered or unanswered: an
         # evidence note typed word by word leaves it (and screen readers) alone.
         answered = Item(criterion, 0, before).is_answered, Item(criterion, 0, answer).is_answered
-        return _saved(request, audit, progress=answered[0] != answered[1])
+        return _saved(
+            request,
+            audit,
+            progress=answered[0] != answered[1],
+            form=form,
+            version=(form.version_id, form["version"].html_name),
+        )
     messages.success(request, "Your answer has been saved.")
     return redirect(_form_url(audit, anchor))
+
+
+def _answer_conflict(
+    request: HttpRequest, audit: Audit, criterion: Criterion, form: AnswerForm, conflict
+) -> HttpResponse:
+    """A 409 beside the answer: the saved answer shown with what was typed (which stays in
+    its boxes), to keep theirs (saved over it, with the saved answer's version) or take the
+    saved one (autosave.js copies it into the boxes)."""
+    saved = conflict.saved
+    fields = [
+        (form.add_prefix("value"), saved.value),
+        (form.add_prefix("note"), saved.evidence_note),
+    ]
+    fields.append((form.add_prefix("text"), saved.text))
+    on_the_page = {form.add_prefix(name) for name in form.fields}
+    fields += [
+        (form.add_prefix(f"count_{index}"), saved.counts.get(category, ""))
+        for index, category in enumerate(criterion.categories)
+    ]
+    context = {
+        "audit": audit,
+        "message": str(conflict),
+        "saved": saved,
+        "saved_label": dict(scoring.scale_choices(criterion.scale)).get(saved.value, ""),
+        "saved_fields": [(name, value) for name, value in fields if name in on_the_page],
+        "version": saved.saved_version,
+        "version_id": form.version_id,
+        "version_name": form["version"].html_name,
+        "answer_url": reverse("audit_answer_save", args=[audit.pk, criterion.pk]),
+    }
+    return render(request, "audits/partials/answer_conflict.html", context, status=409)
+
+
+def _slotted_errors(request: HttpRequest, form) -> HttpResponse:
+    """An autosave refused only for a date half typed or not real, or a text too long:
+    nothing is stored, and each error goes in its slot beside its field (a 200, so the
+    server log does not record a person's typing as a bad request)."""
+    return render(
+        request,
+        "audits/partials/field_errors.html",
+        {
+            "date_slots": form.date_slots,
+            "text_slots": form.text_slots,
+            "several": len(form.errors) > 1,
+            "dates_only": not any(error for _anchor, error in form.text_slots),
+        },
+    )
 
 
 def _invalid(request: HttpRequest, audit: Audit, problems: list[str], anchor: str):
@@ -456,14 +525,8 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
     form = PARTS[part].for_audit(audit, request.POST)
     if not lock.is_valid() or not form.is_valid():
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])] + form.error_items()
-        if request.htmx and lock.is_valid() and form.only_dates_are_wrong():
-            # A half-typed or impossible date: nothing is stored, and the error goes beside
-            # the date's boxes, not into the server log as a 400.
-            return render(
-                request,
-                "audits/partials/date_errors.html",
-                {"date_slots": form.date_slots, "several": len(form.errors) > 1},
-            )
+        if request.htmx and lock.is_valid() and form.only_slotted_errors():
+            return _slotted_errors(request, form)
         if request.htmx:
             return _problem(
                 request,
@@ -481,16 +544,27 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
             **form.update_fields(),
         )
     except EditConflict as error:
+        current = Audit.objects.values_list("lock_version", flat=True).get(pk=audit.pk)
         if request.htmx:
-            return _problem(request, audit, str(error), status=409)
-        # Show what they typed, so nothing is lost while they compare.
+            context = {
+                "audit": audit,
+                "message": str(error),
+                "part": part,
+                "version": current,
+                "save_url": reverse("audit_section_save", args=[audit.pk, part]),
+            }
+            return render(request, "audits/partials/part_conflict.html", context, status=409)
+        # Show what they typed, so nothing is lost while they compare: saving again keeps
+        # it (the page now carries the saved version), reloading takes the saved answers.
+        audit.lock_version = current
+        message = f"{error} Save again to keep what you typed, or reload the page to see the saved answers."
         return _form_page(
-            request, audit, status=409, forms={part: form}, error_items=[("", str(error))]
+            request, audit, status=409, forms={part: form}, error_items=[(part, message)]
         )
     except AuditError as error:
         return _refused(request, audit, error, part)
     if request.htmx:
-        return _saved(request, audit, date_slots=form.date_slots)
+        return _saved(request, audit, form=form, version=(f"{part}-lock", "lock_version"))
     messages.success(request, f"Your answers about {PART_NAMES[part]} have been saved.")
     return redirect(_form_url(audit, part))
 
@@ -503,14 +577,34 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
     section = get_section_of(audit, section_pk)
     lock = LockForm(request.POST)
     answers = {a.criterion_id: a for a in Answer.objects.filter(audit=audit)}
+    numbers = {c.pk: n for n, c in enumerate(services.criteria_of(audit), start=1)}
     forms = {
-        c.pk: AnswerForm(c, request.POST, answer=answers.get(c.pk)) for c in section.criteria.all()
+        c.pk: AnswerForm(c, request.POST, answer=answers.get(c.pk), number=numbers[c.pk])
+        for c in section.criteria.all()
     }
     valid = lock.is_valid() & all([form.is_valid() for form in forms.values()])
+    wrong = [form for form in forms.values() if form.errors]
+    if (
+        not valid
+        and request.htmx
+        and lock.is_valid()
+        and all(f.only_slotted_errors() for f in wrong)
+    ):
+        return render(
+            request,
+            "audits/partials/field_errors.html",
+            {
+                "text_slots": [slot for form in forms.values() for slot in form.text_slots],
+                "several": sum(len(form.errors) for form in wrong) > 1,
+            },
+        )
     if not valid:
         items = [("", str(e)) for e in lock.errors.get("lock_version", [])]
         for criterion_pk, form in forms.items():
-            items += [(f"criterion-{criterion_pk}", str(e)) for e in form.errs.values()]
+            items += [
+                (form.ANCHORS.get(name, f"criterion-{criterion_pk}"), error)
+                for name, error in form.errs.items()
+            ]
         if request.htmx:
             return _problem(
                 request,
@@ -522,19 +616,45 @@ def _criteria_section_save(request, audit: Audit, staff, part: str) -> HttpRespo
         return _form_page(request, audit, status=400, bound_answers=forms, error_items=items)
     changes = [(form.criterion, form.differences(answers.get(pk))) for pk, form in forms.items()]
     changes = [(criterion, change) for criterion, change in changes if change]
+    versions = {
+        pk: form.version_seen for pk, form in forms.items() if form.version_seen is not None
+    }
     try:
         services.answers_save(
             answering=audit,
             by=staff,
             lock_version=lock.cleaned_data["lock_version"],
             changes=changes,
+            versions=versions,
         )
-    except EditConflict as error:
+    except services.AnswerConflict as error:
         audit.refresh_from_db()
         if request.htmx:
             return _problem(request, audit, str(error), status=409)
+        # What they typed is shown again; the question in conflict now carries the saved
+        # answer's version, so saving again keeps theirs and reloading takes the saved one.
+        pk = error.saved.criterion_id
+        data = request.POST.copy()
+        data[forms[pk]["version"].html_name] = str(error.saved.saved_version)
+        forms[pk] = AnswerForm(forms[pk].criterion, data, number=numbers[pk])
+        forms[pk].is_valid()
+        choices = dict(scoring.scale_choices(forms[pk].criterion.scale))
+        saved = choices.get(error.saved.value) or error.saved.text or "no answer"
+        message = (
+            f"Question {numbers[pk]}: {error} The saved answer is “{saved}”"
+            + (
+                f", with the evidence “{error.saved.evidence_note}”"
+                if error.saved.evidence_note
+                else ""
+            )
+            + ". Save again to keep what you typed, or reload the page to take the saved answer."
+        )
         return _form_page(
-            request, audit, status=409, bound_answers=forms, error_items=[("", str(error))]
+            request,
+            audit,
+            status=409,
+            bound_answers=forms,
+            error_items=[(f"criterion-{pk}", message)],
         )
     except AuditError as error:
         audit.refresh_from_db()

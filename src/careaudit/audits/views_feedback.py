@@ -41,14 +41,33 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# What the person typed, given back when a link closed as they answered, so their words are
+# not lost: they can copy them to send another way.
+TYPED_FIELDS = ("what_went_well", "what_could_be_better")
+
+
 def _link_problem(request: HttpRequest, error: FeedbackLinkError, easy_read: bool) -> HttpResponse:
-    # Unknown links are "not found"; used and expired ones are "gone" for good.
+    # Unknown links are "not found"; used, expired and closed ones are "gone" for good.
     status = 410 if error.gone else 404
+    typed = []
+    if request.method == "POST" and error.closed:
+        form = FeedbackForm(easy_read=easy_read)
+        typed = [
+            (form.fields[name].label, text)
+            for name in TYPED_FIELDS
+            if (text := request.POST.get(name, "").strip()[: form.fields[name].max_length])
+        ]
     return _private(
         render(
             request,
             "audits/feedback_link_problem.html",
-            {"message": str(error), "easy_read": easy_read, "organisation": error.organisation},
+            {
+                "message": str(error),
+                "easy_read": easy_read,
+                "organisation": error.organisation,
+                "closed": error.closed,
+                "typed": typed,
+            },
             status=status,
         )
     )

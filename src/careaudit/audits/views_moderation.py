@@ -223,7 +223,7 @@ def moderation_save(request: HttpRequest, pk: int) -> HttpResponse:
             return _save_status(
                 request,
                 moderation,
-                error="Check your answers, then save again.",
+                error=" ".join(["Not saved.", *(str(e[0]) for e in form.errors.values())][:3]),
                 lock_version=request.POST.get("lock_version"),
             )
         return _render_blind(request, moderation, form)

@@ -8,6 +8,13 @@ fields with labels, hints and errors in GOV.UK style.
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+
+# Every free-text field has a limit, so a pasted document cannot fill the database or make
+# a PDF take seconds: a note, a reason or an answer in words, and a one-line answer.
+LONG_TEXT = 5_000
+SHORT_TEXT = 500
 
 _WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -90,9 +97,62 @@ class GovukBoundField(forms.BoundField):
         return attrs
 
 
+class TextLimit(MaxLengthValidator):
+    """A length limit whose message names what is too long and by how much.
+
+    >>> TextLimit(10, "The reason")("x" * 12)
+    Traceback (most recent call last):
+    ...
+    django.core.exceptions.ValidationError: ['The reason must be 10 characters or less. You have 2 characters too many.']
+    """
+
+    def __init__(self, limit: int, what: str = "This") -> None:
+        super().__init__(limit)
+        self.what = what
+
+    def __call__(self, value) -> None:
+        excess = len(value) - self.limit_value
+        if excess > 0:
+            raise ValidationError(
+                f"{self.what} must be {self.limit_value:,} characters or less. "
+                f"You have {excess:,} character{'s' if excess != 1 else ''} too many.",
+                code="max_length",
+            )
+
+
+def limit_text(field: forms.CharField, what: str, limit: int | None = None) -> None:
+    """Give a text field its limit (its own `max_length`, else the default for its kind) and
+    a message naming `what` is too long."""
+    if limit is None:
+        long = isinstance(field.widget, forms.Textarea)
+        limit = field.max_length or (LONG_TEXT if long else SHORT_TEXT)
+    field.max_length = limit
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(TextLimit(limit, what))
+
+
+def _what(field: forms.Field) -> str:
+    label = str(field.label or "")
+    return label if label and not label.endswith(("?", ")")) else "Your answer"
+
+
 class GovukFormMixin:
+    """Also bounds every text a person types: a field without `max_length` gets `LONG_TEXT`
+    (a text area) or `SHORT_TEXT` (one line) when the form is validated, so a form that
+    forgets one, or adds its fields in `__init__`, is bounded all the same. `TEXT_NAMES`
+    names a field in the message ("The evidence for question 3 must be…") where its label
+    does not read well there."""
+
     template_name = "forms/govuk_form.html"
     bound_field_class = GovukBoundField
+    TEXT_NAMES: dict[str, str] = {}
+
+    def full_clean(self) -> None:
+        for name, field in self.fields.items():
+            typed = isinstance(field, forms.CharField) and not field.widget.is_hidden
+            if typed and not any(isinstance(v, TextLimit) for v in field.validators):
+                limit_text(field, self.TEXT_NAMES.get(name) or _what(field))
+        super().full_clean()
 
     def field_order_errors(self) -> list[tuple[str, str]]:
         """(anchor id, message) pairs for the error summary, in the order fields appear."""

@@ -1,8 +1,14 @@
-"""Everything held about one case reference, for a subject access request."""
+"""Everything held about one case reference, for a subject access request.
+
+An audit still in progress is its auditor's alone until they submit it
+(`programme.access.audit_visibility`), the administrator included: the report names it
+(its standard, auditor and start date, so the administrator knows to ask for it) but
+shows none of its content, nor the feedback given to it, until it is submitted.
+"""
 
 from dataclasses import dataclass, field
 
-from careaudit.audits.models import Audit, FeedbackResponse
+from careaudit.audits.models import Audit, AuditStatus, FeedbackResponse
 from careaudit.cases.models import Case
 from careaudit.organisation.models import Organisation
 from careaudit.programme.models import AuditRequest
@@ -14,6 +20,7 @@ class SubjectAccessReport:
     case: object = None
     requests: list = field(default_factory=list)
     audits: list = field(default_factory=list)
+    audits_in_progress: list = field(default_factory=list)
     feedback: list = field(default_factory=list)
 
     @property
@@ -33,10 +40,16 @@ def subject_access_report(organisation: Organisation, case_ref: str) -> SubjectA
     report.requests = list(
         AuditRequest.objects.filter(case=report.case).with_related().prefetch_related("events")
     )
-    report.audits = list(
+    audits = list(
         Audit.objects.filter(case=report.case)
         .select_related("auditor__user", "tool_version__tool", "request__standard")
         .prefetch_related("answers__criterion", "findings", "worker_comments", "moderation")
     )
-    report.feedback = list(FeedbackResponse.objects.filter(audit__case=report.case))
+    report.audits = [a for a in audits if a.status == AuditStatus.SUBMITTED]
+    report.audits_in_progress = [a for a in audits if a.status != AuditStatus.SUBMITTED]
+    report.feedback = list(
+        FeedbackResponse.objects.filter(
+            audit__case=report.case, audit__status=AuditStatus.SUBMITTED
+        )
+    )
     return report

@@ -14,7 +14,8 @@ managers.
 
 Who may open an audit (`audit_visibility`) is decided here, below the audits app, because
 the programme's own lists (a request, the month, the team view) link to the audits their
-viewer may open: the audits app's `get_audit_for_user` applies the same rule. Case-level
+viewer may open: the audits app's `get_audit_for_user` applies the same rule. A draft is
+its auditor's alone until it is submitted. Case-level
 records (any audit, the month's downloads) need "see case-level audits and downloads": a
 board reads the reports, not the cases.
 """
@@ -140,19 +141,23 @@ def audit_visibility(staff: StaffMember, prefix: str = "") -> Q:
     """The audits a person may open, as a filter on the audit's fields (`prefix` reaches them
     from another model, e.g. ``"audit__"`` from a request).
 
-    Their own (as auditor or allocated worker), those of the people they supervise, the ones
-    they moderate, and, with "see case-level audits and downloads", every audit of their
-    organisation. The caller keeps to the person's organisation.
+    Their own as auditor, drafts included. Everyone else sees an audit only once it is
+    submitted (the form tells the auditor it is shared "once submitted"): the allocated
+    worker, the supervisors of the auditor and of the worker, its moderator and, with "see
+    case-level audits and downloads", everyone who runs the programme. The caller keeps to
+    the person's organisation.
     """
+    submitted = Q(**{f"{prefix}status": "submitted"})  # audits.models.AuditStatus.SUBMITTED
     if can_see_case_records(staff):
-        return Q(**{f"{prefix}pk__isnull": False})
-    return (
-        Q(**{f"{prefix}auditor": staff})
-        | Q(**{f"{prefix}worker": staff})
-        | Q(**{f"{prefix}auditor__supervisor": staff})
-        | Q(**{f"{prefix}worker__supervisor": staff})
-        | Q(**{f"{prefix}moderation__moderator": staff})
-    )
+        shared = submitted
+    else:
+        shared = submitted & (
+            Q(**{f"{prefix}worker": staff})
+            | Q(**{f"{prefix}auditor__supervisor": staff})
+            | Q(**{f"{prefix}worker__supervisor": staff})
+            | Q(**{f"{prefix}moderation__moderator": staff})
+        )
+    return Q(**{f"{prefix}auditor": staff}) | shared
 
 
 def mark_openable_audits(staff: StaffMember, requests: Iterable[AuditRequest]) -> None:

@@ -1,8 +1,14 @@
 // The audit form's safety net. htmx saves each answer as it is given; when a save fails
 // because the connection is down, the answer waits in this browser (localStorage, one
 // entry per audit and field) and is sent again, in order, when the connection is back or
-// the page is opened again. A 409 (someone else saved the audit) stops the resending: we
-// never overwrite another person's work.
+// the page is opened again. A 409 (the answer was saved in another tab, or by someone
+// else, after this page showed it) stops the resending: we never overwrite another
+// person's work. What was typed stays in its box, and in this browser until it is saved
+// or the saved answer is taken instead: the 409 shows the saved answer beside it, with
+// "Keep what I typed" (the same save, sent with the saved answer's version) and "Use the
+// saved answer" (handled here). Each answer and each part of the form carries its own
+// version (c<pk>-version, lock_version), kept with the answer, so an answer kept here is
+// never sent over a newer one.
 //
 // Loaded as an external file at the end of the page: the site's Content Security Policy
 // allows no inline scripts or hx-on attributes.
@@ -16,13 +22,13 @@
 
   var PREFIX = "careaudit:audit:" + page.getAttribute("data-audit-id") + ":";
   var NETWORK_FAILURES = [0, 502, 503, 504];
-  var NOT_KEPT = ["csrfmiddlewaretoken", "lock_version"];
+  var NOT_KEPT = ["csrfmiddlewaretoken"];
   var MESSAGES = {
     offline: "You are offline. Your answers are kept in this browser and will be saved when the connection is back.",
     saving: "The connection is back. Saving the answers kept in this browser…",
     saved: "Your answers have been saved.",
     notSent: "You are offline, so that was not saved. Try again when the connection is back.",
-    conflict: "Your answers kept in this browser were not saved, because someone else has saved this audit since you opened it. Reload the page to see their changes, then give your answers again.",
+    conflict: "Some answers kept in this browser were not saved, because they were changed in another tab, or by someone else. Each one is marked on the page: keep what you typed, or use the saved answer.",
     waitToSubmit: "Your answers are not all saved yet, so the audit has not been submitted. Submit it again when the connection is back.",
     failed: "Your last answers could not be saved. They are kept in this browser: reload the page to try again, or sign in again if you have been signed out.",
     signedOut: "You have been signed out, so your last answers were not saved. They are kept in this browser: sign in again, then come back to this audit and they will be saved."
@@ -304,11 +310,50 @@
         stopRetrying();
         say("saved");
       }
-    } else if (code === 409 && replay) {
-      replay = null;
-      stopRetrying();
-      say("conflict");
+    } else if (code === 409) {
+      keep(entry); // what was typed survives a reload until it is saved or replaced
+      if (replay) {
+        replay = null;
+        stopRetrying();
+        say("conflict");
+      }
     }
+  });
+
+  // "Use the saved answer" on a conflict: forget what was typed here, then put the saved
+  // answer in the boxes and take its version (or, for a whole part of the form, reload).
+  page.addEventListener("click", function (evt) {
+    var button = evt.target && evt.target.closest && evt.target.closest("[data-use-saved]");
+    if (!button) {
+      return;
+    }
+    forget(PREFIX + button.getAttribute("data-forget"));
+    if (button.hasAttribute("data-reload")) {
+      window.location.reload(); // a whole part of the form: the page shows what is saved
+      return;
+    }
+    var block = button.closest("[data-conflict]");
+    var group = block && block.closest("[data-autosave]");
+    if (!group) {
+      return;
+    }
+    Array.prototype.forEach.call(block.querySelectorAll("[data-saved-field]"), function (saved) {
+      var inputs = group.querySelectorAll('[name="' + CSS.escape(saved.getAttribute("data-saved-field")) + '"]');
+      Array.prototype.forEach.call(inputs, function (input) {
+        if (input.type === "radio" || input.type === "checkbox") {
+          input.checked = input.value === saved.value;
+        } else {
+          input.value = saved.value;
+        }
+      });
+    });
+    var version = document.getElementById(button.getAttribute("data-version-for"));
+    if (version) {
+      version.value = button.getAttribute("data-version");
+    }
+    var where = block.parentNode;
+    where.textContent = "The saved answer is shown.";
+    syncReveals();
   });
 
   document.body.addEventListener("htmx:sendError", function (evt) {
