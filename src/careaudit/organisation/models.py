@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -262,6 +263,26 @@ class StaffMember(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self) -> None:
+        """A supervisor in another organisation, or one supervised (at any remove) by this
+        person, is refused: supervision runs one way (the admin's form asks this)."""
+        supervisor = self.supervisor
+        if supervisor is None:
+            return
+        if supervisor.organisation_id != self.organisation_id:
+            raise ValidationError({"supervisor": "Choose a supervisor in the same organisation."})
+        seen = set()
+        while supervisor is not None and supervisor.pk not in seen:
+            if self.pk is not None and supervisor.pk == self.pk:
+                raise ValidationError(
+                    {
+                        "supervisor": f"{self.supervisor} is supervised, directly or through "
+                        "others, by this person: supervision cannot go round in a circle."
+                    }
+                )
+            seen.add(supervisor.pk)
+            supervisor = supervisor.supervisor
 
     @property
     def email(self) -> str:
