@@ -7,11 +7,13 @@ import csv
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import reverse
 
 from careaudit.audits import services
-from careaudit.audits.models import Audit, FeedbackResponse
+from careaudit.audits.models import Answer, Audit, FeedbackResponse
+from careaudit.portal.access import change_log_for
 from tests.audits.conftest import answer_everything
 from tests.programme.conftest import an_administrator
 
@@ -152,3 +154,24 @@ def test_a_subject_access_search_names_a_draft_but_shows_its_content_once_submit
         assert content not in before
         assert content in after
     assert FeedbackResponse.objects.filter(audit=draft).exists()
+
+
+def test_the_change_log_shows_a_drafts_changes_only_once_it_is_submitted(draft, login):
+    lead = an_administrator(draft.organisation)
+    client = login(lead)
+
+    def logged() -> str:
+        return client.get("/logs/", {"log": "changes"}).text
+
+    def answers_logged() -> int:
+        answer = ContentType.objects.get_for_model(Answer)
+        return change_log_for(draft.organisation).filter(content_type=answer).count()
+
+    assert f"Audit of {draft.case.case_ref}" not in logged()
+    assert 'Create answer "' not in logged()
+    assert answers_logged() == 0
+
+    services.audit_submit(audit=draft, by=draft.auditor, lock_version=draft.lock_version)
+
+    assert f"Audit of {draft.case.case_ref}" in logged()
+    assert answers_logged() >= draft.answers.count()  # each created, one changed since

@@ -16,11 +16,20 @@ person's own organisation that they may not see or change is a 403 that says why
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from careaudit.audits.models import Audit, Finding, Moderation, ModerationStatus
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    FeedbackLink,
+    FeedbackResponse,
+    Finding,
+    Moderation,
+    ModerationStatus,
+)
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.organisation.access import can_any, require_staff
@@ -42,6 +51,21 @@ def can_see_agreement(staff: StaffMember) -> bool:
 
 def visible_audits(staff: StaffMember) -> QuerySet[Audit]:
     return Audit.objects.filter(organisation=staff.organisation).filter(audit_visibility(staff))
+
+
+def draft_content() -> list[tuple[type[Model], QuerySet]]:
+    """What audits still in progress hold — the audit, its answers, its findings, its
+    feedback links and the feedback given through them — as (model, ids) pairs. It is the
+    auditor's alone until they submit (decision record 15), so pages that show records of
+    many kinds, such as the change log, leave these out until then."""
+    drafts = Audit.objects.filter(status=AuditStatus.DRAFT)
+    return [
+        (Audit, drafts.values("pk")),
+        (Answer, Answer.objects.filter(audit__in=drafts).values("pk")),
+        (Finding, Finding.objects.filter(audit__in=drafts).values("pk")),
+        (FeedbackLink, FeedbackLink.objects.filter(audit__in=drafts).values("pk")),
+        (FeedbackResponse, FeedbackResponse.objects.filter(audit__in=drafts).values("pk")),
+    ]
 
 
 def get_audit_for_user(

@@ -35,7 +35,6 @@ class AuditsConfig(AppConfig):
             (models.Answer, "audit__organisation", ("text", "evidence_note")),
             (models.Finding, "audit__organisation", ("text",)),
             (models.WorkerComment, "audit__organisation", ("text",)),
-            (models.FeedbackLink, "audit__organisation", ()),
             (
                 models.FeedbackResponse,
                 "audit__organisation",
@@ -50,3 +49,7 @@ class AuditsConfig(AppConfig):
             ),
         ):
             track_changes(model, organisation=organisation, words=words)
+        # A link's token is never kept; nor, in the log, the hash that would recognise it.
+        track_changes(
+            models.FeedbackLink, organisation="audit__organisation", exclude=("token_hash",)
+        )

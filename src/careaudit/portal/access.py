@@ -7,9 +7,10 @@ The log and subject access pages need "administer people and settings"
 
 from auditlog.models import LogEntry
 from django.contrib.admin.models import LogEntry as AdminLogEntry
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 
-from careaudit.audits.access import visible_audits
+from careaudit.audits.access import draft_content, visible_audits
 from careaudit.core.change_log import scope_admin_entries
 from careaudit.core.models import AccessLog, ChangeLog, ChangeScope
 from careaudit.organisation.access import capability_required
@@ -29,8 +30,17 @@ def access_log_for(organisation: Organisation) -> QuerySet[AccessLog]:
 def change_log_for(organisation: Organisation) -> QuerySet[LogEntry]:
     """The organisation's changes: entries recorded as its own as they were written
     (`core/change_log.py`). An entry whose organisation could not be worked out (a built-in
-    role, the shared library, an account with no staff record) is nobody's to read here."""
-    return LogEntry.objects.filter(pk__in=_scoped(ChangeLog.CHANGES, organisation))
+    role, the shared library, an account with no staff record) is nobody's to read here.
+
+    An audit still in progress is its auditor's alone: its changes show once it is
+    submitted (`draft_content`).
+    """
+    drafts = Q()
+    for model, ids in draft_content():
+        drafts |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    return LogEntry.objects.filter(pk__in=_scoped(ChangeLog.CHANGES, organisation)).exclude(
+        drafts
+    )
 
 
 def admin_log_for(organisation: Organisation) -> QuerySet[AdminLogEntry]:
