@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+# Fields that keep saves from overwriting each other: how, not what, so not in the log.
+MECHANICS = {
+    "Audit": ("lock_version", "field_versions"),
+    "Answer": ("saved_version",),
+    "Moderation": ("lock_version",),
+}
+
+
 class AuditsConfig(AppConfig):
     name = "careaudit.audits"
     label = "audits"
@@ -48,7 +56,12 @@ class AuditsConfig(AppConfig):
                 ("reflection", "learning", "agreed_development"),
             ),
         ):
-            track_changes(model, organisation=organisation, words=words)
+            track_changes(
+                model,
+                organisation=organisation,
+                words=words,
+                exclude=MECHANICS.get(model.__name__, ()),
+            )
         # A link's token is never kept; nor, in the log, the hash that would recognise it.
         track_changes(
             models.FeedbackLink, organisation="audit__organisation", exclude=("token_hash",)

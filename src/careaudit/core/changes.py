@@ -78,7 +78,7 @@ def describe_entry(entry: LogEntry, names: Names) -> list[str]:
 
 def value_in_words(field: models.Field | None, value, names: Names) -> str:
     """One stored value as a person would write it."""
-    if value is None or value in ("None", ""):
+    if value is None or value in ("None", "", "{}", "[]"):
         return NOT_SET
     text = str(value)
     if text == WORDS_NOT_KEPT:

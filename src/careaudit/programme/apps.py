@@ -24,4 +24,6 @@ class ProgrammeConfig(AppConfig):
             (models.ExtraRequest, "organisation"),
             (models.AuditRequest, "organisation"),
         ):
-            track_changes(model, organisation=organisation)
+            # A request's slot only numbers a person's several requests of one month.
+            exclude = ("slot",) if model is models.AuditRequest else ()
+            track_changes(model, organisation=organisation, exclude=exclude)
