@@ -90,5 +90,5 @@ def test_a_quality_lead_has_a_later_month_use_a_copied_and_edited_tool(page, peo
         copy.versions.get(number=2)
     )
     page.goto(f"/programme/{programme.pk}/{may:%Y-%-m}")
-    expect(page.locator("main")).to_contain_text("pq-8-audit v2")
+    expect(page.locator("main")).to_contain_text(f"{copy.name}, version 2")
     assert_accessible(page)

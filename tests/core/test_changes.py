@@ -102,4 +102,3 @@ def test_the_change_log_records_no_reverse_relations(people):
     for e in logged:
         assert "audit_requests" not in e.changes_dict
         assert "audits" not in e.changes_dict
-

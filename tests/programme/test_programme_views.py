@@ -20,6 +20,7 @@ from careaudit.programme.models import (
     ProgrammeStatus,
     RequestStatus,
 )
+from careaudit.programme.selectors import NO_TEAM
 from careaudit.programme.services import programme_create_from_template
 from careaudit.standards.models import ProgrammeTemplate
 from careaudit.standards.services import framework_copy
@@ -227,7 +228,7 @@ def test_a_board_members_month_page_counts_requests_without_a_case_or_a_person(d
     assert counts[-1].team == "All teams"
     assert counts[-1].total == requests.count()
     assert {c.team for c in counts[:-1]} == {t.name for t in drawn.council.teams} | (
-        {"No team"} if requests.filter(auditor_team__isnull=True).exists() else set()
+        {NO_TEAM} if requests.filter(auditor_team__isnull=True).exists() else set()
     )
     overdue = requests.overdue(date.today()).count()
     assert overdue and counts[-1].overdue == overdue

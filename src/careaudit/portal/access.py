@@ -38,9 +38,7 @@ def change_log_for(organisation: Organisation) -> QuerySet[LogEntry]:
     drafts = Q()
     for model, ids in draft_content():
         drafts |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
-    return LogEntry.objects.filter(pk__in=_scoped(ChangeLog.CHANGES, organisation)).exclude(
-        drafts
-    )
+    return LogEntry.objects.filter(pk__in=_scoped(ChangeLog.CHANGES, organisation)).exclude(drafts)
 
 
 def admin_log_for(organisation: Organisation) -> QuerySet[AdminLogEntry]:

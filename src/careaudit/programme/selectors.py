@@ -26,6 +26,10 @@ from careaudit.programme.services import self_audit_eligibility, taken_this_mont
 from careaudit.standards.models import Framework, ProgrammeTemplate
 
 
+# Moderations and requests of people who work across teams (managers, moderators).
+NO_TEAM = "Not in a team (moderators, managers)"
+
+
 def today() -> date:
     return timezone.localdate()
 
@@ -184,12 +188,12 @@ def month_request_counts(requests: QuerySet[AuditRequest], *, on: date) -> list[
     overdue_ids = set(requests.overdue(on).values_list("pk", flat=True))
     tally: dict[str, list[int]] = defaultdict(lambda: [0] * (len(statuses) + 1))
     for pk, status, team in requests.order_by().values_list("pk", "status", "auditor_team__name"):
-        row = tally[team or "No team"]
+        row = tally[team or NO_TEAM]
         row[statuses.index(status)] += 1
         row[-1] += pk in overdue_ids
     rows = [
         RequestCounts(team, counts[:-1], counts[-1], sum(counts[:-1]))
-        for team, counts in sorted(tally.items(), key=lambda item: (item[0] == "No team", item[0]))
+        for team, counts in sorted(tally.items(), key=lambda item: (item[0] == NO_TEAM, item[0]))
     ]
     if len(rows) > 1:
         columns = list(zip(*(r.by_status for r in rows), strict=True))
