@@ -849,3 +849,22 @@ def test_autosaving_one_answer_costs_the_same_queries_however_long_the_tool(audi
         )
 
     assert save("not_met") <= few
+
+
+def test_strengths_saved_in_another_tab_are_shown_beside_what_was_typed(audit, auditor):
+    services.audit_update(
+        audit=audit, by=audit.auditor, lock_version=1, strengths="Saved in the other tab."
+    )
+
+    response = auditor.post(
+        save_url(audit, "development"),
+        {"lock_version": 1, "strengths": "Typed here.", "areas_for_development": ""},
+        **HTMX,
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The saved answers:" in html
+    assert "Saved in the other tab." in html
+    assert "Keep what I typed" in html
+    assert fresh(audit).strengths == "Saved in the other tab."

@@ -487,6 +487,26 @@ def _answer_conflict(
     return render(request, "audits/partials/answer_conflict.html", context, status=409)
 
 
+def _saved_differences(audit: Audit, form) -> list[tuple[str, str]]:
+    """(label, saved answer in words) for each field of a part whose saved answer differs
+    from what was typed: what the person compares before keeping theirs or taking it."""
+    saved = Audit.objects.get(pk=audit.pk)
+    differences = []
+    for name, typed in form.update_fields().items():
+        value = getattr(saved, name)
+        if value == typed:
+            continue
+        display = getattr(saved, f"get_{name}_display", None)
+        if isinstance(value, bool):
+            words = "Yes" if value else "No"
+        elif display is not None:
+            words = str(display())
+        else:
+            words = str(value) if value not in (None, "") else "(nothing)"
+        differences.append((str(form.fields[name].label or name), words))
+    return differences
+
+
 def _slotted_errors(request: HttpRequest, form) -> HttpResponse:
     """An autosave refused only for a date half typed or not real, or a text too long:
     nothing is stored, and each error goes in its slot beside its field (a 200, so the
@@ -552,6 +572,7 @@ def audit_section_save(request: HttpRequest, pk: int, part: str) -> HttpResponse
                 "part": part,
                 "version": current,
                 "save_url": reverse("audit_section_save", args=[audit.pk, part]),
+                "saved": _saved_differences(audit, form),
             }
             return render(request, "audits/partials/part_conflict.html", context, status=409)
         # Show what they typed, so nothing is lost while they compare: saving again keeps
