@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 
-
 # Fields that keep saves from overwriting each other: how, not what, so not in the log.
 MECHANICS = {
     "Audit": ("lock_version", "field_versions"),

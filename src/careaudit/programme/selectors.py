@@ -25,7 +25,6 @@ from careaudit.programme.models import (
 from careaudit.programme.services import self_audit_eligibility, taken_this_month
 from careaudit.standards.models import Framework, ProgrammeTemplate
 
-
 # Moderations and requests of people who work across teams (managers, moderators).
 NO_TEAM = "Not in a team (moderators, managers)"
 
