@@ -6,7 +6,8 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
 from careaudit.cases.models import Case
-from careaudit.core.changes import changes_in_words
+from careaudit.core.changes import changes_in_words, value_in_words
+from careaudit.programme.models import AuditRequest
 from careaudit.standards.models import Criterion
 
 
@@ -102,3 +103,11 @@ def test_the_change_log_records_no_reverse_relations(people):
     for e in logged:
         assert "audit_requests" not in e.changes_dict
         assert "audits" not in e.changes_dict
+
+
+def test_a_programme_month_reads_as_a_month_and_a_date_as_a_day():
+    month = AuditRequest._meta.get_field("month")
+    due = AuditRequest._meta.get_field("due_date")
+
+    assert value_in_words(month, "2026-11-01", {}) == "November 2026"
+    assert value_in_words(due, "2026-11-30", {}) == "30 November 2026"

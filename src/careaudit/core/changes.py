@@ -101,7 +101,9 @@ def value_in_words(field: models.Field | None, value, names: Names) -> str:
         return _when(text)
     if isinstance(field, models.DateField):
         try:
-            return format_date(date.fromisoformat(text[:10]), "j F Y")
+            day = date.fromisoformat(text[:10])
+            # A programme month is stored as its first day: it reads as the month.
+            return format_date(day, "F Y" if field.name == "month" else "j F Y")
         except ValueError:
             return text
     return _short(text)
