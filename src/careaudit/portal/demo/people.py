@@ -44,7 +44,12 @@ STARTED = date(2019, 4, 1)
 @set_up_when_it_began
 def build(context: DemoContext) -> None:
     organisation = Organisation.objects.create(
-        code=DEMO_ORGANISATION_CODE, name="Demo County Council", kind="council"
+        code=DEMO_ORGANISATION_CODE,
+        name="Demo County Council",
+        kind="council",
+        # A made-up number in Ofcom's range for drama, and a reserved example domain.
+        feedback_contact="Call the Practice Quality Team on 01632 960 123 (Monday to Friday, "
+        "9am to 5pm), or email practice.quality@demo-council.example",
     )
     context.organisation = organisation
     roles = {role.name: role for role in Role.objects.filter(organisation=None)}
