@@ -747,3 +747,23 @@ def supervision_record(
     )
     discussion.audits.set(audits)
     return discussion
+
+
+def saved_answers_differing(audit: Audit, typed: dict) -> list[tuple[str, str]]:
+    """(field name, saved answer in words) for each of `typed`'s fields of the audit whose
+    saved answer differs from what was typed: shown beside it after an edit conflict."""
+    saved = Audit.objects.get(pk=audit.pk)
+    differing = []
+    for name, value in typed.items():
+        stored = getattr(saved, name)
+        if stored == value:
+            continue
+        display = getattr(saved, f"get_{name}_display", None)
+        if isinstance(stored, bool):
+            words = "Yes" if stored else "No"
+        elif display is not None:
+            words = str(display())
+        else:
+            words = str(stored) if stored not in (None, "") else "(nothing)"
+        differing.append((name, words))
+    return differing

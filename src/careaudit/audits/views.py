@@ -490,21 +490,10 @@ def _answer_conflict(
 def _saved_differences(audit: Audit, form) -> list[tuple[str, str]]:
     """(label, saved answer in words) for each field of a part whose saved answer differs
     from what was typed: what the person compares before keeping theirs or taking it."""
-    saved = Audit.objects.get(pk=audit.pk)
-    differences = []
-    for name, typed in form.update_fields().items():
-        value = getattr(saved, name)
-        if value == typed:
-            continue
-        display = getattr(saved, f"get_{name}_display", None)
-        if isinstance(value, bool):
-            words = "Yes" if value else "No"
-        elif display is not None:
-            words = str(display())
-        else:
-            words = str(value) if value not in (None, "") else "(nothing)"
-        differences.append((str(form.fields[name].label or name), words))
-    return differences
+    return [
+        (str(form.fields[name].label or name), words)
+        for name, words in services.saved_answers_differing(audit, form.update_fields())
+    ]
 
 
 def _slotted_errors(request: HttpRequest, form) -> HttpResponse:
