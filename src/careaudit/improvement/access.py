@@ -74,6 +74,14 @@ def check_may_move(action: Action, staff: StaffMember, to: str) -> None:
     raise PermissionDenied("Only the action’s lead and those who manage actions can move it on.")
 
 
+def check_may_move_it(action: Action, staff: StaffMember) -> None:
+    """Before any particular move: only the lead and those who manage actions move one."""
+    if not (may_manage(staff) or action.lead_id == staff.pk):
+        raise PermissionDenied(
+            "Only the action’s lead and those who manage actions can move it on."
+        )
+
+
 def check_may_manage(staff: StaffMember) -> None:
     if not may_manage(staff):
         raise PermissionDenied("You need the “Manage actions” capability to do this.")

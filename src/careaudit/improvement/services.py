@@ -60,6 +60,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# While the work is being done, what the action says may change; once it awaits
+# verification, what it must prove no longer does.
+EDITABLE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
 class ActionError(ValueError):
     """The change was refused; the message says why in plain words."""
 
@@ -211,7 +216,7 @@ def action_edit(*, action: Action, by: StaffMember, details: ActionDetails) -> A
     (completion criteria, re-audit, target) no longer changes under it."""
     check_may_manage(by)
     current = _locked(action)
-    if current.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
+    if current.status not in EDITABLE:
         raise ActionError(
             f"This action is {current.get_status_display().lower()}, so it can no longer be "
             "changed."
@@ -247,8 +252,14 @@ def moves_from(status: str) -> tuple[str, ...]:
 
 
 def moves_for(action: Action, staff: StaffMember) -> list[str]:
-    """The moves this person may make on this action now (the page's buttons)."""
-    return [to for to in moves_from(action.status) if may_move(action, staff, to)]
+    """The moves this person may make on this action now (the page's buttons). Closing is
+    never offered for an action that requires a re-audit: the re-audit closes it."""
+    return [
+        to
+        for to in moves_from(action.status)
+        if may_move(action, staff, to)
+        and not (to == ActionStatus.CLOSED and action.requires_reaudit)
+    ]
 
 
 @transaction.atomic
