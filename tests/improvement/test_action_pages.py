@@ -2,6 +2,7 @@
 on and adds evidence, nobody closes one that requires a re-audit, and the tracker's queries
 do not grow with the actions."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -303,3 +304,14 @@ def test_my_work_shows_a_lead_their_actions_and_a_supervisor_the_overdue_ones(lo
 def test_the_tracker_is_in_the_navigation_only_for_those_who_may_see_it(login, loop):
     assert 'href="/actions/"' in login(loop.people.board_member).get("/").text
     assert 'href="/actions/"' not in login(loop.people.moderator).get("/").text
+
+
+def test_the_action_page_gives_each_field_its_own_id(login, loop):
+    """The move's note and the update's note once shared `id_note`: the update's label
+    pointed at the move's box, and what a lead typed as an update was lost."""
+    action = an_action(loop)
+    page = login(loop.people.social_worker).get(f"/actions/{action.pk}/").text
+
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="update-note"' in page and 'for="move-note"' in page

@@ -41,6 +41,11 @@ class DateWidget(forms.MultiWidget):
     def decompress(self, value):
         if isinstance(value, datetime.date):
             return [value.day, value.month, value.year]
+        # What was typed, joined by `value_from_datadict` ("2030-6-30"), when the form comes
+        # back with an error: the boxes show it again rather than empty.
+        if isinstance(value, str) and value.count("-") == 2:
+            year, month, day = value.split("-")
+            return [day, month, year]
         return [None, None, None]
 
     def value_from_datadict(self, data, files, name):

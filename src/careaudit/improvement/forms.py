@@ -173,6 +173,11 @@ class MoveForm(GovukForm):
         "completion criteria are met).",
     )
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the update form on the same page has a `note` too.
+        kwargs.setdefault("auto_id", "move-%s")
+        super().__init__(*args, **kwargs)
+
 
 class UpdateForm(GovukForm):
     note = forms.CharField(label="Update", required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -182,6 +187,10 @@ class UpdateForm(GovukForm):
         help_text=f"{ALLOWED_DESCRIPTION}; up to {MAX_EVIDENCE_BYTES // 1024 // 1024} MB. "
         "It is kept with the action and only those who may see the action can download it.",
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "update-%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
