@@ -28,3 +28,13 @@ def test_an_impossible_date_is_kept_as_typed_with_its_error():
     assert form.errors["deadline"] == ["Enter a real date, for example 27 3 2024"]
     html = str(form["deadline"])
     assert 'value="31"' in html and 'value="2"' in html and 'value="2030"' in html
+
+
+def test_the_error_summary_links_to_the_day_box():
+    form = DeadlineForm(
+        {"deadline_day": "", "deadline_month": "", "deadline_year": "", "title": "x"}
+    )
+
+    assert not form.is_valid()
+    anchor, _ = form.field_order_errors()[0]
+    assert f'id="{anchor}"' in str(form["deadline"])

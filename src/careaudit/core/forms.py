@@ -165,7 +165,7 @@ class GovukFormMixin:
         for bound in self:
             anchor = bound.auto_id
             if isinstance(bound.field.widget, DateWidget):
-                anchor = f"{bound.auto_id}_day"
+                anchor = f"{bound.auto_id}_0"  # the day box (MultiWidget numbers its boxes)
             elif isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
                 anchor = f"{bound.auto_id}_0"
             items.extend((anchor, str(error)) for error in bound.errors)
