@@ -32,6 +32,7 @@ class Loop:
     consent: Finding  # needs an action, another theme
     strength: Finding  # a strength: needs no action
     draft_finding: Finding  # needs an action, on an audit still in draft
+    elsewhere: Finding  # needs an action, theme "Recording" too, on another submitted audit
 
 
 def build_loop(people: People | None = None) -> Loop:
@@ -46,6 +47,10 @@ def build_loop(people: People | None = None) -> Loop:
         _request(programme, people.advanced_practitioner, case, RequestMode.SAMPLE)
     )
     themes = list(framework.themes.order_by("position")[:2])
+    other_case = _case(organisation, people.peer_social_worker, "C2")
+    other_audit = submitted_audit(
+        _request(programme, people.service_manager, other_case, RequestMode.SAMPLE)
+    )
     draft_request = _request(programme, people.peer_social_worker, case, RequestMode.PEER)
     draft = audit_services.audit_start(audit_request=draft_request, by=people.peer_social_worker)
     return Loop(
@@ -66,6 +71,12 @@ def build_loop(people: People | None = None) -> Loop:
         ),
         draft_finding=Finding.objects.create(
             audit=draft, theme=themes[0], text="Still being written.", needs_action=True
+        ),
+        elsewhere=Finding.objects.create(
+            audit=other_audit,
+            theme=themes[0],
+            text="No warning signs here either.",
+            needs_action=True,
         ),
     )
 

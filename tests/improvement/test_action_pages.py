@@ -315,3 +315,21 @@ def test_the_action_page_gives_each_field_its_own_id(login, loop):
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert 'for="update-note"' in page and 'for="move-note"' in page
+
+
+def test_findings_of_several_audits_make_an_action_from_their_theme(login, loop):
+    client = login(loop.people.quality_lead)
+    chosen = [loop.recording.pk, loop.elsewhere.pk]  # two audits, one theme
+    theme = loop.recording.theme
+
+    page = client.get("/actions/new/", {"finding": chosen})
+    assert page.context["form"]["theme"].value() == theme.pk  # filled in from the findings
+    without = client.post("/actions/new/", {**form(loop), "finding": chosen})
+    assert without.status_code == 400 and "Choose the theme" in without.text
+
+    response = client.post("/actions/new/", {**form(loop), "finding": chosen, "theme": theme.pk})
+
+    assert response.status_code == 302
+    action = Action.objects.get()
+    assert action.source == "theme" and action.theme == loop.recording.theme
+    assert set(action.findings.values_list("pk", flat=True)) == set(chosen)

@@ -160,6 +160,13 @@ def _with_audits(findings: Iterable[Finding]) -> list[Finding]:
 # --- Creating and editing ----------------------------------------------------------------------
 
 
+def source_of(findings: Iterable[Finding]) -> ActionSource:
+    """Where an action answering these findings comes from: the findings of one audit, or
+    a theme across several audits (issue 12)."""
+    audits = {finding.audit_id for finding in findings}
+    return ActionSource.THEME if len(audits) > 1 else ActionSource.FINDING
+
+
 @transaction.atomic
 def action_create(
     *,

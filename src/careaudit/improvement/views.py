@@ -26,7 +26,7 @@ from careaudit.improvement.access import (
     visible_actions,
 )
 from careaudit.improvement.forms import ActionForm, MoveForm, TrackerForm, UpdateForm
-from careaudit.improvement.models import Action, ActionSource, ActionStatus
+from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
@@ -102,7 +102,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
         initial=_initial_from(findings, staff),
     )
     if request.method == "POST" and form.is_valid() and not form.needs_second_look():
-        source = ActionSource.FINDING if findings else form.cleaned_data["source"]
+        source = services.source_of(findings) if findings else form.cleaned_data["source"]
         try:
             action = services.action_create(
                 by=staff, source=source, details=form.details(), findings=findings
