@@ -62,7 +62,7 @@ def test_each_action_is_one_row_with_its_lead_teams_and_reaudit(loop, tmp_path):
     assert first["source"] == "finding"
     assert first["standard_code"] == standard.code
     assert first["theme"] == loop.recording.theme.name
-    assert first["team"] == "Ashby Team; Dunmere Team"  # in name order, "; " between
+    assert first["team"] == "Ashby Team;Dunmere Team"  # in name order, ";" between
     assert first["lead_email"] == "social.worker@council.example"
     assert first["priority"] == "high" and first["status"] == "open"
     assert (first["reaudit_records"], first["reaudit_weeks"], first["target_percent"]) == (

@@ -321,3 +321,16 @@ def test_an_open_action_past_its_deadline_is_overdue_and_a_closed_one_never(loop
 )
 def test_a_reminder_with_no_completion_criteria_gets_the_vague_action_hint(what, criteria, vague):
     assert (vague_action_hint(what, criteria) is not None) is vague
+
+
+def test_a_criterion_must_belong_to_the_actions_standard(loop):
+    standard = loop.audit.request.standard
+    criterion = loop.audit.tool_version.sections.first().criteria.first()
+    other = loop.framework.standards.exclude(pk=standard.pk).first()
+
+    with pytest.raises(ActionError, match=f"belongs to standard {standard.code}"):
+        an_action(loop, standard=other, criterion=criterion)
+    assert not Action.objects.exists()
+
+    action = an_action(loop, standard=standard, criterion=criterion)
+    assert action.criterion == criterion

@@ -39,7 +39,7 @@ ACTION_COLUMNS = (
 
 # An action with several teams names them all in the one `team` cell, in name order,
 # separated by this (a team name never holds it in practice; docs/decisions/0016).
-TEAM_SEPARATOR = "; "
+TEAM_SEPARATOR = ";"
 
 
 def with_row_data(actions: QuerySet[Action]) -> QuerySet[Action]:
