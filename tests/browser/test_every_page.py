@@ -33,7 +33,7 @@ PREFERENCE = (
     "moderator",
     "anonymous",
 )
-NOT_HTML = {"healthz", "version_pdf", "audit_pdf"}
+NOT_HTML = {"healthz", "version_pdf", "audit_pdf", "action_evidence"}
 
 
 def _pages():

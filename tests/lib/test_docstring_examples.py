@@ -6,8 +6,10 @@ import importlib
 import pytest
 
 MODULES = [
+    "action_hints",
     "agreement",
     "dates",
+    "evidence",
     "redact",
     "rounding",
     "sampling",

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from careaudit.audits.exports import ANSWER_COLUMNS, AUDIT_COLUMNS
 from careaudit.core.models import AccessLog
+from careaudit.improvement.selectors import ACTION_COLUMNS
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.exports import REQUEST_COLUMNS
 from careaudit.programme.models import AuditRequest
@@ -144,3 +145,17 @@ def test_before_any_request_there_is_nothing_to_download(council, login, quality
     response = login(quality_lead).get(URL)
 
     assert "There is nothing to download yet" in response.text
+
+
+def test_the_actions_download_needs_no_month_and_a_monthly_kind_still_does(
+    drawn, login, quality_lead
+):
+    client = login(quality_lead)
+
+    actions = client.post(URL, {"kind": "actions", "format": "csv"})
+    no_month = client.post(URL, {"kind": "requests", "format": "csv"})
+
+    assert actions.status_code == 200
+    assert actions["Content-Disposition"] == 'attachment; filename="careaudit-actions.csv"'
+    assert actions.content.decode().splitlines() == [",".join(ACTION_COLUMNS)]
+    assert "Choose a month" in no_month.text

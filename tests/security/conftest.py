@@ -6,12 +6,16 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 
 from careaudit.audits import services as audit_services
-from careaudit.audits.models import Moderation
+from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
+from careaudit.improvement import services as improvement_services
+from careaudit.improvement.models import ActionSource
+from careaudit.improvement.services import ActionDetails
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, ClosureDay, RequestMode
@@ -54,6 +58,8 @@ class Objects:
     person: int  # a staff member (the social worker)
     supervisee: int  # the social worker, supervised by the advanced practitioner
     feedback_token: str
+    action: int  # led by the social worker, answering a finding of the submitted audit
+    evidence: int  # an update on the action with an evidence file
 
 
 @dataclass
@@ -142,6 +148,23 @@ def build_objects(
     moderation = Moderation.objects.create(
         audit=submitted, request=moderation_request, moderator=moderator
     )
+    # Created by the advanced practitioner (who manages actions), not the quality lead:
+    # tests/security/test_append_only_logs.py deletes the quality lead's account and expects
+    # the friendly refusal, which a protected reference would pre-empt.
+    action = improvement_services.action_create(
+        by=ap,
+        source=ActionSource.FINDING,
+        details=ActionDetails(
+            title="Add early warning signs to risk plans", lead=practitioner, due_date=MONTH
+        ),
+        findings=[Finding.objects.create(audit=submitted, text="No signs.", needs_action=True)],
+    )
+    evidence = improvement_services.action_update_add(
+        action=action,
+        by=practitioner,
+        note="Spot check done.",
+        evidence=SimpleUploadedFile("spot-check.txt", b"9 of 10 plans updated"),
+    )
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
@@ -166,6 +189,8 @@ def build_objects(
         person=practitioner.pk,
         supervisee=practitioner.pk,
         feedback_token=token,
+        action=action.pk,
+        evidence=evidence.pk,
     )
 
 

@@ -36,22 +36,23 @@ SIGNED_IN = (
 )
 PERSONAS = ("anonymous", *SIGNED_IN, "deactivated")
 
-P, ADM, R, M, CR = (
+P, ADM, R, M, CR, MA = (
     Capability.MANAGE_PROGRAMME,
     Capability.ADMINISTER,
     Capability.VIEW_ALL_REPORTS,
     Capability.MODERATE,
     Capability.VIEW_CASE_RECORDS,
+    Capability.MANAGE_ACTIONS,
 )
 # What each persona's role lets them do (checked against the database by a test below).
 PERSONA_CAPABILITIES: dict[str, set[Capability]] = {
-    "quality_lead": {P, ADM, R, CR, Capability.MANAGE_ACTIONS},
-    "service_manager": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
-    "advanced_practitioner": {Capability.CONDUCT_AUDIT, Capability.MANAGE_ACTIONS},
+    "quality_lead": {P, ADM, R, CR, MA},
+    "service_manager": {Capability.CONDUCT_AUDIT, MA},
+    "advanced_practitioner": {Capability.CONDUCT_AUDIT, MA},
     "social_worker": {Capability.CONDUCT_AUDIT},
     "moderator": {Capability.CONDUCT_AUDIT, M},
     "board_member": {R},
-    "outsider": {P, ADM, R, CR, Capability.MANAGE_ACTIONS},
+    "outsider": {P, ADM, R, CR, MA},
 }
 
 
@@ -365,6 +366,37 @@ MATRIX: dict[str, Entry] = dict(
         # Supervision: the supervisor only.
         E("supervision_record", "supervisee", expect=only(advanced_practitioner=OK)),
         E("agreement", expect=needs(R, M)),
+        # Actions: the tracker for those who manage actions or view all reports; an action
+        # for them, its lead (the social worker) and the lead's supervisor (the advanced
+        # practitioner, who also manages actions); changed by managers and, for updates and
+        # the lead's own moves, the lead. An empty move or update is refused as invalid.
+        E("action_tracker", expect=needs(MA, R)),
+        E("findings_needing_action", expect=needs(MA)),
+        E("action_create", expect=needs(MA)),
+        E(
+            "action_detail",
+            "action",
+            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+        ),
+        E("action_edit", "action", expect=needs(MA, object_route=True)),
+        E(
+            "action_move",
+            "action",
+            expect=needs(MA, ok=INVALID, object_route=True, social_worker=INVALID),
+            post=True,
+        ),
+        E(
+            "action_update_add",
+            "action",
+            expect=needs(MA, ok=INVALID, object_route=True, social_worker=INVALID),
+            post=True,
+        ),
+        E(
+            "action_evidence",
+            "action",
+            "evidence",
+            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+        ),
     ]
 )
 

@@ -1,5 +1,7 @@
-"""Data exports: `careaudit export KIND --month YYYY-MM --format csv|xlsx|json`.
+"""Data exports: `careaudit export KIND [--month YYYY-MM] --format csv|xlsx|json`.
 
+A monthly kind (requests, audits, answers) exports one month and needs `--month`; a kind
+that is not monthly (actions) exports everything the organisation holds and takes none.
 Each kind registers its exact columns (a contract other tools rely on) and a function that
 yields one dict per row. Writers keep spreadsheet cells inert: a value starting with
 =, +, - or @ is never read as a formula.
@@ -24,7 +26,7 @@ FORMATS = ("csv", "xlsx", "json")
 
 @dataclass(frozen=True)
 class ExportQuery:
-    month: date
+    month: date | None  # None for a kind that is not monthly
     organisation: Model | None  # an Organisation; None: every organisation
     pseudonymise: bool = False
 
@@ -44,16 +46,19 @@ class ExportKind:
     columns: tuple[str, ...]
     rows: Rows
     description: str
+    monthly: bool = True
 
 
 EXPORTS: dict[str, ExportKind] = {}
 
 
-def export_kind(name: str, columns: tuple[str, ...], description: str):
-    """Register an export: `@export_kind("requests", COLUMNS, "…") def rows(query): …`."""
+def export_kind(name: str, columns: tuple[str, ...], description: str, *, monthly: bool = True):
+    """Register an export: `@export_kind("requests", COLUMNS, "…") def rows(query): …`.
+
+    `monthly=False` for a kind that exports everything at once (its query has no month)."""
 
     def register(rows: Rows) -> Rows:
-        EXPORTS[name] = ExportKind(name, columns, rows, description)
+        EXPORTS[name] = ExportKind(name, columns, rows, description, monthly)
         return rows
 
     return register

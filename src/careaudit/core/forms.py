@@ -41,6 +41,11 @@ class DateWidget(forms.MultiWidget):
     def decompress(self, value):
         if isinstance(value, datetime.date):
             return [value.day, value.month, value.year]
+        # What was typed, joined by `value_from_datadict` ("2030-6-30"), when the form comes
+        # back with an error: the boxes show it again rather than empty.
+        if isinstance(value, str) and value.count("-") == 2:
+            year, month, day = value.split("-")
+            return [day, month, year]
         return [None, None, None]
 
     def value_from_datadict(self, data, files, name):
@@ -160,7 +165,7 @@ class GovukFormMixin:
         for bound in self:
             anchor = bound.auto_id
             if isinstance(bound.field.widget, DateWidget):
-                anchor = f"{bound.auto_id}_day"
+                anchor = f"{bound.auto_id}_0"  # the day box (MultiWidget numbers its boxes)
             elif isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
                 anchor = f"{bound.auto_id}_0"
             items.extend((anchor, str(error)) for error in bound.errors)

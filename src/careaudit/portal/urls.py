@@ -24,6 +24,7 @@ urlpatterns = [
     path("moderation/", include("careaudit.audits.urls_moderation")),
     path("feedback/", include("careaudit.audits.urls_feedback")),  # open without sign-in
     path("supervision/", include("careaudit.audits.urls_supervision")),
+    path("actions/", include("careaudit.improvement.urls")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.

@@ -199,7 +199,10 @@ class DownloadForm(GovukForm):
     month = forms.TypedChoiceField(
         label="Month",
         coerce=date.fromisoformat,
-        help_text="Audits and answers are those of requests sent out that month.",
+        empty_value=None,
+        required=False,  # a kind that is not monthly (actions) takes none: see clean()
+        help_text="Audits and answers are those of requests sent out that month. Actions are "
+        "all of them, whatever the month.",
     )
     format = forms.ChoiceField(
         label="Format",
@@ -226,6 +229,20 @@ class DownloadForm(GovukForm):
             for kind in EXPORTS.values()
         ]
         self.fields["month"].choices = [(m.isoformat(), f"{m:%B %Y}") for m in months]
+
+    def clean(self):
+        data = super().clean()
+        kind = EXPORTS.get(data.get("kind", ""))
+        if (
+            kind is not None
+            and kind.monthly
+            and not data.get("month")
+            and "month" not in self.errors
+        ):
+            self.add_error("month", "Choose a month")
+        if kind is not None and not kind.monthly:
+            data["month"] = None
+        return data
 
 
 class CancelForm(GovukForm):

@@ -1,4 +1,5 @@
-"""Download a month's data (requests, audits, answers) as CSV, Excel or JSON: the same
+"""Download a month's data (requests, audits, answers), or every action, as CSV, Excel or
+JSON: the same
 files, with the same columns, as `careaudit export`. Every download is logged.
 
 The files hold case references, staff emails and the person's own words: they are for
@@ -45,11 +46,14 @@ def data_download(request: HttpRequest) -> HttpResponse:
             action=AccessAction.EXPORT,
             object_type="export",
             object_id=kind.name,
-            description=f"Downloaded {kind.name} for {month:%B %Y} as {fmt}"
+            description=f"Downloaded {kind.name}"
+            + (f" for {month:%B %Y}" if month else "")
+            + f" as {fmt}"
             + (", pseudonymised" if pseudonymise else ""),
             organisation_id=organisation.pk,
         )
-        filename = f"careaudit-{kind.name}-{month:%Y-%m}{'-pseudonymised' if pseudonymise else ''}"
+        filename = f"careaudit-{kind.name}" + (f"-{month:%Y-%m}" if month else "")
+        filename += "-pseudonymised" if pseudonymise else ""
         response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
         response["Cache-Control"] = "no-store"

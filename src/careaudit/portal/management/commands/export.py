@@ -11,11 +11,16 @@ from careaudit.organisation.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Export data for one month: careaudit export KIND --month YYYY-MM --format csv|xlsx|json"
+    help = (
+        "Export data: careaudit export KIND [--month YYYY-MM] --format csv|xlsx|json "
+        "(--month for the monthly kinds: requests, audits, answers)"
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("kind", metavar="KIND", help="what to export: " + ", ".join(EXPORTS))
-        parser.add_argument("--month", required=True, metavar="YYYY-MM")
+        parser.add_argument(
+            "--month", metavar="YYYY-MM", help="the month, for a monthly kind (not actions)"
+        )
         parser.add_argument("--format", default="csv", choices=FORMATS)
         parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
         parser.add_argument(
@@ -30,21 +35,31 @@ class Command(BaseCommand):
     def handle(self, *args, kind, month, format, output, organisation, pseudonymise, **options):
         if kind not in EXPORTS:
             raise CommandError(f"Unknown export “{kind}”: choose one of {', '.join(EXPORTS)}.")
+        export = EXPORTS[kind]
+        if export.monthly and not month:
+            raise CommandError(f"The {kind} export is of one month: give --month YYYY-MM.")
+        if not export.monthly and month:
+            raise CommandError(
+                f"The {kind} export is of everything the organisation holds, not of a month: "
+                "leave out --month."
+            )
         try:
             query = ExportQuery(
-                month=parse_month(month),
+                month=parse_month(month) if month else None,
                 organisation=_organisation(organisation),
                 pseudonymise=pseudonymise,
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
-        data = write_export(EXPORTS[kind], query, format)
+        data = write_export(export, query, format)
         record_access(
             request=None,
             action=AccessAction.EXPORT,
             object_type="export",
             object_id=kind,
-            description=f"careaudit export {kind} --month {month} --format {format}"
+            description=f"careaudit export {kind}"
+            + (f" --month {month}" if month else "")
+            + f" --format {format}"
             + (" --pseudonymise" if pseudonymise else "")
             + f" ({query.organisation.code if query.organisation else 'every organisation'})",
             organisation_id=query.organisation.pk if query.organisation else None,

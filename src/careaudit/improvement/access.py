@@ -1,0 +1,118 @@
+"""Who may see and change an action. Every view of the improvement app fetches its actions
+through here, and the services ask the same questions of `by`.
+
+- People who "manage actions" create, edit and move any action of their organisation, and
+  are the only ones who close or abandon one.
+- The action's lead adds updates and evidence, and moves their own action on: open → in
+  progress → awaiting verification.
+- People who "view all reports" (the board) read every action and the tracker; the lead's
+  supervisor reads the actions of the people they supervise.
+
+Another organisation's action is a 404, exactly like one that does not exist; one of the
+person's own organisation that they may not see or change is a 403 that says why
+(docs/decisions/0008-404-or-403.md).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from careaudit.improvement.models import Action, ActionStatus, ActionUpdate
+from careaudit.organisation.access import can_any, require_staff
+from careaudit.organisation.models import Capability, StaffMember
+
+# Who reads the whole tracker.
+TRACKER_CAPABILITIES = (Capability.MANAGE_ACTIONS, Capability.VIEW_ALL_REPORTS)
+
+# The moves an action's lead makes on their own action (everything else is the managers').
+LEAD_MOVES = {
+    (ActionStatus.OPEN, ActionStatus.IN_PROGRESS),
+    (ActionStatus.IN_PROGRESS, ActionStatus.AWAITING_VERIFICATION),
+}
+
+
+def may_manage(staff: StaffMember) -> bool:
+    return staff.can(Capability.MANAGE_ACTIONS)
+
+
+def may_see_tracker(staff: StaffMember) -> bool:
+    return can_any(staff, *TRACKER_CAPABILITIES)
+
+
+def visible_actions(staff: StaffMember) -> QuerySet[Action]:
+    actions = Action.objects.filter(organisation=staff.organisation)
+    if may_see_tracker(staff):
+        return actions
+    return actions.filter(Q(lead=staff) | Q(lead__supervisor=staff))
+
+
+def may_add_update(action: Action, staff: StaffMember) -> bool:
+    return may_manage(staff) or action.lead_id == staff.pk
+
+
+def may_move(action: Action, staff: StaffMember, to: str) -> bool:
+    """Whether this person may make this move, if the action's status allows it at all."""
+    return may_manage(staff) or (action.lead_id == staff.pk and (action.status, to) in LEAD_MOVES)
+
+
+def check_may_add_update(action: Action, staff: StaffMember) -> None:
+    if not may_add_update(action, staff):
+        raise PermissionDenied(
+            "Only the action’s lead and those who manage actions can add updates to it."
+        )
+
+
+def check_may_move(action: Action, staff: StaffMember, to: str) -> None:
+    if may_move(action, staff, to):
+        return
+    if action.lead_id == staff.pk:
+        raise PermissionDenied(
+            "As the action’s lead you can start it and send it for verification; those who "
+            "manage actions verify, close or abandon it."
+        )
+    raise PermissionDenied("Only the action’s lead and those who manage actions can move it on.")
+
+
+def check_may_move_it(action: Action, staff: StaffMember) -> None:
+    """Before any particular move: only the lead and those who manage actions move one."""
+    if not (may_manage(staff) or action.lead_id == staff.pk):
+        raise PermissionDenied(
+            "Only the action’s lead and those who manage actions can move it on."
+        )
+
+
+def check_may_manage(staff: StaffMember) -> None:
+    if not may_manage(staff):
+        raise PermissionDenied("You need the “Manage actions” capability to do this.")
+
+
+def get_action_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Action:
+    """The action, if this person may see it; with `manage`, only for those who manage
+    actions. Another organisation's action is a 404, never a 403."""
+    staff = require_staff(request)
+    action = get_object_or_404(
+        Action.objects.select_related(
+            "lead__user", "lead__supervisor", "standard", "criterion", "theme", "created_by__user"
+        ),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    if not visible_actions(staff).filter(pk=action.pk).exists():
+        raise PermissionDenied(
+            "You can see the actions you lead and those of the people you supervise. The "
+            "action tracker is for those who manage actions or view all reports."
+        )
+    if manage:
+        check_may_manage(staff)
+    return action
+
+
+def get_evidence_for_user(request: HttpRequest, pk: int, update_pk: int) -> ActionUpdate:
+    """An update with evidence on an action this person may see."""
+    action = get_action_for_user(request, pk)
+    update = get_object_or_404(
+        ActionUpdate.objects.exclude(evidence=""), pk=update_pk, action=action
+    )
+    update.action = action
+    return update

@@ -1,0 +1,32 @@
+"""The improvement panels on the "My work" home page: the actions a person leads that are
+still open, and for supervisors, the overdue actions of the people they supervise."""
+
+from django.utils import timezone
+
+from careaudit.core.my_work import Panel, my_work_panel
+from careaudit.improvement.selectors import my_open_actions, supervisees_overdue_actions
+from careaudit.organisation.models import StaffMember
+
+
+@my_work_panel(order=15)
+def my_actions_panel(staff: StaffMember) -> Panel | None:
+    actions = list(my_open_actions(staff))
+    if not actions:
+        return None
+    return Panel(
+        "My actions",
+        "improvement/panels/my_actions.html",
+        {"actions": actions, "today": timezone.localdate()},
+    )
+
+
+@my_work_panel(order=35)
+def team_overdue_actions_panel(staff: StaffMember) -> Panel | None:
+    actions = list(supervisees_overdue_actions(staff, timezone.localdate()))
+    if not actions:
+        return None
+    return Panel(
+        "Your team’s overdue actions",
+        "improvement/panels/team_overdue.html",
+        {"actions": actions, "today": timezone.localdate()},
+    )
