@@ -4,13 +4,16 @@ that requires a re-audit is never closed by a person."""
 from datetime import date
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from careaudit.core.changes import changes_in_words
 from careaudit.improvement import services
 from careaudit.improvement.models import Action, ActionSource, ActionStatus, ActionUpdate
 from careaudit.improvement.services import ActionError, action_close, action_move
 from careaudit.lib.action_hints import vague_action_hint
+from careaudit.portal.access import change_log_for
 from tests.factories import OrganisationFactory, StaffFactory
 from tests.improvement.conftest import an_action, details
 
@@ -334,3 +337,22 @@ def test_a_criterion_must_belong_to_the_actions_standard(loop):
 
     action = an_action(loop, standard=standard, criterion=criterion)
     assert action.criterion == criterion
+
+
+def test_the_findings_an_action_answers_and_its_teams_are_in_the_change_log(loop):
+    team = loop.people.social_worker.team
+    action = an_action(loop, findings=[loop.recording, loop.consent], teams=(team,))
+
+    lines = [
+        line
+        for entry in changes_in_words(LogEntry.objects.get_for_object(action))
+        for line in entry
+    ]
+
+    assert f"Findings: added {loop.recording}, {loop.consent}" in lines or (
+        f"Findings: added {loop.consent}, {loop.recording}" in lines
+    )
+    assert f"Teams: added {team}" in lines
+    entries = LogEntry.objects.get_for_object(action)
+    readable = change_log_for(action.organisation).filter(pk__in=entries.values("pk"))
+    assert readable.count() == entries.count()  # on the organisation's Logs page, all of it

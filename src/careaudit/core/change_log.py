@@ -52,9 +52,12 @@ def track_changes(
     organisation: str,
     exclude: tuple[str, ...] = (),
     words: tuple[str, ...] = (),
+    lists: tuple[str, ...] = (),
 ) -> None:
     """Record every create, change and delete of `model` in the change log, leaving out its
     reverse relations and any fields named in `exclude`.
+
+    `lists` are many-to-many fields whose additions and removals are recorded too.
 
     `organisation` is the lookup from an object to its organisation ("audit__organisation").
     `words` are free-text fields whose text the log must not copy: it records that they
@@ -66,6 +69,7 @@ def track_changes(
         exclude_fields=[*reverse_relations(model), *exclude],
         mask_fields=list(words),
         mask_callable="careaudit.core.change_log.words_not_kept",
+        m2m_fields=set(lists),
     )
 
 
@@ -171,7 +175,25 @@ def scope_admin_entries(entries: QuerySet[AdminLogEntry] | None = None) -> None:
     ChangeScope.objects.bulk_create(scopes, ignore_conflicts=True)
 
 
+def _scope_list_change(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """auditlog wrote an entry about a many-to-many list (`lists` in `track_changes`): it
+    sends no `post_log` for those, so record whose it is here, from the object it names."""
+    if not created or raw or instance.action != LogEntry.Action.UPDATE:
+        return
+    changes = instance.changes_dict or {}
+    if not any(isinstance(v, dict) and v.get("type") == "m2m" for v in changes.values()):
+        return
+    model = instance.content_type.model_class()
+    found = organisations_of(model, [instance.object_pk]) if model is not None else {}
+    ChangeScope.objects.create(
+        log=ChangeLog.CHANGES,
+        entry_id=instance.pk,
+        organisation_id=found.get(str(instance.object_pk)),
+    )
+
+
 post_log.connect(_scope_change, dispatch_uid="careaudit_scope_change")
+post_save.connect(_scope_list_change, sender=LogEntry, dispatch_uid="careaudit_scope_list")
 post_save.connect(_scope_admin_entry, sender=AdminLogEntry, dispatch_uid="careaudit_scope_admin")
 
 

@@ -16,7 +16,8 @@ class ImprovementConfig(AppConfig):
             panels,  # noqa: F401 (registers the My work panels)
         )
 
-        track_changes(models.Action, organisation="organisation")
+        # Which findings an action answers, and which teams it is for, are part of it.
+        track_changes(models.Action, organisation="organisation", lists=("findings", "teams"))
         # An update's note may say how a named person is doing: the log records that it
         # was written, not the words.
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
