@@ -6,10 +6,12 @@ parts, through `helper.py` in this folder, run as a script with its own Django s
 """
 
 import contextlib
+import copy
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from django.db import connection, connections
+from django.db.utils import load_backend
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELPER = Path(__file__).with_name("helper.py")
@@ -148,3 +153,32 @@ def stop(process: subprocess.Popen | None, timeout: float = 20) -> None:
         else:
             process.kill()
         process.wait(timeout=timeout)
+
+
+def a_database_for_threads(path: Path) -> dict | None:
+    """Settings of a database other threads can share with this one: on SQLite, a copy of
+    the in-memory test database in a file at `path` (threads cannot share the in-memory
+    one); None on PostgreSQL, where they use the suite's own test database."""
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        return None
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    settings_dict = copy.deepcopy(connection.settings_dict)
+    settings_dict["NAME"] = str(path)
+    return settings_dict
+
+
+@contextlib.contextmanager
+def own_connection(settings_dict: dict | None):
+    """Give the current (non-main) thread its own connection, closed at the end."""
+    if settings_dict is not None:
+        backend = load_backend(settings_dict["ENGINE"])
+        connections["default"] = backend.DatabaseWrapper(settings_dict, "default")
+    try:
+        yield
+    finally:
+        connections.close_all()  # only this thread's connections

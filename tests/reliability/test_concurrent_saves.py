@@ -16,9 +16,6 @@ threads use a file copy of the test database, opened with the project's own sett
 server workers have.
 """
 
-import contextlib
-import copy
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +24,6 @@ from datetime import date
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
-from django.db.utils import load_backend
 
 from careaudit.audits import services
 from careaudit.audits.models import Answer, Audit
@@ -37,6 +32,7 @@ from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.standards.models import Criterion
 from tests.programme.conftest import build_council
+from tests.reliability.conftest import a_database_for_threads, own_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the threads must see committed data
 
@@ -66,30 +62,7 @@ def draft_audit(transactional_db) -> Audit:
 @pytest.fixture
 def race_database(draft_audit, tmp_path) -> dict | None:
     """Settings of the database the threads use; None for the suite's own test database."""
-    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-        return None
-    path = tmp_path / "race.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-    settings_dict = copy.deepcopy(connection.settings_dict)
-    settings_dict["NAME"] = str(path)
-    return settings_dict
-
-
-@contextlib.contextmanager
-def own_connection(settings_dict: dict | None):
-    """Give the current (non-main) thread its own connection, closed at the end."""
-    if settings_dict is not None:
-        backend = load_backend(settings_dict["ENGINE"])
-        connections["default"] = backend.DatabaseWrapper(settings_dict, "default")
-    try:
-        yield
-    finally:
-        connections.close_all()  # only this thread's connections
+    return a_database_for_threads(tmp_path / "race.sqlite3")
 
 
 def in_thread(settings_dict: dict | None, function, *args):

@@ -13,19 +13,17 @@ test_concurrent_saves.py for why not the in-memory test database). On PostgreSQL
 use the suite's test database.
 """
 
-import contextlib
-import copy
 import queue
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections, transaction
-from django.db.utils import OperationalError, load_backend
+from django.db import connection, transaction
+from django.db.utils import OperationalError
 
 from careaudit.organisation.importing import StaffRow, staff_import
 from careaudit.organisation.models import Organisation, StaffMember
 from tests.conftest import build_people
+from tests.reliability.conftest import a_database_for_threads, own_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the threads must see committed data
 
@@ -37,30 +35,7 @@ def database(transactional_db, tmp_path) -> dict | None:
     """The personas' council, and the settings of the database the threads use (None: the
     suite's own test database)."""
     build_people()
-    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-        return None
-    path = tmp_path / "site.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-    settings_dict = copy.deepcopy(connection.settings_dict)
-    settings_dict["NAME"] = str(path)
-    return settings_dict
-
-
-@contextlib.contextmanager
-def own_connection(settings_dict: dict | None):
-    """Give the current (non-main) thread its own connection, closed at the end."""
-    if settings_dict is not None:
-        backend = load_backend(settings_dict["ENGINE"])
-        connections["default"] = backend.DatabaseWrapper(settings_dict, "default")
-    try:
-        yield
-    finally:
-        connections.close_all()  # only this thread's connections
+    return a_database_for_threads(tmp_path / "site.sqlite3")
 
 
 def large_staff_file() -> list[StaffRow]:
