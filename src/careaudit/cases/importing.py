@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from careaudit.cases.models import Case, CaseFileShape, CaseStatus
 from careaudit.core import bulk
 from careaudit.core.change_log import record_bulk_change
-from careaudit.core.imports import ImportConflict, import_commit
+from careaudit.core.imports import import_commit, refuse_if_changed
 from careaudit.core.tabular import (
     Problem,
     Table,
@@ -557,12 +557,7 @@ def case_import_write(*, report: CaseImportReport) -> None:
     """
     if not report.ok:
         raise ValueError("Only a checked case file with no problem can be written.")
-    ids = sorted(report.updated_at_read)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        now = dict(Case.objects.filter(pk__in=chunk).values_list("pk", "updated_at"))
-        if any(now.get(pk) != report.updated_at_read[pk] for pk in chunk):
-            raise ImportConflict()
+    refuse_if_changed(Case, report.updated_at_read, "updated_at")
     for statement in report.statements:
         statement.run()
     record_bulk_change(

@@ -32,14 +32,14 @@ import json
 import logging
 import secrets
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from django.contrib import messages
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -207,6 +207,23 @@ def import_commit(
             exc_info=True,
         )
         raise ImportConflict() from None
+
+
+def refuse_if_changed(model: type[Model], read: Mapping[Any, Any], *fields: str) -> None:
+    """Raise `ImportConflict` if any of `model`'s rows the check read has changed since.
+
+    `read` holds what the check read of each row, by id: the value of the one field in
+    `fields`, or a tuple of them when there are several. The check ran outside the write's
+    transaction, so someone may have edited a row meanwhile; writing the check's values
+    would silently undo their change. Read in chunks of ids, whatever the size of the file.
+    """
+    ids = sorted(read)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = model.objects.filter(pk__in=chunk).values_list("pk", *fields)
+        now = {pk: tuple(values) if len(fields) > 1 else values[0] for pk, *values in rows}
+        if any(now.get(pk) != read[pk] for pk in chunk):
+            raise ImportConflict()
 
 
 # SQLite keeps 2 MB of pages per connection: a write larger than that spills its pages to

@@ -42,7 +42,7 @@ from django.utils.text import slugify
 
 from careaudit.core import bulk
 from careaudit.core.change_log import record_bulk_change
-from careaudit.core.imports import ImportConflict, import_commit
+from careaudit.core.imports import import_commit, refuse_if_changed
 from careaudit.core.tabular import Problem, Table, TabularError, locate, nul_problems, project
 from careaudit.lib.dates import parse_date
 from careaudit.organisation.models import (
@@ -911,29 +911,9 @@ def _refuse_changes_since_check(changes: _StaffChanges) -> None:
     The check ran outside the transaction, so someone may have edited one of them on the
     People page meanwhile; writing the check's values would silently undo their change.
     """
-    staff_ids = sorted(changes.staff_read)
-    for start in range(0, len(staff_ids), 500):
-        chunk = staff_ids[start : start + 500]
-        now = {
-            pk: tuple(values)
-            for pk, *values in StaffMember.objects.filter(pk__in=chunk).values_list(
-                "pk", *_CHECKED_FIELDS
-            )
-        }
-        if any(now.get(pk) != changes.staff_read[pk] for pk in chunk):
-            raise ImportConflict()
-    user_ids = sorted(changes.names_read)
-    for start in range(0, len(user_ids), 500):
-        chunk = user_ids[start : start + 500]
-        now = dict(User.objects.filter(pk__in=chunk).values_list("pk", "full_name"))
-        if any(now.get(pk) != changes.names_read[pk] for pk in chunk):
-            raise ImportConflict()
-    user_ids = sorted(changes.emails_read)
-    for start in range(0, len(user_ids), 500):
-        chunk = user_ids[start : start + 500]
-        now = dict(User.objects.filter(pk__in=chunk).values_list("pk", "email"))
-        if any(now.get(pk) != changes.emails_read[pk] for pk in chunk):
-            raise ImportConflict()
+    refuse_if_changed(StaffMember, changes.staff_read, *_CHECKED_FIELDS)
+    refuse_if_changed(User, changes.names_read, "full_name")
+    refuse_if_changed(User, changes.emails_read, "email")
 
 
 def _place_of(role: Role) -> str:
