@@ -37,7 +37,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import F, Model
+from django.db.models import Model
 from django.utils.text import slugify
 
 from careaudit.core import bulk
@@ -55,7 +55,7 @@ from careaudit.organisation.models import (
     Team,
 )
 from careaudit.organisation.selectors import organisation_for_command, roles_for
-from careaudit.organisation.services import staff_email_change
+from careaudit.organisation.services import forget_other_addresses, staff_email_change
 
 # Accounts sit above this app in the layers: the user model is named, not imported.
 User = get_user_model()
@@ -889,20 +889,9 @@ def _write(changes: _StaffChanges) -> None:
     statements = changes.statements
     for statement in statements.values():  # in the order made: a level after the one above
         statement.run()
-    _forget_other_addresses(changes.addresses_given)
+    forget_other_addresses(changes.addresses_given)
     for staff, email in changes.readdressed:  # few: each in the change log, as on People
         staff_email_change(staff=staff, email=email)
-
-
-def _forget_other_addresses(user_ids: list[int]) -> None:
-    """Remove any other address allauth holds for these accounts (as `staff_email_change`
-    does), so neither a password reset nor a single sign-on reaches them through it."""
-    addresses = User._meta.get_field("emailaddress").related_model
-    ids = sorted(set(user_ids))
-    for start in range(0, len(ids), 500):
-        addresses.objects.filter(user_id__in=ids[start : start + 500]).exclude(
-            email__iexact=F("user__email")
-        ).delete()
 
 
 def _refuse_changes_since_check(changes: _StaffChanges) -> None:

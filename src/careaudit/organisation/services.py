@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from careaudit.organisation.models import Organisation, Role, Service, StaffMember, Team
@@ -87,11 +88,22 @@ def staff_email_change(*, staff: StaffMember, email: str) -> StaffMember:
     if user.email != email:
         user.email = email
         user.save(update_fields=["email"])
-    user.emailaddress_set.exclude(email__iexact=email).delete()
+    forget_other_addresses([user.pk])
     if staff.issued_email != email:
         staff.issued_email = email
         staff.save(update_fields=["issued_email"])
     return staff
+
+
+def forget_other_addresses(user_ids: list[int]) -> None:
+    """Remove any address allauth holds for these accounts other than their sign-in
+    address, so neither a password reset nor a single sign-on reaches them through it."""
+    addresses = User._meta.get_field("emailaddress").related_model
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), 500):
+        addresses.objects.filter(user_id__in=ids[start : start + 500]).exclude(
+            email__iexact=F("user__email")
+        ).delete()
 
 
 @transaction.atomic
