@@ -1,11 +1,14 @@
 """Administrators' views of the logs, and the data protection officer's subject access search."""
 
 import csv
-from datetime import UTC, datetime, time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +20,7 @@ from careaudit.core.forms import DateField, GovukForm
 from careaudit.core.models import AccessAction
 from careaudit.lib.textsafe import neutralise_formula
 from careaudit.organisation.access import require_staff
+from careaudit.organisation.models import Organisation
 from careaudit.portal.access import (
     access_log_for,
     admin_log_for,
@@ -42,47 +46,48 @@ class LogFilterForm(GovukForm):
     until = DateField(label="To", required=False)
 
 
+@dataclass(frozen=True)
+class _Log:
+    """How one log is read: its entries, newest first where it says, and the fields the
+    filters look in."""
+
+    entries: Callable[[Organisation], QuerySet]
+    who: str  # the email address of whoever acted
+    when: str  # the moment it happened
+    ordered: bool = True
+
+
+_READ = {
+    "changes": _Log(
+        lambda organisation: change_log_for(organisation).select_related("content_type"),
+        who="actor_email",
+        when="timestamp",
+    ),
+    "admin": _Log(
+        lambda organisation: admin_log_for(organisation).select_related("content_type", "user"),
+        who="user__email",
+        when="action_time",
+    ),
+    "access": _Log(access_log_for, who="actor_email", when="at", ordered=False),
+}
+
+
 def _filtered(organisation, data: dict):
     since, until, who = data.get("since"), data.get("until"), data.get("who", "").strip()
-    if data.get("log") == "changes":
-        entries = (
-            change_log_for(organisation)
-            .select_related("content_type")
-            .order_by("-timestamp", "-pk")
-        )
-        if who:
-            entries = entries.filter(actor_email__icontains=who)
-        if since:
-            entries = entries.filter(timestamp__gte=_start(since))
-        if until:
-            entries = entries.filter(timestamp__lt=_start(until, next_day=True))
-        return entries
-    if data.get("log") == "admin":
-        entries = (
-            admin_log_for(organisation)
-            .select_related("content_type", "user")
-            .order_by("-action_time", "-pk")
-        )
-        if who:
-            entries = entries.filter(user__email__icontains=who)
-        if since:
-            entries = entries.filter(action_time__gte=_start(since))
-        if until:
-            entries = entries.filter(action_time__lt=_start(until, next_day=True))
-        return entries
-    entries = access_log_for(organisation)
+    log = _READ.get(data.get("log"), _READ["access"])
+    entries = log.entries(organisation)
+    if log.ordered:
+        entries = entries.order_by(f"-{log.when}", "-pk")
     if who:
-        entries = entries.filter(actor_email__icontains=who)
+        entries = entries.filter(**{f"{log.who}__icontains": who})
     if since:
-        entries = entries.filter(at__gte=_start(since))
+        entries = entries.filter(**{f"{log.when}__gte": _start(since)})
     if until:
-        entries = entries.filter(at__lt=_start(until, next_day=True))
+        entries = entries.filter(**{f"{log.when}__lt": _start(until, next_day=True)})
     return entries
 
 
 def _start(day, next_day: bool = False) -> datetime:
-    from datetime import timedelta
-
     moment = datetime.combine(day + timedelta(days=1 if next_day else 0), time())
     return timezone.make_aware(moment, timezone.get_default_timezone())
 
