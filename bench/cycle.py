@@ -5,13 +5,11 @@ named by BENCH_DATABASE_URL), then prints timings and query counts.
 """
 
 import argparse
-import os
 import random
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
+
+from _django import start_django
 
 
 def main() -> None:
@@ -21,19 +19,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=60)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="careaudit-bench-")
-    os.environ.update(
-        CAREAUDIT_DATA_DIR=data_dir, SECRET_KEY="bench", CAREAUDIT_HTTPS="0",
-        DJANGO_SETTINGS_MODULE="careaudit.settings",
-    )  # fmt: skip
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import django
-
-    django.setup()
+    start_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings

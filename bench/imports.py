@@ -21,13 +21,11 @@ long as the write holds it. The script stops by itself.
 
 import argparse
 import io
-import os
 import statistics
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
+
+from _django import start_django
 
 
 def main() -> None:
@@ -36,19 +34,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=200)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="careaudit-bench-")
-    os.environ.update(
-        CAREAUDIT_DATA_DIR=data_dir, SECRET_KEY="bench", CAREAUDIT_HTTPS="0",
-        DJANGO_SETTINGS_MODULE="careaudit.settings", LOG_LEVEL="ERROR",
-    )  # fmt: skip
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import django
-
-    django.setup()
+    start_django(LOG_LEVEL="ERROR")
     from django.core.management import call_command
     from django.db import connection
 
