@@ -220,3 +220,144 @@ class ActionUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"Update {self.pk} on action {self.action_id}"
+
+
+# --- Rules a quality lead sets for the organisation (issue 12) ---------------------------------
+
+
+class ImprovementRules(models.Model):
+    """When the daily tick escalates an overdue action, raises a repeated finding and flags
+    an auditor for calibration. One row per organisation, made when a quality lead first
+    changes a rule: until then `rules_for` gives the defaults."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="improvement_rules"
+    )
+    overdue_working_days = models.PositiveSmallIntegerField(
+        "working days overdue before an action escalates",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="After this many working days overdue, the lead's supervisor is told; after "
+        "as many again, the programme owner.",
+    )
+    programme_owner = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who a second escalation goes to. If empty: everyone who manages the programme.",
+    )
+    repeat_audits = models.PositiveSmallIntegerField(
+        "audits with the same shortfall before it is a repeated finding",
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+    )
+    repeat_months = models.PositiveSmallIntegerField(
+        "within this many months",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    calibration_audits = models.PositiveSmallIntegerField(
+        "moderated audits looked at for calibration",
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+        help_text="An auditor's last this many moderated audits.",
+    )
+    calibration_agreement_percent = models.PositiveSmallIntegerField(
+        "agreement below which an auditor is flagged for calibration (%)",
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    moderators_lead = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who is told that an auditor needs calibration. If empty: everyone who "
+        "moderates and manages the programme.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "improvement rules"
+
+    def __str__(self) -> str:
+        return f"Improvement rules of {self.organisation}"
+
+
+def rules_for(organisation: Organisation) -> ImprovementRules:
+    """The organisation's rules as stored, or the defaults (unsaved) if none were changed."""
+    rules = ImprovementRules.objects.filter(organisation=organisation).first()
+    return rules or ImprovementRules(organisation=organisation)
+
+
+# --- Repeated findings (issue 12) --------------------------------------------------------------
+
+
+class RepeatScope(models.TextChoices):
+    TEAM = "team", "A team"
+    ORGANISATION = "organisation", "The organisation"
+
+
+class RepeatedFinding(models.Model):
+    """The same criterion not met (or the same theme found) in at least K audits of a team,
+    or of the organisation, within M months: an item for the governance meeting, raised by
+    the daily tick even when each audit has its own action.
+
+    `key` names what repeats ("team:12:criterion:345", "organisation:theme:7"); while an
+    item with that key is not yet reviewed, the tick updates it rather than raising another.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="repeated_findings"
+    )
+    key = models.CharField(max_length=100)
+    scope = models.CharField(max_length=20, choices=RepeatScope)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    audits = models.ManyToManyField("audits.Audit", blank=True, related_name="+")
+    audits_count = models.PositiveIntegerField()
+    first_seen = models.DateField(help_text="The earliest audit's date in the window.")
+    last_seen = models.DateField(help_text="The latest audit's date in the window.")
+    raised_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    actions = models.ManyToManyField(Action, blank=True, related_name="repeated_findings")
+
+    class Meta:
+        ordering = ["-raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "organisation",
+                "key",
+                condition=models.Q(reviewed_at__isnull=True),
+                name="one_unreviewed_item_per_repeat",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scope=RepeatScope.ORGANISATION, team__isnull=True)
+                | models.Q(scope=RepeatScope.TEAM, team__isnull=False),
+                name="repeat_team_exactly_when_team_scope",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(criterion__isnull=False, theme__isnull=True)
+                | models.Q(criterion__isnull=True, theme__isnull=False),
+                name="repeat_of_a_criterion_or_a_theme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Repeated finding {self.pk}"
