@@ -191,10 +191,14 @@ def action_create_for_decision(
 
 def meetings_of(organisation: Organisation) -> QuerySet[Meeting]:
     """The organisation's meetings, latest first, with their counts: one query."""
-    return Meeting.objects.filter(organisation=organisation).annotate(
-        decisions_count=Count("decisions", distinct=True),
-        actions_count=Count("actions_reviewed", distinct=True),
-        repeated_count=Count("repeated_findings_reviewed", distinct=True),
+    return (
+        Meeting.objects.filter(organisation=organisation)
+        .annotate(
+            decisions_count=Count("decisions", distinct=True),
+            actions_count=Count("actions_reviewed", distinct=True),
+            repeated_count=Count("repeated_findings_reviewed", distinct=True),
+        )
+        .order_by("-held_on", "-pk")
     )
 
 
