@@ -36,6 +36,7 @@ def a_repeated_finding(loop, *, key="organisation:theme:recording", **fields) ->
         "audits_count": 3,
         "first_seen": date(2025, 10, 1),
         "last_seen": date(2026, 2, 1),
+        "raised_at": timezone.make_aware(datetime(2026, 2, 2, 7, 0)),
     }
     values.update(fields)
     item = RepeatedFinding.objects.create(**values)
