@@ -78,9 +78,7 @@ MEETING_FORM = {
 
 
 @time_machine.travel(datetime(2026, 3, 11, 9, 0), tick=False)
-def test_a_quality_lead_records_the_board_reviewing_a_repeated_finding_and_an_action(
-    login, loop
-):
+def test_a_quality_lead_records_the_board_reviewing_a_repeated_finding_and_an_action(login, loop):
     item = a_repeated_finding(loop)
     action = an_action(loop)
     people = loop.people
@@ -142,9 +140,11 @@ def test_attendees_chosen_from_the_list_are_of_the_organisation_only(login, loop
 
 
 def test_a_meeting_is_recorded_once_it_has_been_held(loop):
-    with time_machine.travel(datetime(2026, 3, 9, 9, 0), tick=False):
-        with pytest.raises(ActionError, match="in the future"):
-            a_meeting(loop)
+    with (
+        time_machine.travel(datetime(2026, 3, 9, 9, 0), tick=False),
+        pytest.raises(ActionError, match="in the future"),
+    ):
+        a_meeting(loop)
     assert not Meeting.objects.exists()
 
 
@@ -209,7 +209,9 @@ def test_a_decision_makes_a_governance_action_and_the_meeting_links_it(login, lo
     assert list(decision.actions.all()) == [action]
     item.actions.add(action)
     page = client.get(response["Location"]).text
-    assert page.count(f'href="/actions/{action.pk}/"') == 2  # the repeated finding's and the decision's
+    assert (
+        page.count(f'href="/actions/{action.pk}/"') == 2
+    )  # the repeated finding's and the decision's
 
 
 def test_a_decision_records_the_extra_audits_it_requested(login, loop):
@@ -315,7 +317,11 @@ def test_the_meeting_page_needs_the_same_queries_for_few_or_many_decisions(
 ):
     meeting = a_meeting(loop, attendees=(loop.people.board_member,))
     governance.decision_add(
-        meeting=meeting, by=loop.people.quality_lead, kind="other", text="One", actions=[an_action(loop)]
+        meeting=meeting,
+        by=loop.people.quality_lead,
+        kind="other",
+        text="One",
+        actions=[an_action(loop)],
     )
     client = login(loop.people.quality_lead)
     client.get(f"/actions/meetings/{meeting.pk}/")

@@ -141,7 +141,9 @@ def test_clearing_the_wording_takes_the_action_off_the_published_page(login, loo
     )
     client = login(loop.people.quality_lead)
 
-    client.post(f"/you-said-we-did/{action.pk}/wording", {"you_said": "", "we_did": "", "result": ""})
+    client.post(
+        f"/you-said-we-did/{action.pk}/wording", {"you_said": "", "we_did": "", "result": ""}
+    )
 
     assert not PublicWording.objects.exists()
     assert "Nothing has been published yet." in client.get("/you-said-we-did/print").text
@@ -167,7 +169,9 @@ def test_only_those_who_manage_actions_write_the_wording(login, loop):
     for persona in ("board_member", "social_worker"):
         response = login(getattr(loop.people, persona)).get(f"/you-said-we-did/{action.pk}/wording")
         assert response.status_code == 403
-    assert login(loop.people.outsider).get(f"/you-said-we-did/{action.pk}/wording").status_code == 404
+    assert (
+        login(loop.people.outsider).get(f"/you-said-we-did/{action.pk}/wording").status_code == 404
+    )
 
 
 def test_the_page_needs_the_same_queries_for_few_or_many_actions(
@@ -183,7 +187,11 @@ def test_the_page_needs_the_same_queries_for_few_or_many_actions(
         action = a_verified_action(loop)
         if n % 2:
             governance.public_wording_save(
-                action=action, by=loop.people.quality_lead, you_said="S.", we_did=f"D{n}.", result=""
+                action=action,
+                by=loop.people.quality_lead,
+                you_said="S.",
+                we_did=f"D{n}.",
+                result="",
             )
 
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -138,7 +138,10 @@ class PublicWordingForm(GovukForm):
         "anything that could identify someone.",
     )
     we_did = forms.CharField(
-        label="We did", required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="What changed."
+        label="We did",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What changed.",
     )
     result = forms.CharField(
         label="The result",

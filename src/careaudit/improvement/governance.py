@@ -102,7 +102,9 @@ def meeting_create(*, by: StaffMember, details: MeetingDetails) -> Meeting:
     """Record a meeting that has been held, with what it reviewed."""
     check_may_record_meetings(by)
     _check_meeting(details, by)
-    meeting = Meeting.objects.create(organisation=by.organisation, created_by=by, **_fields(details))
+    meeting = Meeting.objects.create(
+        organisation=by.organisation, created_by=by, **_fields(details)
+    )
     _set_lists(meeting, details)
     return meeting
 
@@ -487,18 +489,14 @@ def _items(actions: list[Action], *, generated: bool = False) -> list[PublicItem
     for row in Finding.objects.filter(actions__in=pks).values("actions", "audit"):
         audits_of[row["actions"]].add(row["audit"])
     repeats_of: dict[int, list[RepeatedFinding]] = defaultdict(list)
-    for item in RepeatedFinding.objects.filter(actions__in=pks).annotate(
-        action_pk=F("actions")
-    ):
+    for item in RepeatedFinding.objects.filter(actions__in=pks).annotate(action_pk=F("actions")):
         repeats_of[item.action_pk].append(item)
     voices = _voices(set().union(*audits_of.values()) if audits_of else set())
     items = []
     for action in actions:
         wording = None if generated else getattr(action, "public_wording", None)
         if wording is not None:
-            items.append(
-                PublicItem(action, wording.you_said, wording.we_did, wording.result, True)
-            )
+            items.append(PublicItem(action, wording.you_said, wording.we_did, wording.result, True))
             continue
         voice = Voice()
         for audit in audits_of[action.pk]:

@@ -377,7 +377,8 @@ class Meeting(models.Model):
     held_on = models.DateField("Date of the meeting")
     attendees = models.ManyToManyField(StaffMember, blank=True, related_name="meetings_attended")
     other_attendees = models.TextField(
-        blank=True, help_text="People without an account, one a line (a Healthwatch representative)."
+        blank=True,
+        help_text="People without an account, one a line (a Healthwatch representative).",
     )
     notes = models.TextField(blank=True)
     actions_reviewed = models.ManyToManyField(Action, blank=True, related_name="meetings")

@@ -27,7 +27,5 @@ urlpatterns = [
         views_governance.meeting_agenda_pack,
         name="meeting_agenda_pack",
     ),
-    path(
-        "decisions/<int:pk>/remove", views_governance.decision_remove, name="decision_remove"
-    ),
+    path("decisions/<int:pk>/remove", views_governance.decision_remove, name="decision_remove"),
 ]

@@ -19,8 +19,8 @@ from careaudit.improvement.access import (
     TRACKER_CAPABILITIES,
     check_may_add_update,
     check_may_move_it,
-    get_decision_for_user,
     get_action_for_user,
+    get_decision_for_user,
     get_evidence_for_user,
     may_add_update,
     may_manage,
@@ -96,7 +96,9 @@ def action_create(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
     source_data = request.POST if request.method == "POST" else request.GET
     decision = _chosen_decision(request, source_data.get("decision", ""))
-    findings = [] if decision else _chosen_findings(staff.organisation, source_data.getlist("finding"))
+    findings = (
+        [] if decision else _chosen_findings(staff.organisation, source_data.getlist("finding"))
+    )
     initial = _initial_from(findings, staff)
     if decision is not None:
         initial["title"] = decision.text[:200]

@@ -6,60 +6,162 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('improvement', '0002_rules_and_repeated_findings'),
-        ('organisation', '0006_staff_id_and_issued_email'),
-        ('programme', '0005_due_date_changed_event'),
+        ("improvement", "0002_rules_and_repeated_findings"),
+        ("organisation", "0006_staff_id_and_issued_email"),
+        ("programme", "0005_due_date_changed_event"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(default='Practice Quality Board', max_length=120)),
-                ('held_on', models.DateField(verbose_name='Date of the meeting')),
-                ('other_attendees', models.TextField(blank=True, help_text='People without an account, one a line (a Healthwatch representative).')),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actions_reviewed', models.ManyToManyField(blank=True, related_name='meetings', to='improvement.action')),
-                ('attendees', models.ManyToManyField(blank=True, related_name='meetings_attended', to='organisation.staffmember')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='organisation.organisation')),
-                ('repeated_findings_reviewed', models.ManyToManyField(blank=True, related_name='meetings', to='improvement.repeatedfinding')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(default="Practice Quality Board", max_length=120)),
+                ("held_on", models.DateField(verbose_name="Date of the meeting")),
+                (
+                    "other_attendees",
+                    models.TextField(
+                        blank=True,
+                        help_text="People without an account, one a line (a Healthwatch representative).",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actions_reviewed",
+                    models.ManyToManyField(
+                        blank=True, related_name="meetings", to="improvement.action"
+                    ),
+                ),
+                (
+                    "attendees",
+                    models.ManyToManyField(
+                        blank=True, related_name="meetings_attended", to="organisation.staffmember"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="organisation.organisation",
+                    ),
+                ),
+                (
+                    "repeated_findings_reviewed",
+                    models.ManyToManyField(
+                        blank=True, related_name="meetings", to="improvement.repeatedfinding"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-held_on', '-pk'],
+                "ordering": ["-held_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('action', 'An action'), ('priority', 'A new practice priority'), ('extra_audits', 'Extra audits'), ('other', 'Another decision')], max_length=20)),
-                ('text', models.TextField(verbose_name='The decision')),
-                ('programme_change', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actions', models.ManyToManyField(blank=True, related_name='decisions', to='improvement.action')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
-                ('extra_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programme.extrarequest')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='improvement.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("action", "An action"),
+                            ("priority", "A new practice priority"),
+                            ("extra_audits", "Extra audits"),
+                            ("other", "Another decision"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="The decision")),
+                ("programme_change", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actions",
+                    models.ManyToManyField(
+                        blank=True, related_name="decisions", to="improvement.action"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
+                (
+                    "extra_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programme.extrarequest",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="improvement.meeting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PublicWording',
+            name="PublicWording",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('you_said', models.TextField()),
-                ('we_did', models.TextField()),
-                ('result', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='public_wording', to='improvement.action')),
-                ('written_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("you_said", models.TextField()),
+                ("we_did", models.TextField()),
+                ("result", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "action",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="public_wording",
+                        to="improvement.action",
+                    ),
+                ),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
             ],
         ),
     ]
