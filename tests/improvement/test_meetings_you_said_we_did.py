@@ -197,3 +197,10 @@ def test_the_page_needs_the_same_queries_for_few_or_many_actions(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/you-said-we-did/")
     assert len(response.context["items"]) == 7
+
+
+def test_the_examples_in_the_governance_docstrings_hold():
+    import doctest
+
+    result = doctest.testmod(governance, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
