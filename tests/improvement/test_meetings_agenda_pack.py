@@ -63,7 +63,7 @@ def test_the_pack_holds_what_needs_the_boards_attention_and_what_was_verified_si
     assert pack.verified == [after]  # not the one closed before February's board
     assert pack.repeated == [repeated]
     assert pack.overdue_days == [(overdue, 9)]
-    assert pack.summary[0] == (1, "overdue actions")
+    assert pack.summary[0] == (1, "overdue action")
 
 
 def test_without_an_earlier_meeting_the_pack_looks_back_to_three_months_before(loop):
@@ -104,10 +104,10 @@ def test_the_board_downloads_the_pack_and_page_one_says_what_it_holds(login, loo
     text = pdf_text(response.content)
     first_page = text.split("\f")[0]
     for words in (
-        "overdue actions",
-        "repeated findings to review",
-        "actions awaiting verification",
-        "improvements verified since the last meeting",
+        "overdue action",
+        "repeated finding to review",
+        "action awaiting verification",
+        "improvement verified since the last meeting",
     ):
         assert words in " ".join(first_page.split())
     assert "Record consent in every assessment" in text

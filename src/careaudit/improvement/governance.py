@@ -292,12 +292,21 @@ class AgendaPack:
 
     @property
     def summary(self) -> list[tuple[int, str]]:
-        return [
-            (len(self.overdue), "overdue actions"),
-            (len(self.repeated), "repeated findings to review"),
-            (len(self.awaiting), "actions awaiting verification"),
-            (len(self.verified), "improvements verified since the last meeting"),
-        ]
+        counts = (
+            (len(self.overdue), "overdue action", "overdue actions"),
+            (len(self.repeated), "repeated finding to review", "repeated findings to review"),
+            (
+                len(self.awaiting),
+                "action awaiting verification",
+                "actions awaiting verification",
+            ),
+            (
+                len(self.verified),
+                "improvement verified since the last meeting",
+                "improvements verified since the last meeting",
+            ),
+        )
+        return [(n, one if n == 1 else many) for n, one, many in counts]
 
     @property
     def overdue_days(self) -> list[tuple[Action, int]]:
