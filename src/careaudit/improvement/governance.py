@@ -442,7 +442,8 @@ def generated_you_said(
     subject = _subject(action)
     about = f" in {subject}" if subject else ""
     if audits:
-        found = f"Our audits of {audits} people’s records found a shortfall{about}."
+        records = "1 person’s record" if audits == 1 else f"{audits} people’s records"
+        found = f"Our audits of {records} found a shortfall{about}."
     elif action.source == ActionSource.GOVERNANCE:
         found = f"Our Practice Quality Board asked for a change{about}."
     else:
