@@ -33,7 +33,14 @@ PREFERENCE = (
     "moderator",
     "anonymous",
 )
-NOT_HTML = {"healthz", "version_pdf", "audit_pdf", "action_evidence"}
+NOT_HTML = {
+    "healthz",
+    "version_pdf",
+    "audit_pdf",
+    "action_evidence",
+    "agenda_pack_next",
+    "meeting_agenda_pack",
+}
 
 
 def _pages():

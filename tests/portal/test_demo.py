@@ -11,7 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from careaudit.audits.models import Audit, Moderation, SupervisionDiscussion
+from careaudit.cases.models import Case
 from careaudit.core.models import OutgoingEmail
+from careaudit.improvement.models import Meeting, PublicWording, RepeatedFinding
 from careaudit.lib.dates import add_months
 from careaudit.lib.workdays import nth_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
@@ -78,6 +80,7 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     assert_every_event_is_dated_when_it_would_have_happened(today)
     with time_machine.travel(today, tick=False):
         assert_every_persona_has_work(client)
+        assert_the_board_closed_the_loop(client, personas)
 
     if connection.vendor != "sqlite":
         return
@@ -127,3 +130,27 @@ def assert_every_event_is_dated_when_it_would_have_happened(today: date) -> None
         assert audit.request.created_at <= audit.started_at <= audit.submitted_at
     for discussion in SupervisionDiscussion.objects.all():
         assert local(discussion.recorded_at) == discussion.discussed_on <= today
+
+
+def assert_the_board_closed_the_loop(client, personas) -> None:
+    """The last board reviewed a repeated finding and decided on an action answering it,
+    with a re-audit; "You said, we did" is filled and names no one."""
+    item = RepeatedFinding.objects.filter(meetings__isnull=False).first()
+    assert item is not None and item.reviewed_at is not None
+    meeting = item.meetings.get()
+    action = item.actions.get(source="governance")
+    assert action.decisions.get().meeting == meeting
+    assert action.requires_reaudit
+    assert Meeting.objects.count() == 2
+    assert PublicWording.objects.exists()
+
+    client.force_login(personas["board_member"].user)
+    page = client.get(f"/actions/meetings/{meeting.pk}/").text
+    assert f'href="/actions/{action.pk}/"' in page
+    published = client.get("/you-said-we-did/print").text
+    assert "Give every person a copy of their support plan" in published
+    assert "@" not in published
+    for staff in StaffMember.objects.all():
+        assert staff.full_name not in published
+    for case_ref in Case.objects.values_list("case_ref", flat=True)[:200]:
+        assert f">{case_ref}<" not in published and f" {case_ref} " not in published

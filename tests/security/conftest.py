@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from careaudit.audits import services as audit_services
 from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
+from careaudit.improvement import governance
 from careaudit.improvement import services as improvement_services
 from careaudit.improvement.models import ActionSource
 from careaudit.improvement.services import ActionDetails
@@ -60,6 +61,8 @@ class Objects:
     feedback_token: str
     action: int  # led by the social worker, answering a finding of the submitted audit
     evidence: int  # an update on the action with an evidence file
+    meeting: int  # a board meeting that reviewed the action, with one decision
+    decision: int
 
 
 @dataclass
@@ -165,6 +168,12 @@ def build_objects(
         note="Spot check done.",
         evidence=SimpleUploadedFile("spot-check.txt", b"9 of 10 plans updated"),
     )
+    meeting = governance.meeting_create(
+        by=ap, details=governance.MeetingDetails(held_on=MONTH, actions_reviewed=(action,))
+    )
+    decision = governance.decision_add(
+        meeting=meeting, by=ap, kind="other", text="Keep it under review."
+    )
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
@@ -191,6 +200,8 @@ def build_objects(
         feedback_token=token,
         action=action.pk,
         evidence=evidence.pk,
+        meeting=meeting.pk,
+        decision=decision.pk,
     )
 
 

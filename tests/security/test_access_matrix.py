@@ -397,6 +397,31 @@ MATRIX: dict[str, Entry] = dict(
             "evidence",
             expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
         ),
+        # Governance meetings: the board and those who manage actions read them and their
+        # agenda packs; those who manage actions record them. "You said, we did" is for
+        # everyone in the organisation (it holds nothing personal); its wording is written by
+        # those who manage actions.
+        E("meeting_list", expect=needs(MA, R)),
+        E("meeting_create", expect=needs(MA)),
+        E("agenda_pack_next", expect=needs(MA, R)),
+        E("meeting_detail", "meeting", expect=needs(MA, R, object_route=True)),
+        E("meeting_edit", "meeting", expect=needs(MA, object_route=True)),
+        E("meeting_agenda_pack", "meeting", expect=needs(MA, R, object_route=True)),
+        E(
+            "decision_add",
+            "meeting",
+            expect=needs(MA, ok=INVALID, object_route=True),
+            post=True,
+        ),
+        E(
+            "decision_remove",
+            "decision",
+            expect=needs(MA, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
+        E("you_said_we_did", expect=everyone_signed_in()),
+        E("you_said_we_did_print", expect=everyone_signed_in()),
+        E("public_wording_edit", "action", expect=needs(MA, object_route=True)),
     ]
 )
 

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from careaudit.improvement.models import Action, ActionStatus, ActionUpdate
+from careaudit.improvement.models import Action, ActionStatus, ActionUpdate, Decision, Meeting
 from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
 
@@ -116,3 +116,69 @@ def get_evidence_for_user(request: HttpRequest, pk: int, update_pk: int) -> Acti
     )
     update.action = action
     return update
+
+
+# --- Governance meetings and "You said, we did" --------------------------------------------
+# The board (who view all reports) reads the meetings and their agenda packs; those who
+# manage actions record them. "You said, we did" is read by everyone in the organisation
+# (it holds nothing personal); those who manage actions write its wording.
+
+
+def may_read_meetings(staff: StaffMember) -> bool:
+    return may_see_tracker(staff)
+
+
+def check_may_read_meetings(staff: StaffMember) -> None:
+    if not may_read_meetings(staff):
+        raise PermissionDenied(
+            "Governance meetings are for those who manage actions or view all reports."
+        )
+
+
+def check_may_record_meetings(staff: StaffMember) -> None:
+    if not may_manage(staff):
+        raise PermissionDenied(
+            "Those who manage actions record governance meetings; the board reads them."
+        )
+
+
+def check_may_word_publicly(staff: StaffMember) -> None:
+    if not may_manage(staff):
+        raise PermissionDenied(
+            "Those who manage actions write what “You said, we did” says of an action."
+        )
+
+
+def get_meeting_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Meeting:
+    """The meeting, for those who read meetings; with `manage`, only for those who record
+    them. Another organisation's meeting is a 404."""
+    staff = require_staff(request)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("created_by__user"), pk=pk, organisation=staff.organisation
+    )
+    check_may_read_meetings(staff)
+    if manage:
+        check_may_record_meetings(staff)
+    return meeting
+
+
+def get_decision_for_user(request: HttpRequest, pk: int) -> Decision:
+    """A decision, for those who record meetings (to act on it: make its action)."""
+    staff = require_staff(request)
+    decision = get_object_or_404(
+        Decision.objects.select_related("meeting"), pk=pk, meeting__organisation=staff.organisation
+    )
+    check_may_record_meetings(staff)
+    return decision
+
+
+def get_action_to_word(request: HttpRequest, pk: int) -> Action:
+    """An action whose public wording this person may write."""
+    staff = require_staff(request)
+    action = get_object_or_404(
+        Action.objects.select_related("standard", "theme", "criterion"),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    check_may_word_publicly(staff)
+    return action

@@ -21,3 +21,14 @@ class ImprovementConfig(AppConfig):
         # An update's note may say how a named person is doing: the log records that it
         # was written, not the words.
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
+        # A meeting's notes may speak of named people: the log keeps that they changed.
+        track_changes(
+            models.Meeting,
+            organisation="organisation",
+            words=("notes",),
+            lists=("attendees", "actions_reviewed", "repeated_findings_reviewed"),
+        )
+        track_changes(models.Decision, organisation="meeting__organisation", lists=("actions",))
+        track_changes(models.PublicWording, organisation="action__organisation")
+        # Reviewing a repeated finding at a meeting sets its `reviewed_at`: attributable too.
+        track_changes(models.RepeatedFinding, organisation="organisation")

@@ -361,3 +361,88 @@ class RepeatedFinding(models.Model):
 
     def __str__(self) -> str:
         return f"Repeated finding {self.pk}"
+
+
+# --- Governance meetings and "You said, we did" (issue 12) -------------------------------------
+
+
+class Meeting(models.Model):
+    """A governance meeting (the Practice Quality Board, say): who came, what of the tracker
+    and which repeated findings it reviewed, and what it decided (`decisions`)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="meetings"
+    )
+    title = models.CharField(max_length=120, default="Practice Quality Board")
+    held_on = models.DateField("Date of the meeting")
+    attendees = models.ManyToManyField(StaffMember, blank=True, related_name="meetings_attended")
+    other_attendees = models.TextField(
+        blank=True,
+        help_text="People without an account, one a line (a Healthwatch representative).",
+    )
+    notes = models.TextField(blank=True)
+    actions_reviewed = models.ManyToManyField(Action, blank=True, related_name="meetings")
+    repeated_findings_reviewed = models.ManyToManyField(
+        RepeatedFinding, blank=True, related_name="meetings"
+    )
+    created_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.held_on:%-d %B %Y}"
+
+    @property
+    def other_attendee_lines(self) -> list[str]:
+        return [line.strip() for line in self.other_attendees.splitlines() if line.strip()]
+
+
+class DecisionKind(models.TextChoices):
+    ACTION = "action", "An action"
+    PRIORITY = "priority", "A new practice priority"
+    EXTRA_AUDITS = "extra_audits", "Extra audits"
+    OTHER = "other", "Another decision"
+
+
+class Decision(models.Model):
+    """What a meeting decided, linked to what it made: the actions it created (from a
+    governance decision), the extra audits it requested, or a change to the programme."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=20, choices=DecisionKind)
+    text = models.TextField("The decision")
+    actions = models.ManyToManyField(Action, blank=True, related_name="decisions")
+    extra_request = models.ForeignKey(
+        "programme.ExtraRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    programme_change = models.TextField(blank=True)
+    created_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Decision {self.pk} of meeting {self.meeting_id}"
+
+
+class PublicWording(models.Model):
+    """What the "You said, we did" page says of an action, written for publication and
+    reviewed by a person. Only actions with wording appear on the published version: the
+    text generated from the data is a starting point, never published unread."""
+
+    action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="public_wording")
+    you_said = models.TextField()
+    we_did = models.TextField()
+    result = models.TextField(blank=True)
+    written_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Public wording of action {self.action_id}"

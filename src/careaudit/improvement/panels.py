@@ -1,9 +1,12 @@
 """The improvement panels on the "My work" home page: the actions a person leads that are
-still open, and for supervisors, the overdue actions of the people they supervise."""
+still open; for supervisors, the overdue actions of the people they supervise; for the
+board and those who manage actions, governance (meetings, agenda pack, You said, we did)."""
 
 from django.utils import timezone
 
 from careaudit.core.my_work import Panel, my_work_panel
+from careaudit.improvement.access import may_read_meetings
+from careaudit.improvement.models import Meeting
 from careaudit.improvement.selectors import my_open_actions, supervisees_overdue_actions
 from careaudit.organisation.models import StaffMember
 
@@ -30,3 +33,13 @@ def team_overdue_actions_panel(staff: StaffMember) -> Panel | None:
         "improvement/panels/team_overdue.html",
         {"actions": actions, "today": timezone.localdate()},
     )
+
+
+@my_work_panel(order=60)
+def governance_panel(staff: StaffMember) -> Panel | None:
+    if not may_read_meetings(staff):
+        return None
+    latest = (
+        Meeting.objects.filter(organisation=staff.organisation).order_by("-held_on", "-pk").first()
+    )
+    return Panel("Governance", "improvement/panels/governance.html", {"latest": latest})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from careaudit.improvement import views
+from careaudit.improvement import views, views_governance
 
 urlpatterns = [
     path("", views.action_tracker, name="action_tracker"),
@@ -15,4 +15,17 @@ urlpatterns = [
         views.action_evidence,
         name="action_evidence",
     ),
+    # Governance meetings
+    path("meetings/", views_governance.meeting_list, name="meeting_list"),
+    path("meetings/new", views_governance.meeting_create, name="meeting_create"),
+    path("meetings/agenda-pack.pdf", views_governance.agenda_pack_next, name="agenda_pack_next"),
+    path("meetings/<int:pk>/", views_governance.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit", views_governance.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/decisions", views_governance.decision_add, name="decision_add"),
+    path(
+        "meetings/<int:pk>/agenda-pack.pdf",
+        views_governance.meeting_agenda_pack,
+        name="meeting_agenda_pack",
+    ),
+    path("decisions/<int:pk>/remove", views_governance.decision_remove, name="decision_remove"),
 ]

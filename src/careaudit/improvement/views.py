@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careaudit.audits.models import Finding
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
-from careaudit.improvement import selectors, services
+from careaudit.improvement import governance, selectors, services
 from careaudit.improvement.access import (
     TRACKER_CAPABILITIES,
     check_may_add_update,
     check_may_move_it,
     get_action_for_user,
+    get_decision_for_user,
     get_evidence_for_user,
     may_add_update,
     may_manage,
@@ -94,31 +95,49 @@ def action_create(request: HttpRequest) -> HttpResponse:
     allowed), or, with none, from a theme or a governance decision."""
     staff = require_staff(request)
     source_data = request.POST if request.method == "POST" else request.GET
-    findings = _chosen_findings(staff.organisation, source_data.getlist("finding"))
+    decision = _chosen_decision(request, source_data.get("decision", ""))
+    findings = (
+        [] if decision else _chosen_findings(staff.organisation, source_data.getlist("finding"))
+    )
+    initial = _initial_from(findings, staff)
+    if decision is not None:
+        initial["title"] = decision.text[:200]
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         organisation=staff.organisation,
-        with_source=not findings,
-        initial=_initial_from(findings, staff),
+        with_source=not findings and decision is None,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid() and not form.needs_second_look():
-        source = services.source_of(findings) if findings else form.cleaned_data["source"]
         try:
-            action = services.action_create(
-                by=staff, source=source, details=form.details(), findings=findings
-            )
+            if decision is not None:
+                action = governance.action_create_for_decision(
+                    decision=decision, by=staff, details=form.details()
+                )
+            else:
+                source = services.source_of(findings) if findings else form.cleaned_data["source"]
+                action = services.action_create(
+                    by=staff, source=source, details=form.details(), findings=findings
+                )
         except ActionError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The action has been created.")
+            if decision is not None:
+                return redirect("meeting_detail", pk=decision.meeting_id)
             return redirect("action_detail", pk=action.pk)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,
         "improvement/action_form.html",
-        {"form": form, "findings": findings, "action": None},
+        {"form": form, "findings": findings, "action": None, "decision": decision},
         status=status,
     )
+
+
+def _chosen_decision(request: HttpRequest, value: str):
+    """The meeting's decision the action is made from (`?decision=…`), if any."""
+    return get_decision_for_user(request, int(value)) if value.isdigit() else None
 
 
 def _chosen_findings(organisation, values: list[str]) -> list[Finding]:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("feedback/", include("careaudit.audits.urls_feedback")),  # open without sign-in
     path("supervision/", include("careaudit.audits.urls_supervision")),
     path("actions/", include("careaudit.improvement.urls")),
+    path("you-said-we-did/", include("careaudit.improvement.urls_public")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.

@@ -1,0 +1,257 @@
+"""Demo step: the Practice Quality Board closes the loop.
+
+Two board meetings. Four months ago the board, told by the audits that many people had no
+copy of their support plan, decided on an action; it was done, checked and closed. Last
+month the board reviewed the tracker and every repeated finding raised by then (the earlier
+steps may have raised some, or none), and decided on a new action answering them. The
+closed actions get their "You said, we did" wording, so the page is filled.
+
+Runs last: it reviews whatever actions and repeated findings the earlier steps made.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from careaudit.audits.models import Answer, Audit, AuditStatus, VoiceAnswer
+from careaudit.improvement import governance, services
+from careaudit.improvement.governance import MeetingDetails
+from careaudit.improvement.models import (
+    Action,
+    ActionStatus,
+    DecisionKind,
+    RepeatedFinding,
+    RepeatScope,
+)
+from careaudit.improvement.services import ActionDetails
+from careaudit.lib import scoring
+from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.workdays import add_working_days, nth_working_day
+from careaudit.portal.demo import DemoContext
+from careaudit.standards.models import Criterion, Framework, Theme
+
+BOARD = "Practice Quality Board"
+OTHERS = "Healthwatch representative\nCarers’ forum representative"
+
+
+def build(context: DemoContext) -> None:
+    first = _board_day(context, months_ago=4)
+    second = _board_day(context, months_ago=1)
+    plan_copies = _plan_copies_action(context, first)
+    _close(context, plan_copies, add_working_days(first, 30))
+    _second_board(context, second)
+    _word_closed_actions(context, plan_copies)
+
+
+def _board_day(context: DemoContext, *, months_ago: int) -> date:
+    month = add_months(month_start(context.today), -months_ago)
+    return nth_working_day(month.year, month.month, 8)
+
+
+def _theme(context: DemoContext, name: str) -> Theme | None:
+    frameworks = Framework.objects.visible_to(context.organisation)
+    return Theme.objects.filter(framework__in=frameworks, name=name).first()
+
+
+def _attendees(context: DemoContext) -> tuple:
+    keys = ("quality_lead", "board_member", "service_manager", "advanced_practitioner")
+    return tuple(context.staff[key] for key in keys)
+
+
+def _plan_copies_action(context: DemoContext, day: date) -> Action:
+    """The first board: the audits say people lack a copy of their plan; an action."""
+    lead = context.staff["quality_lead"]
+    with context.on(day, hour=14):
+        meeting = governance.meeting_create(
+            by=lead,
+            details=MeetingDetails(
+                title=BOARD,
+                held_on=day,
+                attendees=_attendees(context),
+                other_attendees=OTHERS,
+                notes="The audits show people often have no copy of their support plan.",
+            ),
+        )
+        decision = governance.decision_add(
+            meeting=meeting,
+            by=lead,
+            kind=DecisionKind.ACTION,
+            text="Every person is given a copy of their support plan, in a format they can "
+            "read, within two weeks of it being agreed.",
+        )
+        return governance.action_create_for_decision(
+            decision=decision,
+            by=lead,
+            details=ActionDetails(
+                title="Give every person a copy of their support plan within two weeks",
+                description="Workers send or hand over the plan in the person's preferred "
+                "format and record the date it was given.",
+                lead=context.staff["service_manager"],
+                due_date=add_working_days(day, 30),
+                completion_criteria="A spot check of 20 plans finds a copy given in 18.",
+                theme=_theme(context, "Care and support planning"),
+            ),
+        )
+
+
+def _close(context: DemoContext, action: Action, day: date) -> None:
+    lead, manager = action.lead, context.staff["quality_lead"]
+    with context.on(day - timedelta(days=7)):
+        services.action_move(action=action, by=lead, to=ActionStatus.IN_PROGRESS)
+    with context.on(day - timedelta(days=2)):
+        services.action_update_add(
+            action=action, by=lead, note="Plans are now sent within two weeks; dates recorded."
+        )
+        services.action_move(action=action, by=lead, to=ActionStatus.AWAITING_VERIFICATION)
+    with context.on(day, hour=11):
+        services.action_close(
+            action=action,
+            by=manager,
+            closing_note="A spot check of 20 plans found a copy given within two weeks in 19.",
+        )
+
+
+def _second_board(context: DemoContext, day: date) -> None:
+    """Last month's board reviews the tracker and the repeated findings raised by then."""
+    lead = context.staff["quality_lead"]
+    organisation = context.organisation
+    moment = timezone.make_aware(datetime.combine(day, time(14)))
+    actions = tuple(
+        Action.objects.filter(organisation=organisation, created_at__lte=moment)
+        .exclude(status=ActionStatus.ABANDONED)
+        .order_by("due_date", "pk")[:20]
+    )
+    repeated = tuple(
+        RepeatedFinding.objects.filter(
+            organisation=organisation, raised_at__lte=moment, reviewed_at__isnull=True
+        ).order_by("raised_at", "pk")
+    ) or _a_repeated_finding(context, day)
+    with context.on(day, hour=14):
+        meeting = governance.meeting_create(
+            by=lead,
+            details=MeetingDetails(
+                title=BOARD,
+                held_on=day,
+                attendees=_attendees(context),
+                other_attendees=OTHERS,
+                notes="Reviewed the tracker and the repeated findings in the agenda pack.",
+                actions_reviewed=actions,
+                repeated_findings_reviewed=repeated,
+            ),
+        )
+        risk = governance.decision_add(
+            meeting=meeting,
+            by=lead,
+            kind=DecisionKind.ACTION,
+            text="Risk plans keep missing early warning signs: one action across the teams, "
+            "proved by a re-audit.",
+        )
+        action = governance.action_create_for_decision(
+            decision=risk,
+            by=lead,
+            details=ActionDetails(
+                title="Add early warning signs to every risk plan",
+                description="Advanced practitioners run a practice session in each team and "
+                "check plans with workers in supervision.",
+                lead=context.staff["advanced_practitioner"],
+                due_date=add_working_days(day, 40),
+                completion_criteria="A re-audit of 10 risk plans finds early warning signs in 9.",
+                theme=_theme(context, "Working with risk"),
+                criterion=repeated[0].criterion if repeated else None,
+                reaudit_records=10,
+                reaudit_weeks=4,
+                target_percent=90,
+            ),
+        )
+        for item in repeated:
+            item.actions.add(action)
+        governance.decision_add(
+            meeting=meeting,
+            by=lead,
+            kind=DecisionKind.PRIORITY,
+            text="Carers’ assessments are a practice priority for the next quarter.",
+            programme_change="Carers and family findings reported to every board until then.",
+        )
+
+
+def _a_repeated_finding(context: DemoContext, day: date) -> tuple[RepeatedFinding, ...]:
+    """When no earlier step raised a repeated finding, the one the daily tick would have:
+    the criterion about working with risk most often not met across the organisation's
+    audits in the six months before the board."""
+    start = add_months(month_start(day), -6)
+    answers = Answer.objects.filter(
+        audit__organisation=context.organisation,
+        audit__status=AuditStatus.SUBMITTED,
+        audit__submitted_at__date__gte=start,
+        audit__submitted_at__date__lt=day,
+        value=scoring.NOT_MET,
+        criterion__themes=_theme(context, "Working with risk"),
+    )
+    top = (
+        answers.values("criterion")
+        .annotate(audits=Count("audit", distinct=True))
+        .order_by("-audits", "criterion")
+        .first()
+    )
+    if top is None or top["audits"] < 3:
+        return ()
+    criterion = Criterion.objects.select_related("section__version__tool__standard").get(
+        pk=top["criterion"]
+    )
+    audits = Audit.objects.filter(pk__in=answers.filter(criterion=criterion).values("audit"))
+    dates = [timezone.localdate(at) for at in audits.values_list("submitted_at", flat=True)]
+    with context.on(day - timedelta(days=7), hour=6):
+        item = RepeatedFinding.objects.create(
+            organisation=context.organisation,
+            key=f"organisation:criterion:{criterion.pk}",
+            scope=RepeatScope.ORGANISATION,
+            standard=criterion.section.version.tool.standard,
+            criterion=criterion,
+            audits_count=len(dates),
+            first_seen=min(dates),
+            last_seen=max(dates),
+        )
+        item.audits.set(audits)
+    return (item,)
+
+
+def _word_closed_actions(context: DemoContext, plan_copies: Action) -> None:
+    """Each closed action's "You said, we did" wording, as the quality lead checked it. The
+    plan copies action says what the audits found, counted from them."""
+    lead = context.staff["quality_lead"]
+    for action in Action.objects.filter(
+        organisation=context.organisation, status=ActionStatus.CLOSED
+    ).select_related("theme", "standard", "criterion"):
+        item = governance.generated_item(action)
+        you_said, we_did, result = item.you_said, item.we_did, item.result
+        if action.pk == plan_copies.pk:
+            you_said = _plan_copies_said(context, action)
+            we_did = f"{action.title}. {action.description}"
+            result += " A check of 20 plans found a copy given within two weeks in 19."
+        with context.on(timezone.localdate(action.closed_at) + timedelta(days=3)):
+            governance.public_wording_save(
+                action=action,
+                by=lead,
+                you_said=you_said,
+                we_did=we_did,
+                result=result,
+            )
+
+
+def _plan_copies_said(context: DemoContext, action: Action) -> str:
+    """What the audits before the first board heard about copies of plans: counts only."""
+    start = add_months(month_start(action.created_at.date()), -6)
+    asked = Audit.objects.filter(
+        organisation=context.organisation,
+        status=AuditStatus.SUBMITTED,
+        submitted_at__date__gte=start,
+        submitted_at__lt=action.created_at,
+        has_copy_of_plan__in=(VoiceAnswer.YES, VoiceAnswer.PARTLY, VoiceAnswer.NO),
+    )
+    without = asked.exclude(has_copy_of_plan=VoiceAnswer.YES).count()
+    return (
+        f"In the six months before the board, we asked {asked.count()} people who use "
+        f"services, or their carers, about their support plan during our audits. {without} "
+        "of them did not have a full copy of it."
+    )

@@ -1,0 +1,139 @@
+"""The agenda pack: what the tracker asks of a meeting, with a summary the board reads first,
+and what has been verified since the meeting before."""
+
+import subprocess
+from datetime import date, datetime
+
+import time_machine
+
+from careaudit.core.models import AccessLog
+from careaudit.improvement import governance, services
+from careaudit.improvement.governance import MeetingDetails
+from careaudit.improvement.models import ActionStatus
+from tests.improvement.conftest import an_action
+from tests.improvement.test_meetings import a_repeated_finding
+
+
+def closed_on(loop, action, day: date):
+    by = loop.people.quality_lead
+    with time_machine.travel(datetime(day.year, day.month, day.day, 12, 0), tick=False):
+        services.action_move(action=action, by=by, to=ActionStatus.IN_PROGRESS)
+        services.action_move(action=action, by=by, to=ActionStatus.AWAITING_VERIFICATION)
+        return services.action_close(action=action, by=by, closing_note="Spot check: 10 of 10.")
+
+
+def awaiting(loop, action):
+    by = loop.people.quality_lead
+    services.action_move(action=action, by=by, to=ActionStatus.IN_PROGRESS)
+    return services.action_move(action=action, by=by, to=ActionStatus.AWAITING_VERIFICATION)
+
+
+def pdf_text(content: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def board_history(loop):
+    """A board met on 10 February; by 10 March one action is overdue, one awaits
+    verification, one closed before February's board and one after it."""
+    organisation = loop.people.quality_lead.organisation
+    with time_machine.travel(datetime(2026, 2, 10, 15, 0), tick=False):
+        governance.meeting_create(
+            by=loop.people.quality_lead, details=MeetingDetails(held_on=date(2026, 2, 10))
+        )
+    overdue = an_action(loop, title="Record consent in every assessment", due_date=date(2026, 3, 1))
+    waiting = awaiting(loop, an_action(loop, title="Offer every carer an assessment"))
+    before = closed_on(
+        loop, an_action(loop, title="Closed before the last board"), date(2026, 2, 2)
+    )
+    after = closed_on(loop, an_action(loop, title="Plans in plain English"), date(2026, 2, 20))
+    repeated = a_repeated_finding(loop)
+    return organisation, overdue, waiting, before, after, repeated
+
+
+def test_the_pack_holds_what_needs_the_boards_attention_and_what_was_verified_since(loop):
+    organisation, overdue, waiting, _before, after, repeated = board_history(loop)
+
+    with time_machine.travel(datetime(2026, 3, 10, 9, 0), tick=False):
+        pack = governance.agenda_pack(organisation, on=date(2026, 3, 10))
+
+    assert pack.since == date(2026, 2, 10) and pack.since_last_meeting
+    assert pack.overdue == [overdue]
+    assert pack.awaiting == [waiting]
+    assert pack.verified == [after]  # not the one closed before February's board
+    assert pack.repeated == [repeated]
+    assert pack.overdue_days == [(overdue, 9)]
+    assert pack.summary[0] == (1, "overdue action")
+
+
+def test_without_an_earlier_meeting_the_pack_looks_back_to_three_months_before(loop):
+    organisation = loop.people.quality_lead.organisation
+    old = closed_on(loop, an_action(loop, title="Long ago"), date(2025, 11, 28))
+    recent = closed_on(loop, an_action(loop, title="Recently"), date(2025, 12, 2))
+
+    pack = governance.agenda_pack(organisation, on=date(2026, 3, 10))
+
+    assert pack.since == date(2025, 12, 1) and not pack.since_last_meeting
+    assert pack.verified == [recent] and old not in pack.verified
+
+
+def test_a_repeated_finding_reviewed_at_a_meeting_leaves_the_next_pack(loop):
+    organisation = loop.people.quality_lead.organisation
+    item = a_repeated_finding(loop)
+    with time_machine.travel(datetime(2026, 3, 10, 15, 0), tick=False):
+        meeting = governance.meeting_create(
+            by=loop.people.quality_lead,
+            details=MeetingDetails(held_on=date(2026, 3, 10), repeated_findings_reviewed=(item,)),
+        )
+
+    # The meeting's own pack still shows it (it was reviewed that day); the next one does not.
+    assert governance.agenda_pack(organisation, on=date(2026, 3, 10), meeting=meeting).repeated
+    assert governance.agenda_pack(organisation, on=date(2026, 4, 14)).repeated == []
+
+
+def test_the_board_downloads_the_pack_and_page_one_says_what_it_holds(login, loop):
+    board_history(loop)
+    client = login(loop.people.board_member)
+
+    with time_machine.travel(datetime(2026, 3, 10, 9, 0), tick=False):
+        response = client.get("/actions/meetings/agenda-pack.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="agenda-pack-2026-03-10.pdf"'
+    text = pdf_text(response.content)
+    first_page = text.split("\f")[0]
+    for words in (
+        "overdue action",
+        "repeated finding to review",
+        "action awaiting verification",
+        "improvement verified since the last meeting",
+    ):
+        assert words in " ".join(first_page.split())
+    assert "Record consent in every assessment" in text
+    assert loop.people.social_worker.full_name in text  # the lead, named
+    assert "9 days ago" in " ".join(text.split())
+    assert "Offer every carer an assessment" in text
+    assert "Plans in plain English" in text
+    assert "Closed before the last board" not in text
+    # It names the leads: the download is in the access log.
+    logged = AccessLog.objects.get(object_type="agenda_pack")
+    assert logged.actor_email == loop.people.board_member.email
+    assert logged.organisation_id == loop.people.board_member.organisation_id
+
+
+def test_a_meetings_pack_is_for_its_date(login, loop):
+    board_history(loop)
+    with time_machine.travel(datetime(2026, 2, 27, 15, 0), tick=False):
+        meeting = governance.meeting_create(
+            by=loop.people.quality_lead, details=MeetingDetails(held_on=date(2026, 2, 27))
+        )
+    client = login(loop.people.quality_lead)
+
+    response = client.get(f"/actions/meetings/{meeting.pk}/agenda-pack.pdf")
+
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "27 February 2026" in text
+    assert "Record consent in every assessment" not in text  # due 1 March: not yet overdue
+    assert "Plans in plain English" in text  # closed 20 February, after the 10 February board
