@@ -76,14 +76,7 @@ def report_lines(info: RestoreInfo) -> list[str]:
             f"evidence folder {info.evidence_folder} was left as it was."
         )
     else:
-        lines.append(
-            f"  Evidence files: {info.evidence.files} put back in {info.evidence_folder}"
-            + (
-                " (files already there and not in the backup were left)"
-                if info.evidence.files
-                else ""
-            )
-        )
+        lines.append(f"  Evidence files: {info.evidence.files} put back in {info.evidence_folder}")
     if info.pending_migrations:
         lines.append(
             f"The backup predates this version of Care Audit: run `careaudit migrate` to "
