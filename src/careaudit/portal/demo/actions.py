@@ -138,16 +138,18 @@ def build(context: DemoContext) -> None:
         working_days=150, by=pdap, team=people["ap:Carrow"].team, lead=people["ap:Carrow"], due=80
     )
     if closed:
-        demo.start(closed, 145, "Recording time now blocked out in every worker's diary.")
-        demo.update(closed, 110, "First spot check: 7 of 10. Second round of protected time.")
+        demo.start(closed, 145, "Shared at the team meeting; the changes start on Monday.")
+        demo.update(
+            closed, 110, "First spot check: 7 of 10 met. A second round before re-checking."
+        )
         demo.move(closed, 100, ActionStatus.AWAITING_VERIFICATION, "Spot check: 10 of 10 met.")
         with context.on(demo.day(95), hour=15):
             action_close(
                 action=closed,
                 by=ql,
-                closing_note="Spot check of 10 open cases: 10 of 10 met, and the team's own "
-                "monthly check has held at 9 or 10 since. Closed at the Practice Quality "
-                "Board.",
+                closing_note="Spot check of 10 open cases against the completion criteria: 10 "
+                "of 10 met, and the team's own monthly check has held at 9 or 10 since. Closed "
+                "at the Practice Quality Board.",
             )
 
     # Abandoned: its findings are waiting for an action again.
@@ -169,8 +171,8 @@ def build(context: DemoContext) -> None:
         working_days=90, by=sm, team=people["ap:Dunmere"].team, lead=people["ap:Dunmere"], due=-10
     )
     if awaiting:
-        demo.start(awaiting, 85, "Raised at the team meeting; templates being rewritten.")
-        demo.update(awaiting, 50, "New templates in use from this week.")
+        demo.start(awaiting, 85, "Raised at the team meeting; the AP is leading the change.")
+        demo.update(awaiting, 50, "The change is in place from this week.")
         demo.move(
             awaiting,
             5,
@@ -183,7 +185,7 @@ def build(context: DemoContext) -> None:
         working_days=60, by=pdap, team=ap.team, lead=ap, reaudit=(10, 4, 90), due=-20
     )
     if in_progress:
-        demo.start(in_progress, 55, "Discussed at the team meeting; dates booked for the session.")
+        demo.start(in_progress, 55, "Discussed at the team meeting; a practice session is booked.")
         demo.update(in_progress, 35, "Practice session held: 7 of 8 workers attended.")
         demo.spot_check(in_progress, 15)
 
@@ -344,17 +346,17 @@ class _Demo:
         checked_on = self.day(working_days)
         team = action.lead.team
         cases = list(team.cases.order_by("case_ref")[:10]) if team else []
-        results = ["Met"] * 9 + ["Partly met: views summarised, not quoted"]
+        results = ["Met"] * 9 + ["Partly met"]
+        checked = action.theme.name if action.theme_id else action.title
         rows = [
-            (case.case_ref, "The person's views in their own words", result)
-            for case, result in zip(cases, results, strict=False)
+            (case.case_ref, checked, result) for case, result in zip(cases, results, strict=False)
         ]
         content = render_pdf(
             "portal/demo/spot_check.html",
             {
                 "organisation": self.context.organisation,
                 "team": team,
-                "title": "Spot check of 10 assessments",
+                "title": "Spot check of 10 records",
                 "checked_on": checked_on,
                 "checked_by": action.lead,
                 "action": action,
@@ -370,8 +372,7 @@ class _Demo:
             action_update_add(
                 action=action,
                 by=action.lead,
-                note=f"Spot check of 10 assessments: {len(rows) - 1} of {len(rows)} met. "
-                "Record attached.",
+                note=f"Spot check of {len(rows)} records: {len(rows) - 1} met. Record attached.",
                 evidence=upload,
             )
 
