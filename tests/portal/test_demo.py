@@ -21,6 +21,7 @@ from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
 from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
 from careaudit.programme.models import AuditRequest, MonthlyDraw, Programme, RequestEvent
 from careaudit.standards.models import Framework
+from tests.portal.test_demo_actions import assert_the_demo_closes_the_loop
 from tests.portal.test_demo_personas import assert_every_persona_has_work
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a year of audit work
@@ -80,6 +81,7 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     assert_every_event_is_dated_when_it_would_have_happened(today)
     with time_machine.travel(today, tick=False):
         assert_every_persona_has_work(client)
+        assert_the_demo_closes_the_loop(client, today)
         assert_the_board_closed_the_loop(client, personas)
 
     if connection.vendor != "sqlite":

@@ -8,6 +8,7 @@ import time_machine
 
 from careaudit.organisation.models import StaffMember
 from careaudit.portal.demo import PERSONAS, build_demo
+from tests.portal.test_demo_actions import assert_the_demo_closes_the_loop
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # one demo build for each date
 
@@ -33,6 +34,7 @@ def test_every_persona_lands_on_real_work(client, today):
     with time_machine.travel(today, tick=False):
         build_demo(today)
         assert_every_persona_has_work(client)
+        assert_the_demo_closes_the_loop(client, today)
 
 
 def assert_every_persona_has_work(client) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from careaudit.audits.access import draft_content, visible_audits
 from careaudit.core.change_log import scope_admin_entries
 from careaudit.core.models import AccessLog, ChangeLog, ChangeScope
+from careaudit.improvement.access import visible_actions
 from careaudit.organisation.access import capability_required
 from careaudit.organisation.models import Capability, Organisation, StaffMember
 from careaudit.programme.access import can_view_request, mark_openable_audits
@@ -64,3 +65,10 @@ def mark_subject_access_links(staff: StaffMember, report) -> None:
     )
     for audit in report.audits:
         audit.openable = audit.pk in openable
+    visible = set(
+        visible_actions(staff)
+        .filter(pk__in=[action.pk for action in report.actions])
+        .values_list("pk", flat=True)
+    )
+    for action in report.actions:
+        action.openable = action.pk in visible

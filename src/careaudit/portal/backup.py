@@ -13,6 +13,13 @@ an older version has no such line: `restore --unsigned` takes it, and then needs
 sidecar beside it with a matching SHA-256. SQLite and pg_restore both ignore bytes after
 the end of the database, so the file still opens on its own.
 
+The evidence files attached to actions (the data folder's `evidence/`) travel in the same
+file, between the database and the signature, so the one signature covers them: a tar
+archive of the folder, then one line saying where it starts and how long it is (see
+"Evidence files" below). A restore checks the signature before it writes anything, then
+puts the files back beside the restored database. A backup from before evidence files were
+included has no such line: its restore leaves the evidence folder as it is.
+
 - SQLite: Python's online backup API copies the live database (WAL mode, the app may be
   writing) in one step, so the copy is consistent; the copy is a plain rollback-journal
   file that can be opened on its own. Restoring copies it back with the same API, which
@@ -35,11 +42,14 @@ import contextlib
 import copy
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,7 +68,9 @@ from django.db.utils import load_backend
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
-SIDECAR_FORMAT = "careaudit-backup/1"
+# 2: the file carries the evidence files and the sidecar says how many (`evidence`);
+# a restore reads both formats.
+SIDECAR_FORMAT = "careaudit-backup/2"
 # The last line of every backup: this, then 64 hex digits of the HMAC, then a newline.
 SIGNATURE_PREFIX = b"\ncareaudit-backup-signature/1 hmac-sha256:"
 SIGNATURE_LENGTH = len(SIGNATURE_PREFIX) + 64 + 1
@@ -88,6 +100,15 @@ class BackupError(Exception):
 
 
 @dataclass(frozen=True)
+class EvidenceInfo:
+    """The evidence files in a backup: how many, their total size, the archive's SHA-256."""
+
+    files: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class BackupInfo:
     path: Path
     sidecar: Path
@@ -98,6 +119,7 @@ class BackupInfo:
     created_at: datetime
     tables: TableChecksums
     migrations: dict[str, str]
+    evidence: EvidenceInfo | None = None
 
     @property
     def rows(self) -> int:
@@ -141,6 +163,9 @@ class RestoreInfo:
     signed: bool = True  # False: restored with --unsigned, on the sidecar's SHA-256 alone
     comparison: list[TableComparison] = field(default_factory=list)
     pending_migrations: int = 0  # migrations this version has that the backup had not
+    # The evidence files put back; None: the backup was made before it carried them.
+    evidence: EvidenceInfo | None = None
+    evidence_folder: Path | None = None
 
     @property
     def verified(self) -> bool | None:
@@ -159,7 +184,8 @@ def sidecar_path(path: str | os.PathLike) -> Path:
 
 
 def backup_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS) -> BackupInfo:
-    """Back up the database `using` names to `path` and write the sidecar `path`.json.
+    """Back up the database `using` names, and the evidence files, to `path` and write the
+    sidecar `path`.json.
 
     `using` is a database alias, or a connection (tests point one at a scratch database).
     """
@@ -176,6 +202,9 @@ def backup_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS)
             tables, migrations = _sqlite_backup(connection, temporary)
         else:
             tables, migrations = _postgresql_backup(connection, temporary)
+        # After the database: an evidence file is written before its row is committed, so
+        # every file the copied database names is already in the folder.
+        evidence = _append_evidence(temporary, evidence_folder())
         _sign(temporary)
         digest = _sha256(temporary)
         size = temporary.stat().st_size
@@ -191,6 +220,7 @@ def backup_database(path: str | os.PathLike, *, using: Using = DEFAULT_DB_ALIAS)
         created_at=created_at,
         tables=tables,
         migrations=migrations,
+        evidence=evidence,
     )
     _write_sidecar(info)
     _fsync_folder(path.parent)
@@ -264,6 +294,13 @@ def _write_sidecar(info: BackupInfo) -> None:
         "sha256": info.sha256,
         "signature": "hmac-sha256, in the file's last line",
         "migrations": info.migrations,
+        "evidence": {
+            "files": info.evidence.files,
+            "size": info.evidence.size,
+            "sha256": info.evidence.sha256,
+        }
+        if info.evidence
+        else None,
         "tables": {
             name: {"rows": count, "checksum": checksum}
             for name, (count, checksum) in sorted(info.tables.items())
@@ -296,10 +333,16 @@ def restore_database(
     connection = _connection(using)
     engine = _engine(connection)
     sidecar, digest = _check_backup_file(path, engine, unsigned=unsigned)
-    if engine == "sqlite":
-        created = _sqlite_restore(path, connection)
-    else:
-        created = _postgresql_restore(path, connection)
+    folder = evidence_folder()
+    # The evidence files are unpacked (and checked) before the database is touched, and
+    # moved into place only once it is restored: a refused archive changes nothing.
+    with _staged_evidence(path, folder) as (evidence, staged):
+        if engine == "sqlite":
+            created = _sqlite_restore(path, connection)
+        else:
+            created = _postgresql_restore(path, connection)
+        if staged is not None:
+            _put_evidence_in_place(staged, folder)
     with _verification_connection(connection) as restored:
         try:
             tables = table_checksums(restored)
@@ -326,6 +369,8 @@ def restore_database(
         comparison=comparison,
         pending_migrations=pending,
         signed=not unsigned,
+        evidence=evidence,
+        evidence_folder=folder,
     )
 
 
@@ -609,6 +654,170 @@ def _maintenance_connection(settings_dict: dict) -> Iterator:
             maintenance.close()
         return
     raise BackupError(_cannot_connect(settings_dict, errors[0]))
+
+
+# Evidence files ------------------------------------------------------------------------
+#
+# Between the database and the signature line: an uncompressed tar archive of the evidence
+# folder (paths relative to it, regular files only), then a line of fixed length that says
+# where the archive starts and how long it is:
+#
+#     \ncareaudit-backup-evidence/1 start:<20 digits> length:<20 digits> files:<10 digits>\n
+#
+# The signature after it covers the database, the archive and this line.
+
+EVIDENCE_PREFIX = b"\ncareaudit-backup-evidence/1 "
+_EVIDENCE_LINE = re.compile(
+    rb"\ncareaudit-backup-evidence/1 start:(\d{20}) length:(\d{20}) files:(\d{10})\n"
+)
+EVIDENCE_LINE_LENGTH = len(EVIDENCE_PREFIX) + len(b"start: length: files:\n") + 20 + 20 + 10
+
+
+def evidence_folder() -> Path:
+    """Where actions' evidence files are kept (`improvement.models.EvidenceStorage`)."""
+    return Path(settings.DATA_DIR) / "evidence"
+
+
+def _evidence_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _append_evidence(path: Path, folder: Path) -> EvidenceInfo:
+    """Append the archive of `folder` and the line that finds it to the backup at `path`."""
+    files = _evidence_files(folder)
+    start = path.stat().st_size
+    with path.open("ab") as file:
+        with tarfile.open(fileobj=file, mode="w|", format=tarfile.PAX_FORMAT) as archive:
+            for source in files:
+                info = tarfile.TarInfo(source.relative_to(folder).as_posix())
+                info.size = source.stat().st_size
+                info.mtime = int(source.stat().st_mtime)
+                info.mode = 0o600
+                with source.open("rb") as content:
+                    archive.addfile(info, content)
+        length = file.tell() - start
+        file.write(
+            EVIDENCE_PREFIX
+            + f"start:{start:020d} length:{length:020d} files:{len(files):010d}\n".encode()
+        )
+    return EvidenceInfo(
+        files=len(files),
+        size=sum(source.stat().st_size for source in files),
+        sha256=_sha256_of_range(path, start, length),
+    )
+
+
+def _evidence_section(path: Path) -> tuple[int, int, int] | None:
+    """Where the evidence archive lies in a backup (start, length, files), or None for a
+    backup made before backups carried evidence files."""
+    end = path.stat().st_size - SIGNATURE_LENGTH
+    if end < EVIDENCE_LINE_LENGTH:
+        return None
+    with path.open("rb") as file:
+        file.seek(end - EVIDENCE_LINE_LENGTH)
+        line = file.read(EVIDENCE_LINE_LENGTH)
+    found = _EVIDENCE_LINE.fullmatch(line)
+    if found is None:
+        return None
+    start, length, files = (int(group) for group in found.groups())
+    if start + length != end - EVIDENCE_LINE_LENGTH:
+        return None
+    return start, length, files
+
+
+class _Section(io.RawIOBase):
+    """Reads `length` bytes of `file` from where it stands, and no further."""
+
+    def __init__(self, file, length: int) -> None:
+        self.file, self.remaining = file, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.file.read(min(len(buffer), self.remaining))
+        buffer[: len(data)] = data
+        self.remaining -= len(data)
+        return len(data)
+
+
+@contextlib.contextmanager
+def _staged_evidence(path: Path, folder: Path) -> Iterator:
+    """The backup's evidence files unpacked beside the evidence folder, checked, and yielded
+    as (EvidenceInfo, staging folder); removed afterwards whatever happens. (None, None)
+    for a backup made before backups carried evidence files."""
+    section = _evidence_section(path)
+    if section is None:
+        yield None, None
+        return
+    start, length, expected = section
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".evidence-restore-"))
+    try:
+        files = size = 0
+        with path.open("rb") as file:
+            file.seek(start)
+            stream = io.BufferedReader(_Section(file, length))
+            try:
+                with tarfile.open(fileobj=stream, mode="r|") as archive:
+                    for member in archive:
+                        target = _safe_target(staged, member, path)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        with archive.extractfile(member) as content, target.open("xb") as out:
+                            shutil.copyfileobj(content, out)
+                        files, size = files + 1, size + member.size
+            except (tarfile.TarError, OSError) as error:
+                raise BackupError(
+                    f"The evidence files in {path} cannot be unpacked ({error}). Nothing was "
+                    "restored."
+                ) from error
+        if files != expected:
+            raise BackupError(
+                f"{path} should hold {expected} evidence files but holds {files}. Nothing "
+                "was restored."
+            )
+        yield EvidenceInfo(files, size, _sha256_of_range(path, start, length)), staged
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _safe_target(staged: Path, member: tarfile.TarInfo, path: Path) -> Path:
+    """Where a member of the archive goes: only plain files, only inside the folder."""
+    name = Path(member.name)
+    if (
+        not member.isfile()
+        or name.is_absolute()
+        or ".." in name.parts
+        or not name.parts
+        or not (staged / name).resolve().is_relative_to(staged.resolve())
+    ):
+        raise BackupError(
+            f"{path} holds “{member.name}” among its evidence files, which is not a file "
+            "that belongs in the evidence folder. Nothing was restored."
+        )
+    return staged / name
+
+
+def _put_evidence_in_place(staged: Path, folder: Path) -> None:
+    """Move the unpacked files into the evidence folder. Files already there and not in
+    the backup stay: nothing the restore did not bring is deleted."""
+    for source in _evidence_files(staged):
+        target = folder / source.relative_to(staged)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+
+
+def _sha256_of_range(path: Path, start: int, length: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        file.seek(start)
+        remaining = length
+        while remaining > 0 and (chunk := file.read(min(1024 * 1024, remaining))):
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest.hexdigest()
 
 
 # Checksums ----------------------------------------------------------------------------

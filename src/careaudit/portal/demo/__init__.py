@@ -84,7 +84,15 @@ def set_up_when_it_began(step: Step) -> Step:
 
 
 def _steps() -> list[Step]:
-    from careaudit.portal.demo import audits, cases, governance, people, programme, standards
+    from careaudit.portal.demo import (
+        actions,
+        audits,
+        cases,
+        governance,
+        people,
+        programme,
+        standards,
+    )
 
     return [
         people.build,
@@ -92,6 +100,7 @@ def _steps() -> list[Step]:
         cases.build,
         programme.build,
         audits.build,
+        actions.build,
         governance.build,  # last: the board reviews what the steps before made
     ]
 

@@ -15,6 +15,7 @@ from careaudit.audits.models import (
     Answer,
     Audit,
     AuditStatus,
+    Finding,
     Moderation,
     ModerationAnswer,
     ModerationStatus,
@@ -59,6 +60,63 @@ AREAS = [
     "Give the person a copy of their plan in an accessible format.",
     "Review the plan within 6–8 weeks of it starting.",
 ]  # fmt: skip
+
+# What an auditor writes when a criterion with this theme is not met (seed 003's themes, as
+# the framework tags its criteria): specific enough to act on, and naming no one.
+SHORTFALLS = {
+    "voice": [
+        "The person's own views are not recorded: the assessment speaks for them throughout.",
+        "No advocacy decision recorded, though the person had substantial difficulty being involved.",
+    ],
+    "communication": [
+        "Letters use jargon and abbreviations; no easy-read version though one was asked for.",
+        "The person was not told who their worker was or how to reach them after the assessment.",
+    ],
+    "recording": [
+        "Case notes written up to three weeks after the visits; no case summary on file.",
+        "Key decisions recorded without a rationale; the chronology stops in the spring.",
+    ],
+    "timeliness": [
+        "Calls from the person's daughter went unanswered for over a week.",
+        "The assessment took 11 weeks with no update to the person on the delay.",
+    ],
+    "strengths": [
+        "The assessment lists deficits only; nothing on what the person manages or who helps them.",
+    ],
+    "carers": [
+        "The carer was not offered a carer's assessment, though she provides daily care.",
+        "The family's views are missing from the plan; consent to involve them is not recorded.",
+    ],
+    "risk": [
+        "Falls risk identified at the visit but no risk assessment or plan recorded.",
+        "Risks the person chose to take are not discussed with them or recorded as their choice.",
+    ],
+    "capacity": [
+        "Capacity doubted in the notes but no capacity assessment for the decision about moving.",
+        "Best-interests decision recorded without the person's wishes or who was consulted.",
+    ],
+    "planning": [
+        "The support plan does not say what matters to the person or the outcomes they want.",
+        "No copy of the support plan was sent to the person.",
+    ],
+    "review": [
+        "No review within 8 weeks of the plan starting; the last review was 15 months ago.",
+    ],
+    "safeguarding": [
+        "Safeguarding concern not progressed to enquiry within the timescale; no manager oversight.",
+        "The person's desired outcomes are not recorded for the safeguarding enquiry.",
+    ],
+    "equality": [
+        "Interpreter need recorded but visits went ahead without one.",
+    ],
+    "supervision": [
+        "No evidence the case was discussed in supervision before the decision to close.",
+    ],
+}  # fmt: skip
+# The share of audits with a shortfall whose auditor records it as a finding, and of those
+# findings that the auditor marks as needing an action (a critical criterion not met always is).
+FINDING_SHARE = 0.35
+NEEDS_ACTION_SHARE = 0.12
 
 
 def build(context: DemoContext) -> None:
@@ -113,6 +171,7 @@ def build(context: DemoContext) -> None:
             given.append(_scoring_answer(criterion, value))
         _set_result(audit, request.tool_version, given)
     Answer.objects.bulk_create(answers, batch_size=2000)
+    _findings(context, answer_rows, answers)
     Audit.objects.bulk_update(
         audits, ["score_percent", "rating_code", "rating_label", "rating_reasons"], batch_size=500
     )
@@ -153,9 +212,10 @@ def _submitted_at(context: DemoContext, request: AuditRequest, day: date) -> dat
 
 def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
     by_version = defaultdict(list)
-    for criterion in Criterion.objects.filter(section__version__in=version_ids).order_by(
+    criteria = Criterion.objects.filter(section__version__in=version_ids).order_by(
         "section__position", "position"
-    ):
+    )
+    for criterion in criteria.select_related("section").prefetch_related("themes"):
         by_version[criterion.section.version_id].append(criterion)
     return by_version
 
@@ -201,6 +261,39 @@ def _audit(context: DemoContext, request: AuditRequest, quality: float, submitte
         strengths=rng.choice(STRENGTHS),
         areas_for_development=rng.choice(AREAS),
     )
+
+
+def _findings(context: DemoContext, answer_rows, answers: list[Answer]) -> None:
+    """What the auditors wrote as findings: for some audits with a criterion not met, one
+    finding tagged with that criterion's theme, dated when the audit was submitted. Some are
+    marked as needing an action: those are what the action tracker's findings list shows."""
+    rng = context.rng
+    not_met = defaultdict(list)  # audit id → the criteria answered "not met", in order
+    for answer in answers:
+        if answer.value == scoring.NOT_MET:
+            not_met[answer.audit_id].append(answer.criterion)
+    findings = []
+    for audit, _request, _quality in answer_rows:
+        shortfalls = [c for c in not_met[audit.pk] if _theme_of(c) is not None]
+        if not shortfalls or rng.random() > FINDING_SHARE:
+            continue
+        criterion = next((c for c in shortfalls if c.critical), rng.choice(shortfalls))
+        theme = _theme_of(criterion)
+        findings.append(
+            Finding(
+                audit=audit,
+                theme=theme,
+                text=rng.choice(SHORTFALLS[theme.key]),
+                needs_action=criterion.critical or rng.random() < NEEDS_ACTION_SHARE,
+                created_at=audit.submitted_at,
+            )
+        )
+    Finding.objects.bulk_create(findings, batch_size=1000)
+
+
+def _theme_of(criterion: Criterion):
+    """The criterion's first theme that the demo has words for."""
+    return next((t for t in criterion.themes.all() if t.key in SHORTFALLS), None)
 
 
 def _voice(rng, quality: float) -> str:

@@ -1,3 +1,4 @@
+import shutil
 import time
 from pathlib import Path
 
@@ -60,6 +61,8 @@ class Command(BaseCommand):
         connections.close_all()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # The demo's evidence files belong to the database just deleted.
+        shutil.rmtree(Path(settings.DATA_DIR) / "evidence", ignore_errors=True)
         self.stdout.write("Deleted the previous demo data.")
 
     def _print_banner(self, host: str, port: int, seconds: float) -> None:

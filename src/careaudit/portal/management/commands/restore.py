@@ -70,6 +70,13 @@ def report_lines(info: RestoreInfo) -> list[str]:
                 f"All {sum(item.expected is not None for item in info.comparison)} tables "
                 "match the backup: same row counts and content checksums."
             )
+    if info.evidence is None:
+        lines.append(
+            "  Evidence files: none in this backup (made before backups carried them); the "
+            f"evidence folder {info.evidence_folder} was left as it was."
+        )
+    else:
+        lines.append(f"  Evidence files: {info.evidence.files} put back in {info.evidence_folder}")
     if info.pending_migrations:
         lines.append(
             f"The backup predates this version of Care Audit: run `careaudit migrate` to "
