@@ -12,6 +12,7 @@ class ImprovementConfig(AppConfig):
         from careaudit.core.change_log import track_changes
         from careaudit.improvement import (
             exports,  # noqa: F401 (registers the actions export)
+            jobs,  # noqa: F401 (registers the daily jobs: escalation, calibration)
             models,
             panels,  # noqa: F401 (registers the My work panels)
         )
@@ -21,3 +22,5 @@ class ImprovementConfig(AppConfig):
         # An update's note may say how a named person is doing: the log records that it
         # was written, not the words.
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
+        # A change of the escalation rules says who changed what, as every setting does.
+        track_changes(models.ImprovementRules, organisation="organisation")

@@ -1,10 +1,19 @@
 """The improvement panels on the "My work" home page: the actions a person leads that are
-still open, and for supervisors, the overdue actions of the people they supervise."""
+still open; for supervisors, the overdue actions of the people they supervise (with their
+escalations); the actions escalated to a programme owner; and, for the moderators' lead,
+the auditors flagged for calibration."""
 
 from django.utils import timezone
 
 from careaudit.core.my_work import Panel, my_work_panel
-from careaudit.improvement.selectors import my_open_actions, supervisees_overdue_actions
+from careaudit.improvement.access import may_see_calibration
+from careaudit.improvement.models import rules_for
+from careaudit.improvement.selectors import (
+    actions_escalated_to,
+    calibration_flags,
+    my_open_actions,
+    supervisees_overdue_actions,
+)
 from careaudit.organisation.models import StaffMember
 
 
@@ -29,4 +38,30 @@ def team_overdue_actions_panel(staff: StaffMember) -> Panel | None:
         "Your team’s overdue actions",
         "improvement/panels/team_overdue.html",
         {"actions": actions, "today": timezone.localdate()},
+    )
+
+
+@my_work_panel(order=36)
+def escalated_to_me_panel(staff: StaffMember) -> Panel | None:
+    actions = list(actions_escalated_to(staff))
+    if not actions:
+        return None
+    return Panel(
+        "Overdue actions escalated to you",
+        "improvement/panels/escalated_to_me.html",
+        {"actions": actions, "today": timezone.localdate()},
+    )
+
+
+@my_work_panel(order=37)
+def calibration_flags_panel(staff: StaffMember) -> Panel | None:
+    if not may_see_calibration(staff, rules_for(staff.organisation)):
+        return None
+    flags = list(calibration_flags(staff.organisation))
+    if not flags:
+        return None
+    return Panel(
+        "Auditors flagged for calibration",
+        "improvement/panels/calibration_flags.html",
+        {"flags": flags},
     )
