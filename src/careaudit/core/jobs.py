@@ -79,7 +79,7 @@ class TickReport:
         ]
         # Said only when they happened, so the line stays as it was on a day without them.
         if self.escalated:
-            parts.append(f"{self.escalated} escalations of overdue actions")
+            parts.append(f"{self.escalated} overdue actions escalated")
         if self.calibration_flagged:
             parts.append(f"{self.calibration_flagged} auditors flagged for calibration")
         return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
