@@ -14,7 +14,7 @@ from careaudit.audits import services as audit_services
 from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
 from careaudit.improvement import services as improvement_services
-from careaudit.improvement.models import ActionSource
+from careaudit.improvement.models import ActionSource, Escalation, EscalationRule
 from careaudit.improvement.services import ActionDetails
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.cycle import run_cycle
@@ -60,6 +60,7 @@ class Objects:
     feedback_token: str
     action: int  # led by the social worker, answering a finding of the submitted audit
     evidence: int  # an update on the action with an evidence file
+    calibration_flag: int  # the advanced practitioner flagged for calibration, not cleared
 
 
 @dataclass
@@ -166,6 +167,17 @@ def build_objects(
         evidence=SimpleUploadedFile("spot-check.txt", b"9 of 10 plans updated"),
     )
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
+    calibration_flag = Escalation.objects.create(
+        organisation=organisation,
+        rule=EscalationRule.CALIBRATION,
+        auditor=ap,
+        moderations_count=1,
+        agreement_percent=50,
+        newest_moderation=moderation,
+        told_description="everyone who manages the programme",
+        on=MONTH,
+        text="Flagged for calibration.",
+    )
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
         framework=own.pk,
@@ -191,6 +203,7 @@ def build_objects(
         feedback_token=token,
         action=action.pk,
         evidence=evidence.pk,
+        calibration_flag=calibration_flag.pk,
     )
 
 

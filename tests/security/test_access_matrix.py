@@ -397,6 +397,16 @@ MATRIX: dict[str, Entry] = dict(
             "evidence",
             expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
         ),
+        # Escalation rules: those who manage the programme (each their own organisation's).
+        E("improvement_rules", expect=needs(P)),
+        # A flag for calibration: cleared by those who manage the programme (no moderators'
+        # lead is named in the world), then back to My work.
+        E(
+            "calibration_clear",
+            "calibration_flag",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
     ]
 )
 

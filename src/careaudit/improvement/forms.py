@@ -255,8 +255,9 @@ def _whole_number(label: str, low: int, high: int, hint: str = "") -> forms.Inte
         error_messages={
             "required": f"Enter {label[0].lower() + label[1:]}",
             "invalid": between,
-            "min_value": between,
-            "max_value": between,
+            # These two are %-formatted with the limit: a "%" in the label must be doubled.
+            "min_value": between.replace("%", "%%"),
+            "max_value": between.replace("%", "%%"),
         },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
