@@ -201,8 +201,8 @@ def test_a_practitioner_may_not_clear_a_flag_and_another_organisation_never_sees
     assert "Auditors flagged for calibration" not in login(loop.people.social_worker).get("/").text
     refused = login(loop.people.social_worker).post(f"/actions/calibration/{flag.pk}/clear")
     assert refused.status_code == 403
-    assert login(loop.people.outsider).post(f"/actions/calibration/{flag.pk}/clear").status_code == (
-        404
-    )
+    assert login(loop.people.outsider).post(
+        f"/actions/calibration/{flag.pk}/clear"
+    ).status_code == (404)
     flag.refresh_from_db()
     assert flag.cleared_at is None

@@ -91,7 +91,7 @@ def test_the_programme_owner_is_told_after_as_many_working_days_again(loop, late
     assert tick(time_machine, FIVE_MORE).escalated == 1
 
     quality_lead = loop.people.quality_lead  # the only one who manages the programme
-    first, second = late.escalations.order_by("pk")
+    _, second = late.escalations.order_by("pk")
     assert second.rule == EscalationRule.OVERDUE_OWNER
     assert second.told is None
     assert second.told_description == (
@@ -130,9 +130,7 @@ def test_the_organisations_own_number_of_working_days_applies(loop, late, time_m
     assert tick(time_machine, date(2025, 4, 22)).escalated == 1  # 17th and 22nd
 
 
-def test_a_lead_without_a_supervisor_escalates_first_to_the_programme_owner(
-    loop, time_machine
-):
+def test_a_lead_without_a_supervisor_escalates_first_to_the_programme_owner(loop, time_machine):
     action = an_action(loop, lead=loop.people.peer_social_worker, due_date=DEADLINE)
 
     tick(time_machine, FIFTH_WORKING_DAY)

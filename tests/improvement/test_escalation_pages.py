@@ -139,9 +139,10 @@ def test_the_action_page_lists_each_escalation(login, loop, escalated):
 
 def test_an_action_never_escalated_has_no_escalations_section(login, loop):
     action = an_action(loop)
-    assert 'id="escalations"' not in login(loop.people.social_worker).get(
-        f"/actions/{action.pk}/"
-    ).text
+    assert (
+        'id="escalations"'
+        not in login(loop.people.social_worker).get(f"/actions/{action.pk}/").text
+    )
 
 
 def test_the_tracker_tags_escalated_actions_and_filters_them(login, loop, escalated):
@@ -155,15 +156,11 @@ def test_the_tracker_tags_escalated_actions_and_filters_them(login, loop, escala
         "Not escalated",
     }
     rows = client.get("/actions/", {"escalated": "on"}).context["rows"]
-    assert [(row["title"], row["escalation_count"]) for _, row in rows] == [
-        ("Escalated twice", 2)
-    ]
+    assert [(row["title"], row["escalation_count"]) for _, row in rows] == [("Escalated twice", 2)]
 
 
 def test_the_tracker_with_teams_counts_each_escalation_once(login, loop):
-    action = an_action(
-        loop, due_date=DEADLINE, teams=(loop.people.team, loop.people.other_team)
-    )
+    action = an_action(loop, due_date=DEADLINE, teams=(loop.people.team, loop.people.other_team))
     escalate(FIFTH_WORKING_DAY)
     rows = login(loop.people.quality_lead).get("/actions/", {"escalated": "on"}).context["rows"]
     assert [(a.pk, row["escalation_count"]) for a, row in rows] == [(action.pk, 1)]

@@ -105,15 +105,15 @@ def check_may_manage(staff: StaffMember) -> None:
 
 def get_action_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Action:
     """The action, if this person may see it; with `manage`, only for those who manage
-    actions. - Escalation rules (`/actions/rules/`: when an overdue action escalates, who the programme
-  owner and the moderators' lead are, when an auditor is flagged for calibration) are changed
-  by people who "manage the programme": the rules name people across the programme and
-  judge auditors, which is more than managing actions. Everyone who sees an action sees its
-  escalations.
-- Flags for calibration are seen and cleared by the moderators' lead named in the rules and
-  by people who manage the programme (who set the rules, and are told when no lead is set).
+        actions. - Escalation rules (`/actions/rules/`: when an overdue action escalates, who the programme
+      owner and the moderators' lead are, when an auditor is flagged for calibration) are changed
+      by people who "manage the programme": the rules name people across the programme and
+      judge auditors, which is more than managing actions. Everyone who sees an action sees its
+      escalations.
+    - Flags for calibration are seen and cleared by the moderators' lead named in the rules and
+      by people who manage the programme (who set the rules, and are told when no lead is set).
 
-Another organisation's action is a 404, never a 403."""
+    Another organisation's action is a 404, never a 403."""
     staff = require_staff(request)
     action = get_object_or_404(
         Action.objects.select_related(

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from careaudit.improvement import escalation_views, views
+from careaudit.improvement import views, views_escalation
 
 urlpatterns = [
     path("", views.action_tracker, name="action_tracker"),
     path("findings/", views.findings_needing_action, name="findings_needing_action"),
     path("new/", views.action_create, name="action_create"),
-    path("rules/", escalation_views.improvement_rules, name="improvement_rules"),
+    path("rules/", views_escalation.improvement_rules, name="improvement_rules"),
     path(
         "calibration/<int:pk>/clear",
-        escalation_views.calibration_clear,
+        views_escalation.calibration_clear,
         name="calibration_clear",
     ),
     path("<int:pk>/", views.action_detail, name="action_detail"),

@@ -6,37 +6,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audits', '0006_versions_per_answer_and_field'),
-        ('improvement', '0002_rules_and_repeated_findings'),
-        ('organisation', '0006_staff_id_and_issued_email'),
+        ("audits", "0006_versions_per_answer_and_field"),
+        ("improvement", "0002_rules_and_repeated_findings"),
+        ("organisation", "0006_staff_id_and_issued_email"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('overdue_supervisor', 'Overdue: told the lead’s supervisor'), ('overdue_owner', 'Overdue: told the programme owner'), ('calibration', 'Poor moderation agreement: flagged for calibration')], max_length=30)),
-                ('moderations_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('agreement_percent', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, verbose_name='mean agreement')),
-                ('told_description', models.CharField(max_length=500)),
-                ('on', models.DateField(verbose_name='tick day')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('text', models.TextField()),
-                ('cleared_at', models.DateTimeField(blank=True, null=True)),
-                ('cleared_note', models.TextField(blank=True)),
-                ('action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='improvement.action')),
-                ('auditor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
-                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
-                ('newest_moderation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audits.moderation')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='organisation.organisation')),
-                ('told', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organisation.staffmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("overdue_supervisor", "Overdue: told the lead’s supervisor"),
+                            ("overdue_owner", "Overdue: told the programme owner"),
+                            ("calibration", "Poor moderation agreement: flagged for calibration"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("moderations_count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "agreement_percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="mean agreement",
+                    ),
+                ),
+                ("told_description", models.CharField(max_length=500)),
+                ("on", models.DateField(verbose_name="tick day")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("text", models.TextField()),
+                ("cleared_at", models.DateTimeField(blank=True, null=True)),
+                ("cleared_note", models.TextField(blank=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="improvement.action",
+                    ),
+                ),
+                (
+                    "auditor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
+                (
+                    "newest_moderation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audits.moderation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="organisation.organisation",
+                    ),
+                ),
+                (
+                    "told",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'constraints': [models.UniqueConstraint(models.F('action'), models.F('rule'), condition=models.Q(('action__isnull', False)), name='an_action_escalates_once_per_level'), models.UniqueConstraint(models.F('auditor'), condition=models.Q(('cleared_at__isnull', True), ('rule', 'calibration')), name='one_uncleared_calibration_flag_per_auditor'), models.UniqueConstraint(models.F('auditor'), models.F('newest_moderation'), condition=models.Q(('rule', 'calibration')), name='one_calibration_flag_per_newest_moderation'), models.CheckConstraint(condition=models.Q(models.Q(('rule__in', ['overdue_supervisor', 'overdue_owner']), ('action__isnull', False), ('auditor__isnull', True)), models.Q(('rule', 'calibration'), ('action__isnull', True), ('agreement_percent__isnull', False), ('auditor__isnull', False), ('moderations_count__isnull', False), ('newest_moderation__isnull', False)), _connector='OR'), name='escalation_of_an_action_or_an_auditor'), models.CheckConstraint(condition=models.Q(models.Q(('cleared_at__isnull', True), ('cleared_by__isnull', True)), models.Q(('cleared_at__isnull', False), ('cleared_by__isnull', False), ('rule', 'calibration')), _connector='OR'), name='only_a_calibration_flag_is_cleared_by_someone')],
+                "ordering": ["created_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("action"),
+                        models.F("rule"),
+                        condition=models.Q(("action__isnull", False)),
+                        name="an_action_escalates_once_per_level",
+                    ),
+                    models.UniqueConstraint(
+                        models.F("auditor"),
+                        condition=models.Q(("cleared_at__isnull", True), ("rule", "calibration")),
+                        name="one_uncleared_calibration_flag_per_auditor",
+                    ),
+                    models.UniqueConstraint(
+                        models.F("auditor"),
+                        models.F("newest_moderation"),
+                        condition=models.Q(("rule", "calibration")),
+                        name="one_calibration_flag_per_newest_moderation",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("rule__in", ["overdue_supervisor", "overdue_owner"]),
+                                ("action__isnull", False),
+                                ("auditor__isnull", True),
+                            ),
+                            models.Q(
+                                ("rule", "calibration"),
+                                ("action__isnull", True),
+                                ("agreement_percent__isnull", False),
+                                ("auditor__isnull", False),
+                                ("moderations_count__isnull", False),
+                                ("newest_moderation__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="escalation_of_an_action_or_an_auditor",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("cleared_at__isnull", True), ("cleared_by__isnull", True)),
+                            models.Q(
+                                ("cleared_at__isnull", False),
+                                ("cleared_by__isnull", False),
+                                ("rule", "calibration"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="only_a_calibration_flag_is_cleared_by_someone",
+                    ),
+                ],
             },
         ),
     ]

@@ -34,9 +34,7 @@ def improvement_rules(request: HttpRequest) -> HttpResponse:
             messages.success(request, "The rules have been changed.")
             return redirect("improvement_rules")
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(
-        request, "improvement/rules.html", {"form": form, "rules": rules}, status=status
-    )
+    return render(request, "improvement/rules.html", {"form": form, "rules": rules}, status=status)
 
 
 @require_POST
