@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+from auditlog.models import LogEntry
 from django.utils import timezone
 
 from careaudit.audits.models import Moderation, ModerationStatus
@@ -187,6 +188,9 @@ def test_the_moderators_lead_sees_the_flag_and_clears_it(login, loop, flag):
     flag.refresh_from_db()
     assert flag.cleared_by == loop.people.moderator and flag.cleared_at is not None
     assert flag.cleared_note == "Session held."
+    cleared = LogEntry.objects.get_for_object(flag).filter(action=LogEntry.Action.UPDATE).get()
+    assert cleared.actor == loop.people.moderator.user  # attributable in the change log
+    assert "Session held." not in str(cleared.changes)  # the words stay out of it
     assert "Auditors flagged for calibration" not in client.get("/").text
     # Clearing it again changes nothing and says so.
     page = client.post(f"/actions/calibration/{flag.pk}/clear", follow=True).text

@@ -24,3 +24,8 @@ class ImprovementConfig(AppConfig):
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
         # A change of the escalation rules says who changed what, as every setting does.
         track_changes(models.ImprovementRules, organisation="organisation")
+        # Escalations are made by the tick and a flag for calibration cleared by a person: the
+        # log says who cleared it and when; the words (about a named auditor's work) stay out.
+        track_changes(
+            models.Escalation, organisation="organisation", words=("text", "cleared_note")
+        )

@@ -304,12 +304,12 @@ def calibration_clear(*, escalation: Escalation, by: StaffMember, note: str = ""
         )
     if escalation.rule != EscalationRule.CALIBRATION:
         raise EscalationError("Only a flag for calibration is cleared.")
-    with transaction.atomic():
-        claimed = Escalation.objects.filter(pk=escalation.pk, cleared_at__isnull=True).update(
-            cleared_at=timezone.now(), cleared_by=by, cleared_note=note.strip()
-        )
-    if not claimed:
-        raise EscalationError("This flag was already cleared.")
+    with transaction.atomic():  # the row locked: two people clearing it at once clear it once
+        flag = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if flag.cleared_at is not None:
+            raise EscalationError("This flag was already cleared.")
+        flag.cleared_at, flag.cleared_by, flag.cleared_note = timezone.now(), by, note.strip()
+        flag.save(update_fields=["cleared_at", "cleared_by", "cleared_note"])  # change-logged
     escalation.refresh_from_db()
     return escalation
 
