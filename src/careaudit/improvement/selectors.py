@@ -232,7 +232,7 @@ def supervisees_overdue_actions(staff: StaffMember, today: date) -> QuerySet[Act
 
 
 def escalations_of(action: Action) -> QuerySet[Escalation]:
-    return action.escalations.select_related("told__user").order_by("created_at", "pk")
+    return action.escalations.order_by("created_at", "pk")
 
 
 def actions_escalated_to(staff: StaffMember) -> QuerySet[Action]:

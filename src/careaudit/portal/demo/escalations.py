@@ -12,7 +12,13 @@ from datetime import timedelta
 from careaudit.core.jobs import TickReport
 from careaudit.core.models import OutgoingEmail
 from careaudit.improvement import escalation, services
-from careaudit.improvement.models import Action, ActionPriority, ActionSource, Escalation
+from careaudit.improvement.models import (
+    Action,
+    ActionPriority,
+    ActionSource,
+    Escalation,
+    rules_for,
+)
 from careaudit.improvement.services import ActionDetails
 from careaudit.lib.workdays import add_working_days, is_working_day
 from careaudit.portal.demo import DemoContext
@@ -30,7 +36,7 @@ def build(context: DemoContext) -> None:
     deadline = add_working_days(today, -DAYS_OVERDUE, closures)
     start = deadline - timedelta(days=42)
     with context.on(start):
-        rules = escalation.rules_for(organisation)
+        rules = rules_for(organisation)
         escalation.rules_change(
             by=quality_lead,
             values={
