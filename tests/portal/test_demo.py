@@ -13,7 +13,7 @@ from django.utils import timezone
 from careaudit.audits.models import Audit, Moderation, SupervisionDiscussion
 from careaudit.cases.models import Case
 from careaudit.core.models import OutgoingEmail
-from careaudit.improvement.models import Meeting, PublicWording, RepeatedFinding
+from careaudit.improvement.models import Escalation, Meeting, PublicWording, RepeatedFinding
 from careaudit.lib.dates import add_months
 from careaudit.lib.workdays import nth_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
@@ -68,6 +68,8 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
     assert Moderation.objects.filter(status="done").exists()
     assert Moderation.objects.exclude(status="done").filter(moderator=personas["moderator"])
     assert SupervisionDiscussion.objects.exists()
+    # Closing the loop: the tick escalated an overdue action, at both levels.
+    assert Escalation.objects.exclude(action=None).count() >= 2
     # The current month is under way, with the personas' own work still to do.
     november = AuditRequest.objects.filter(month=date(2026, 11, 1)).exclude(mode="moderation")
     submitted = november.filter(status="submitted")

@@ -15,7 +15,7 @@ from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
 from careaudit.improvement import governance
 from careaudit.improvement import services as improvement_services
-from careaudit.improvement.models import ActionSource
+from careaudit.improvement.models import ActionSource, Escalation, EscalationRule
 from careaudit.improvement.services import ActionDetails
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.cycle import run_cycle
@@ -63,6 +63,7 @@ class Objects:
     evidence: int  # an update on the action with an evidence file
     meeting: int  # a board meeting that reviewed the action, with one decision
     decision: int
+    calibration_flag: int  # the advanced practitioner flagged for calibration, not cleared
 
 
 @dataclass
@@ -175,6 +176,17 @@ def build_objects(
         meeting=meeting, by=ap, kind="other", text="Keep it under review."
     )
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
+    calibration_flag = Escalation.objects.create(
+        organisation=organisation,
+        rule=EscalationRule.CALIBRATION,
+        auditor=ap,
+        moderations_count=1,
+        agreement_percent=50,
+        newest_moderation=moderation,
+        told_description="everyone who manages the programme",
+        on=MONTH,
+        text="Flagged for calibration.",
+    )
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
         framework=own.pk,
@@ -202,6 +214,7 @@ def build_objects(
         evidence=evidence.pk,
         meeting=meeting.pk,
         decision=decision.pk,
+        calibration_flag=calibration_flag.pk,
     )
 
 

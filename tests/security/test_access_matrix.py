@@ -422,6 +422,16 @@ MATRIX: dict[str, Entry] = dict(
         E("you_said_we_did", expect=everyone_signed_in()),
         E("you_said_we_did_print", expect=everyone_signed_in()),
         E("public_wording_edit", "action", expect=needs(MA, object_route=True)),
+        # Escalation rules: those who manage the programme (each their own organisation's).
+        E("improvement_rules", expect=needs(P)),
+        # A flag for calibration: cleared by those who manage the programme (no moderators'
+        # lead is named in the world), then back to My work.
+        E(
+            "calibration_clear",
+            "calibration_flag",
+            expect=needs(P, ok=REDIRECT, object_route=True),
+            post=True,
+        ),
     ]
 )
 

@@ -32,6 +32,9 @@ class TickReport:
     overdue_flagged: int = 0
     moderation_sampled: int = 0
     purged: int = 0
+    # Closing the loop (improvement/jobs.py): overdue actions escalated, auditors flagged.
+    escalated: int = 0
+    calibration_flagged: int = 0
     # Timetable months due but not drawn because nobody could be asked, and why:
     # "September 2023 (Practice quality): nobody in post … holds a role with a quota".
     not_drawn: list[str] = field(default_factory=list)
@@ -41,7 +44,16 @@ class TickReport:
 
     @property
     def changed_anything(self) -> bool:
-        return any((self.created, self.self_picked, self.reminders, self.overdue_flagged))
+        return any(
+            (
+                self.created,
+                self.self_picked,
+                self.reminders,
+                self.overdue_flagged,
+                self.escalated,
+                self.calibration_flagged,
+            )
+        )
 
     def summary(self) -> str:
         if not self.changed_anything:
@@ -65,6 +77,11 @@ class TickReport:
             f"{self.moderation_sampled} audits sampled for moderation",
             f"{self.purged} records anonymised under the retention policy",
         ]
+        # Said only when they happened, so the line stays as it was on a day without them.
+        if self.escalated:
+            parts.append(f"{self.escalated} overdue actions escalated")
+        if self.calibration_flagged:
+            parts.append(f"{self.calibration_flagged} auditors flagged for calibration")
         return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
 
     def _not_drawn(self) -> str:

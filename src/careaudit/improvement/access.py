@@ -8,6 +8,14 @@ through here, and the services ask the same questions of `by`.
 - People who "view all reports" (the board) read every action and the tracker; the lead's
   supervisor reads the actions of the people they supervise.
 
+- Escalation rules (`/actions/rules/`: when an overdue action escalates, who the programme
+  owner and the moderators' lead are, when an auditor is flagged for calibration) are changed
+  by people who "manage the programme": the rules name people across the programme and
+  judge auditors, which is more than managing actions. Everyone who sees an action sees its
+  escalations.
+- Flags for calibration are seen and cleared by the moderators' lead named in the rules and
+  by people who manage the programme (who set the rules, and are told when no lead is set).
+
 Another organisation's action is a 404, exactly like one that does not exist; one of the
 person's own organisation that they may not see or change is a 403 that says why
 (docs/decisions/0008-404-or-403.md).
@@ -18,7 +26,17 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from careaudit.improvement.models import Action, ActionStatus, ActionUpdate, Decision, Meeting
+from careaudit.improvement.models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Decision,
+    Escalation,
+    EscalationRule,
+    ImprovementRules,
+    Meeting,
+    rules_for,
+)
 from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
 
@@ -89,7 +107,15 @@ def check_may_manage(staff: StaffMember) -> None:
 
 def get_action_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> Action:
     """The action, if this person may see it; with `manage`, only for those who manage
-    actions. Another organisation's action is a 404, never a 403."""
+        actions. - Escalation rules (`/actions/rules/`: when an overdue action escalates, who the programme
+      owner and the moderators' lead are, when an auditor is flagged for calibration) are changed
+      by people who "manage the programme": the rules name people across the programme and
+      judge auditors, which is more than managing actions. Everyone who sees an action sees its
+      escalations.
+    - Flags for calibration are seen and cleared by the moderators' lead named in the rules and
+      by people who manage the programme (who set the rules, and are told when no lead is set).
+
+    Another organisation's action is a 404, never a 403."""
     staff = require_staff(request)
     action = get_object_or_404(
         Action.objects.select_related(
@@ -182,3 +208,41 @@ def get_action_to_word(request: HttpRequest, pk: int) -> Action:
     )
     check_may_word_publicly(staff)
     return action
+
+
+# --- Escalation rules and flags for calibration ------------------------------------------------
+
+
+def may_change_rules(staff: StaffMember) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME)
+
+
+def check_may_change_rules(staff: StaffMember) -> None:
+    if not may_change_rules(staff):
+        raise PermissionDenied(
+            "You need the “Manage the programme and standards” capability to change the "
+            "escalation rules."
+        )
+
+
+def may_see_calibration(staff: StaffMember, rules: ImprovementRules) -> bool:
+    return staff.can(Capability.MANAGE_PROGRAMME) or (
+        rules.moderators_lead_id is not None and rules.moderators_lead_id == staff.pk
+    )
+
+
+def get_calibration_flag_for_user(request: HttpRequest, pk: int) -> Escalation:
+    """A flag for calibration of the person's organisation, if they may clear it."""
+    staff = require_staff(request)
+    flag = get_object_or_404(
+        Escalation.objects.select_related("auditor__user"),
+        pk=pk,
+        organisation=staff.organisation,
+        rule=EscalationRule.CALIBRATION,
+    )
+    if not may_see_calibration(staff, rules_for(staff.organisation)):
+        raise PermissionDenied(
+            "Only the moderators’ lead and those who manage the programme clear a flag for "
+            "calibration."
+        )
+    return flag

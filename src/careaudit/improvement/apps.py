@@ -12,6 +12,7 @@ class ImprovementConfig(AppConfig):
         from careaudit.core.change_log import track_changes
         from careaudit.improvement import (
             exports,  # noqa: F401 (registers the actions export)
+            jobs,  # noqa: F401 (registers the daily jobs: escalation, calibration)
             models,
             panels,  # noqa: F401 (registers the My work panels)
         )
@@ -32,3 +33,10 @@ class ImprovementConfig(AppConfig):
         track_changes(models.PublicWording, organisation="action__organisation")
         # Reviewing a repeated finding at a meeting sets its `reviewed_at`: attributable too.
         track_changes(models.RepeatedFinding, organisation="organisation")
+        # A change of the escalation rules says who changed what, as every setting does.
+        track_changes(models.ImprovementRules, organisation="organisation")
+        # Escalations are made by the tick and a flag for calibration cleared by a person: the
+        # log says who cleared it and when; the words (about a named auditor's work) stay out.
+        track_changes(
+            models.Escalation, organisation="organisation", words=("text", "cleared_note")
+        )

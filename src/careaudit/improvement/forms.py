@@ -217,6 +217,7 @@ class TrackerForm(GovukForm):
         label="Theme", required=False, queryset=Theme.objects.none(), empty_label="Any theme"
     )
     overdue = forms.BooleanField(label="Only overdue actions", required=False)
+    escalated = forms.BooleanField(label="Only escalated actions", required=False)
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
@@ -242,3 +243,68 @@ class TrackerForm(GovukForm):
             pk__in=actions.values("standard")
         )
         self.fields["theme"].queryset = Theme.objects.filter(pk__in=actions.values("theme"))
+
+
+def _whole_number(label: str, low: int, high: int, hint: str = "") -> forms.IntegerField:
+    between = f"{label} must be a whole number from {low} to {high}"
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=hint,
+        error_messages={
+            "required": f"Enter {label[0].lower() + label[1:]}",
+            "invalid": between,
+            # These two are %-formatted with the limit: a "%" in the label must be doubled.
+            "min_value": between.replace("%", "%%"),
+            "max_value": between.replace("%", "%%"),
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+
+class RulesForm(GovukForm):
+    """The organisation's escalation, repeated-finding and calibration rules."""
+
+    overdue_working_days = _whole_number(
+        "Working days overdue before an action escalates",
+        1,
+        60,
+        "The lead’s supervisor is told after this many working days past the deadline; the "
+        "programme owner after as many again.",
+    )
+    programme_owner = StaffChoiceField(
+        label="Programme owner (optional)",
+        required=False,
+        queryset=StaffMember.objects.none(),
+        empty_label="Nobody named: everyone who manages the programme",
+        help_text="Told at the second escalation, and at the first when a lead has no supervisor.",
+    )
+    repeat_audits = _whole_number(
+        "Audits with the same shortfall before it is a repeated finding", 2, 50
+    )
+    repeat_months = _whole_number("Within how many months", 1, 24)
+    calibration_audits = _whole_number(
+        "Moderated audits looked at for calibration",
+        2,
+        50,
+        "An auditor’s last this many moderated audits.",
+    )
+    calibration_agreement_percent = _whole_number(
+        "Agreement below which an auditor is flagged for calibration (%)",
+        1,
+        100,
+        "Flagged when the average agreement of those audits is below this.",
+    )
+    moderators_lead = StaffChoiceField(
+        label="Moderators’ lead (optional)",
+        required=False,
+        queryset=StaffMember.objects.none(),
+        empty_label="Nobody named: everyone who moderates and manages the programme",
+        help_text="Told when an auditor is flagged for calibration.",
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("programme_owner", "moderators_lead"):
+            self.fields[name].queryset = _staff_choices(organisation)

@@ -446,3 +446,109 @@ class PublicWording(models.Model):
 
     def __str__(self) -> str:
         return f"Public wording of action {self.action_id}"
+
+
+# --- Escalations (issue 12) --------------------------------------------------------------------
+
+
+class EscalationRule(models.TextChoices):
+    OVERDUE_SUPERVISOR = "overdue_supervisor", "Overdue: told the lead’s supervisor"
+    OVERDUE_OWNER = "overdue_owner", "Overdue: told the programme owner"
+    CALIBRATION = "calibration", "Poor moderation agreement: flagged for calibration"
+
+
+OVERDUE_RULES = (EscalationRule.OVERDUE_SUPERVISOR, EscalationRule.OVERDUE_OWNER)
+
+
+class Escalation(models.Model):
+    """One escalation by the daily tick: what (an overdue action, or an auditor whose
+    moderation agreement stays poor), who was told, on which day and by which rule.
+
+    The record is the trace; the email is a consequence of it. The constraints make the tick
+    idempotent: an action escalates once per level, and an auditor has at most one flag not
+    yet cleared, never two for the same newest moderated audit (so a cleared flag is raised
+    again only when a newer moderation still shows poor agreement).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="escalations"
+    )
+    rule = models.CharField(max_length=30, choices=EscalationRule)
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="escalations"
+    )
+    auditor = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # For a calibration flag: the figures that triggered it.
+    moderations_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    agreement_percent = models.DecimalField(
+        "mean agreement", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    newest_moderation = models.ForeignKey(
+        "audits.Moderation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who was told: a person, or a group described in words (with their names).
+    told = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    told_description = models.CharField(max_length=500)
+    on = models.DateField("tick day")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "action",
+                "rule",
+                condition=models.Q(action__isnull=False),
+                name="an_action_escalates_once_per_level",
+            ),
+            models.UniqueConstraint(
+                "auditor",
+                condition=models.Q(rule="calibration", cleared_at__isnull=True),
+                name="one_uncleared_calibration_flag_per_auditor",
+            ),
+            models.UniqueConstraint(
+                "auditor",
+                "newest_moderation",
+                condition=models.Q(rule="calibration"),
+                name="one_calibration_flag_per_newest_moderation",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(rule__in=["overdue_supervisor", "overdue_owner"])
+                    & models.Q(action__isnull=False, auditor__isnull=True)
+                )
+                | (
+                    models.Q(rule="calibration")
+                    & models.Q(
+                        action__isnull=True,
+                        auditor__isnull=False,
+                        moderations_count__isnull=False,
+                        agreement_percent__isnull=False,
+                        newest_moderation__isnull=False,
+                    )
+                ),
+                name="escalation_of_an_action_or_an_auditor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cleared_at__isnull=True, cleared_by__isnull=True)
+                | models.Q(rule="calibration", cleared_at__isnull=False, cleared_by__isnull=False),
+                name="only_a_calibration_flag_is_cleared_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.pk} ({self.rule})"
+
+    @property
+    def is_calibration(self) -> bool:
+        return self.rule == EscalationRule.CALIBRATION

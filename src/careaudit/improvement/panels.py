@@ -1,13 +1,20 @@
 """The improvement panels on the "My work" home page: the actions a person leads that are
-still open; for supervisors, the overdue actions of the people they supervise; for the
-board and those who manage actions, governance (meetings, agenda pack, You said, we did)."""
+still open; for supervisors, the overdue actions of the people they supervise (with their
+escalations); the actions escalated to a programme owner; for the moderators' lead, the
+auditors flagged for calibration; for the board and those who manage actions, governance
+(meetings, agenda pack, You said, we did)."""
 
 from django.utils import timezone
 
 from careaudit.core.my_work import Panel, my_work_panel
-from careaudit.improvement.access import may_read_meetings
-from careaudit.improvement.models import Meeting
-from careaudit.improvement.selectors import my_open_actions, supervisees_overdue_actions
+from careaudit.improvement.access import may_read_meetings, may_see_calibration
+from careaudit.improvement.models import Meeting, rules_for
+from careaudit.improvement.selectors import (
+    actions_escalated_to,
+    calibration_flags,
+    my_open_actions,
+    supervisees_overdue_actions,
+)
 from careaudit.organisation.models import StaffMember
 
 
@@ -43,3 +50,29 @@ def governance_panel(staff: StaffMember) -> Panel | None:
         Meeting.objects.filter(organisation=staff.organisation).order_by("-held_on", "-pk").first()
     )
     return Panel("Governance", "improvement/panels/governance.html", {"latest": latest})
+
+
+@my_work_panel(order=36)
+def escalated_to_me_panel(staff: StaffMember) -> Panel | None:
+    actions = list(actions_escalated_to(staff))
+    if not actions:
+        return None
+    return Panel(
+        "Overdue actions escalated to you",
+        "improvement/panels/escalated_to_me.html",
+        {"actions": actions, "today": timezone.localdate()},
+    )
+
+
+@my_work_panel(order=37)
+def calibration_flags_panel(staff: StaffMember) -> Panel | None:
+    if not may_see_calibration(staff, rules_for(staff.organisation)):
+        return None
+    flags = list(calibration_flags(staff.organisation))
+    if not flags:
+        return None
+    return Panel(
+        "Auditors flagged for calibration",
+        "improvement/panels/calibration_flags.html",
+        {"flags": flags},
+    )

@@ -6,11 +6,29 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from careaudit.audits.models import AuditStatus, Finding
-from careaudit.improvement.models import Action, ActionStatus
-from careaudit.organisation.models import Organisation, StaffMember, Team
+from careaudit.improvement.models import (
+    OVERDUE_RULES,
+    Action,
+    ActionStatus,
+    Escalation,
+    EscalationRule,
+)
+from careaudit.organisation.models import Capability, Organisation, StaffMember, Team
 
 ACTION_COLUMNS = (
     "action_id",
@@ -44,16 +62,36 @@ TEAM_SEPARATOR = ";"
 
 def with_row_data(actions: QuerySet[Action]) -> QuerySet[Action]:
     """Everything `action_row` reads, loaded with the actions: two queries in all."""
-    return actions.select_related("standard", "criterion", "theme", "lead__user").prefetch_related(
-        Prefetch("teams", queryset=Team.objects.order_by("name"))
+    return (
+        with_escalation_counts(actions)
+        .select_related("standard", "criterion", "theme", "lead__user")
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+    )
+
+
+def with_escalation_counts(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """Each action's `escalation_count` and `last_escalated_at`, in the same query (subqueries,
+    so a filter on teams never multiplies them)."""
+    of_action = Escalation.objects.filter(action=OuterRef("pk"))
+    return actions.annotate(
+        escalation_count=Coalesce(
+            Subquery(
+                of_action.order_by().values("action").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        last_escalated_at=Subquery(
+            of_action.order_by("-created_at", "-pk").values("created_at")[:1]
+        ),
     )
 
 
 def action_row(action: Action) -> dict:
     """One action as the export writes it (and the tracker shows it), by its column names.
 
-    The re-audit's before and after and the escalations come with the slices that add
-    them: until then they are empty (and the count 0)."""
+    The re-audit's before and after come with the slice that adds them: until then they are
+    empty. The escalations are annotated by `with_row_data` (0 and empty when none)."""
     return {
         "action_id": action.pk,
         "title": action.title,
@@ -74,8 +112,8 @@ def action_row(action: Action) -> dict:
         "target_percent": action.target_percent,
         "baseline_percent": None,
         "reaudit_percent": None,
-        "escalation_count": 0,
-        "last_escalated_at": None,
+        "escalation_count": action.escalation_count,
+        "last_escalated_at": action.last_escalated_at,
         "abandoned_reason": action.abandoned_reason,
     }
 
@@ -101,6 +139,7 @@ class TrackerFilters:
     standard: int | None = None
     theme: int | None = None
     overdue: bool = False
+    escalated: bool = False
     sort: str = "due"
 
 
@@ -118,6 +157,8 @@ def tracker(actions: QuerySet[Action], filters: TrackerFilters, today: date) -> 
         actions = actions.filter(theme_id=filters.theme)
     if filters.overdue:
         actions = actions.overdue(today)
+    if filters.escalated:
+        actions = actions.filter(escalations__isnull=False)
     ranks = {
         "priority_rank": Case(
             When(priority="high", then=Value(0)),
@@ -179,9 +220,48 @@ def my_open_actions(staff: StaffMember) -> QuerySet[Action]:
 
 
 def supervisees_overdue_actions(staff: StaffMember, today: date) -> QuerySet[Action]:
-    return (
+    return with_escalation_counts(
         Action.objects.filter(lead__supervisor=staff, lead__user__is_active=True)
         .overdue(today)
         .select_related("lead__user")
         .order_by("due_date", "pk")
+    )
+
+
+# --- Escalations -----------------------------------------------------------------------------
+
+
+def escalations_of(action: Action) -> QuerySet[Escalation]:
+    return action.escalations.order_by("created_at", "pk")
+
+
+def actions_escalated_to(staff: StaffMember) -> QuerySet[Action]:
+    """Open actions escalated to this person by name, or to a group they are in (everyone
+    who manages the programme); not their own supervisees', which the team's overdue panel
+    shows."""
+    told = Q(escalations__told=staff)
+    if staff.can(Capability.MANAGE_PROGRAMME):
+        told |= Q(escalations__told__isnull=True, escalations__rule__in=OVERDUE_RULES)
+    return (
+        with_escalation_counts(
+            Action.objects.filter(told, organisation=staff.organisation)
+            .exclude(lead__supervisor=staff)
+            .still_open()
+            .distinct()
+        )
+        .select_related("lead__user")
+        .order_by("due_date", "pk")
+    )
+
+
+def calibration_flags(organisation: Organisation) -> QuerySet[Escalation]:
+    """The organisation's flags for calibration not yet cleared."""
+    return (
+        Escalation.objects.filter(
+            organisation=organisation,
+            rule=EscalationRule.CALIBRATION,
+            cleared_at__isnull=True,
+        )
+        .select_related("auditor__user", "told__user")
+        .order_by("created_at", "pk")
     )

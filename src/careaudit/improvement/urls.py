@@ -1,11 +1,17 @@
 from django.urls import path
 
-from careaudit.improvement import views, views_governance
+from careaudit.improvement import views, views_escalation, views_governance
 
 urlpatterns = [
     path("", views.action_tracker, name="action_tracker"),
     path("findings/", views.findings_needing_action, name="findings_needing_action"),
     path("new/", views.action_create, name="action_create"),
+    path("rules/", views_escalation.improvement_rules, name="improvement_rules"),
+    path(
+        "calibration/<int:pk>/clear",
+        views_escalation.calibration_clear,
+        name="calibration_clear",
+    ),
     path("<int:pk>/", views.action_detail, name="action_detail"),
     path("<int:pk>/edit", views.action_edit, name="action_edit"),
     path("<int:pk>/move", views.action_move, name="action_move"),

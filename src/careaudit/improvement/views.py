@@ -23,6 +23,7 @@ from careaudit.improvement.access import (
     get_decision_for_user,
     get_evidence_for_user,
     may_add_update,
+    may_change_rules,
     may_manage,
     visible_actions,
 )
@@ -58,6 +59,7 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
             standard=data["standard"].pk if data["standard"] else None,
             theme=data["theme"].pk if data["theme"] else None,
             overdue=data["overdue"],
+            escalated=data["escalated"],
             sort=data["sort"] or "due",
         )
     today = timezone.localdate()
@@ -76,6 +78,7 @@ def action_tracker(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "today": today,
             "may_manage": may_manage(staff),
+            "may_change_rules": may_change_rules(staff),
         },
     )
 
@@ -237,6 +240,7 @@ def _detail(
             "findings": findings,
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
+            "escalations": selectors.escalations_of(action),
             "moves": [(to, MOVE_LABELS.get(to, "Return to in progress")) for to in moves],
             "move_form": move_form or MoveForm(),
             "update_form": update_form or UpdateForm(),

@@ -88,6 +88,7 @@ def _steps() -> list[Step]:
         actions,
         audits,
         cases,
+        escalations,
         governance,
         people,
         programme,
@@ -101,6 +102,7 @@ def _steps() -> list[Step]:
         programme.build,
         audits.build,
         actions.build,
+        escalations.build,
         governance.build,  # last: the board reviews what the steps before made
     ]
 
