@@ -14,6 +14,7 @@ class ImprovementConfig(AppConfig):
             exports,  # noqa: F401 (registers the actions export)
             models,
             panels,  # noqa: F401 (registers the My work panels)
+            reaudits,  # noqa: F401 (registers the re-audit's submit hook and daily job)
         )
 
         # Which findings an action answers, and which teams it is for, are part of it.
@@ -21,3 +22,8 @@ class ImprovementConfig(AppConfig):
         # An update's note may say how a named person is doing: the log records that it
         # was written, not the words.
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
+        # Re-audits and embedding checks (docs/decisions/0017): what was found is words.
+        track_changes(models.Reaudit, organisation="action__organisation")
+        track_changes(
+            models.EmbeddingCheck, organisation="action__organisation", words=("outcome",)
+        )
