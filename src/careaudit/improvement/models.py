@@ -381,9 +381,7 @@ class Reaudit(models.Model):
     re-audit request is in, the result. An action sent back and sent again has several."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reaudits")
-    draw = models.OneToOneField(
-        "programme.ReauditDraw", on_delete=models.PROTECT, related_name="+"
-    )
+    draw = models.OneToOneField("programme.ReauditDraw", on_delete=models.PROTECT, related_name="+")
     criterion_keys = models.JSONField(
         default=list, help_text="The criteria compared, by their keys (stable across versions)."
     )
@@ -395,9 +393,7 @@ class Reaudit(models.Model):
     # met the tool's value, not met 0); answers = those that count (not "not applicable").
     baseline_achieved = models.DecimalField(max_digits=10, decimal_places=4, default=0)
     baseline_answers = models.PositiveIntegerField(default=0)
-    reaudit_achieved = models.DecimalField(
-        max_digits=10, decimal_places=4, null=True, blank=True
-    )
+    reaudit_achieved = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     reaudit_answers = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(
         max_length=20, choices=ReauditOutcome, default=ReauditOutcome.PENDING

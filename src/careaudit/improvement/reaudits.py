@@ -26,7 +26,6 @@ from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.audits.services import on_submit
 from careaudit.core.jobs import TickReport, daily_job
 from careaudit.improvement.access import check_may_add_update
-from careaudit.improvement.services import ActionError
 from careaudit.improvement.models import (
     Action,
     ActionStatus,
@@ -37,6 +36,7 @@ from careaudit.improvement.models import (
     Reaudit,
     ReauditOutcome,
 )
+from careaudit.improvement.services import ActionError
 from careaudit.lib import scoring
 from careaudit.lib.agreement import difference_in_proportions
 from careaudit.lib.rounding import round_half_up
@@ -224,9 +224,7 @@ def reaudit_judge(reaudit: Reaudit, *, by: StaffMember | None = None) -> str | N
     reaudit.evaluated_at = now
     met = reaches(achieved, answers, reaudit.target_percent)
     reaudit.outcome = ReauditOutcome.MET if met else ReauditOutcome.SHORT
-    reaudit.save(
-        update_fields=["reaudit_achieved", "reaudit_answers", "evaluated_at", "outcome"]
-    )
+    reaudit.save(update_fields=["reaudit_achieved", "reaudit_answers", "evaluated_at", "outcome"])
     result = BeforeAfter.of(reaudit, audits_submitted=audits.count())
     if met:
         action.status, action.closed_at = ActionStatus.CLOSED, now
@@ -326,7 +324,9 @@ class BeforeAfter:
         if not r.baseline_answers or not r.reaudit_answers:
             return None
         d = difference_in_proportions(
-            float(r.reaudit_achieved), r.reaudit_answers, float(r.baseline_achieved),
+            float(r.reaudit_achieved),
+            r.reaudit_answers,
+            float(r.baseline_achieved),
             r.baseline_answers,
         )
         return tuple(round_half_up(v * 100, 1) for v in (d.difference, d.lower, d.upper))
@@ -389,8 +389,9 @@ def embedding_check_add(
     if current.status == ActionStatus.ABANDONED:
         raise ActionError("This action was abandoned: there is no change to check.")
     if kind not in EmbeddingCheckKind.values:
-        raise ActionError("Choose the kind of check: spot check, observed practice or "
-                          "supervision question.")
+        raise ActionError(
+            "Choose the kind of check: spot check, observed practice or supervision question."
+        )
     if result not in EmbeddingCheckResult.values:
         raise ActionError("Say whether the change has held or there is a concern.")
     if checked_on > today:
@@ -423,8 +424,7 @@ class TimelineEntry:
 def timeline(action: Action) -> list[TimelineEntry]:
     """The action's updates and embedding checks in date order (two queries)."""
     entries = [
-        TimelineEntry(u.created_at, update=u)
-        for u in action.updates.select_related("author__user")
+        TimelineEntry(u.created_at, update=u) for u in action.updates.select_related("author__user")
     ]
     for check in action.embedding_checks.select_related("checked_by__user"):
         moment = timezone.make_aware(datetime.combine(check.checked_on, datetime.min.time()))

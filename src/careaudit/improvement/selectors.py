@@ -46,8 +46,11 @@ def with_row_data(actions: QuerySet[Action]) -> QuerySet[Action]:
     """Everything `action_row` reads, loaded with the actions: three queries in all."""
     return actions.select_related("standard", "criterion", "theme", "lead__user").prefetch_related(
         Prefetch("teams", queryset=Team.objects.order_by("name")),
-        Prefetch("reaudits", queryset=Reaudit.objects.order_by("-created_at", "-pk"),
-                 to_attr="reaudit_history"),
+        Prefetch(
+            "reaudits",
+            queryset=Reaudit.objects.order_by("-created_at", "-pk"),
+            to_attr="reaudit_history",
+        ),
     )
 
 

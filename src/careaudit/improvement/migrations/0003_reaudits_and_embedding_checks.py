@@ -7,53 +7,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audits', '0006_versions_per_answer_and_field'),
-        ('improvement', '0002_rules_and_repeated_findings'),
-        ('organisation', '0006_staff_id_and_issued_email'),
-        ('programme', '0006_reaudit_draws'),
+        ("audits", "0006_versions_per_answer_and_field"),
+        ("improvement", "0002_rules_and_repeated_findings"),
+        ("organisation", "0006_staff_id_and_issued_email"),
+        ("programme", "0006_reaudit_draws"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmbeddingCheck',
+            name="EmbeddingCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('spot_check', 'Spot check'), ('observed_practice', 'Observed practice'), ('supervision_question', 'Supervision question')], max_length=30)),
-                ('checked_on', models.DateField(verbose_name='Date of the check')),
-                ('outcome', models.TextField(verbose_name='What was found')),
-                ('result', models.CharField(choices=[('ok', 'The change has held'), ('concern', 'A concern')], max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='embedding_checks', to='improvement.action')),
-                ('checked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember', verbose_name='Checked by')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("spot_check", "Spot check"),
+                            ("observed_practice", "Observed practice"),
+                            ("supervision_question", "Supervision question"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("checked_on", models.DateField(verbose_name="Date of the check")),
+                ("outcome", models.TextField(verbose_name="What was found")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("ok", "The change has held"), ("concern", "A concern")],
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="embedding_checks",
+                        to="improvement.action",
+                    ),
+                ),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                        verbose_name="Checked by",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.staffmember",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['checked_on', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('outcome', ''), _negated=True), name='embedding_check_says_what_was_found')],
+                "ordering": ["checked_on", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome", ""), _negated=True),
+                        name="embedding_check_says_what_was_found",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reaudit',
+            name="Reaudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion_keys', models.JSONField(default=list, help_text='The criteria compared, by their keys (stable across versions).')),
-                ('target_percent', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('baseline_achieved', models.DecimalField(decimal_places=4, default=0, max_digits=10)),
-                ('baseline_answers', models.PositiveIntegerField(default=0)),
-                ('reaudit_achieved', models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True)),
-                ('reaudit_answers', models.PositiveIntegerField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('pending', 'Under way'), ('met', 'Met the target'), ('short', 'Fell short of the target'), ('cancelled', 'Cancelled')], default='pending', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reaudits', to='improvement.action')),
-                ('baseline_audits', models.ManyToManyField(blank=True, related_name='+', to='audits.audit')),
-                ('draw', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programme.reauditdraw')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "criterion_keys",
+                    models.JSONField(
+                        default=list,
+                        help_text="The criteria compared, by their keys (stable across versions).",
+                    ),
+                ),
+                (
+                    "target_percent",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ]
+                    ),
+                ),
+                (
+                    "baseline_achieved",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=10),
+                ),
+                ("baseline_answers", models.PositiveIntegerField(default=0)),
+                (
+                    "reaudit_achieved",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True),
+                ),
+                ("reaudit_answers", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Under way"),
+                            ("met", "Met the target"),
+                            ("short", "Fell short of the target"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reaudits",
+                        to="improvement.action",
+                    ),
+                ),
+                (
+                    "baseline_audits",
+                    models.ManyToManyField(blank=True, related_name="+", to="audits.audit"),
+                ),
+                (
+                    "draw",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programme.reauditdraw",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.UniqueConstraint(models.F('action'), condition=models.Q(('outcome', 'pending')), name='one_reaudit_under_way_per_action'), models.CheckConstraint(condition=models.Q(('outcome__in', ['pending', 'cancelled']), models.Q(('reaudit_achieved__isnull', False), ('reaudit_answers__isnull', False)), _connector='OR'), name='judged_reaudit_has_a_result')],
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("action"),
+                        condition=models.Q(("outcome", "pending")),
+                        name="one_reaudit_under_way_per_action",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("outcome__in", ["pending", "cancelled"]),
+                            models.Q(
+                                ("reaudit_achieved__isnull", False),
+                                ("reaudit_answers__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="judged_reaudit_has_a_result",
+                    ),
+                ],
             },
         ),
     ]

@@ -7,44 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0006_staff_id_and_issued_email'),
-        ('programme', '0005_due_date_changed_event'),
-        ('standards', '0004_copies_named_apart'),
+        ("organisation", "0006_staff_id_and_issued_email"),
+        ("programme", "0005_due_date_changed_event"),
+        ("standards", "0004_copies_named_apart"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReauditDraw',
+            name="ReauditDraw",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text='How many records the re-audit asked for.')),
-                ('draw_date', models.DateField(help_text='Eligibility and who is in post are judged on it.')),
-                ('due_date', models.DateField()),
-                ('closed_within_days', models.PositiveIntegerField(help_text="Closed cases were eligible for this many days after closing (the programme's rule on the draw date).")),
-                ('seed', models.BigIntegerField()),
-                ('auditor_ids', models.JSONField(default=list, help_text='Who could be asked on the draw date (ids of staff members).')),
-                ('avoided_auditor_ids', models.JSONField(default=list, help_text='Who did the baseline audits: asked only when nobody else can.')),
-                ('baseline_case_ids', models.JSONField(default=list, help_text="The baseline audits' cases: drawn only when others run out.")),
-                ('fell_back', models.BooleanField(default=False, help_text='Some re-audits went to a baseline auditor or are of a baseline case, because nobody else or nothing else could be drawn.')),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reaudit_draws', to='organisation.organisation')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reaudit_draws', to='programme.programme')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('standard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='standards.standard')),
-                ('teams', models.ManyToManyField(blank=True, related_name='+', to='organisation.team')),
-                ('tool_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='standards.toolversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="How many records the re-audit asked for."
+                    ),
+                ),
+                (
+                    "draw_date",
+                    models.DateField(help_text="Eligibility and who is in post are judged on it."),
+                ),
+                ("due_date", models.DateField()),
+                (
+                    "closed_within_days",
+                    models.PositiveIntegerField(
+                        help_text="Closed cases were eligible for this many days after closing (the programme's rule on the draw date)."
+                    ),
+                ),
+                ("seed", models.BigIntegerField()),
+                (
+                    "auditor_ids",
+                    models.JSONField(
+                        default=list,
+                        help_text="Who could be asked on the draw date (ids of staff members).",
+                    ),
+                ),
+                (
+                    "avoided_auditor_ids",
+                    models.JSONField(
+                        default=list,
+                        help_text="Who did the baseline audits: asked only when nobody else can.",
+                    ),
+                ),
+                (
+                    "baseline_case_ids",
+                    models.JSONField(
+                        default=list,
+                        help_text="The baseline audits' cases: drawn only when others run out.",
+                    ),
+                ),
+                (
+                    "fell_back",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Some re-audits went to a baseline auditor or are of a baseline case, because nobody else or nothing else could be drawn.",
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reaudit_draws",
+                        to="organisation.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reaudit_draws",
+                        to="programme.programme",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "standard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="standards.standard",
+                    ),
+                ),
+                (
+                    "teams",
+                    models.ManyToManyField(blank=True, related_name="+", to="organisation.team"),
+                ),
+                (
+                    "tool_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="standards.toolversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='auditrequest',
-            name='reaudit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='programme.reauditdraw'),
+            model_name="auditrequest",
+            name="reaudit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="requests",
+                to="programme.reauditdraw",
+            ),
         ),
     ]
