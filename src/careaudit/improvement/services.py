@@ -10,8 +10,9 @@ The moves (the state machine):
     awaiting verification → in progress   (verification found the change has not stuck)
     open, in progress, awaiting verification → abandoned (a reason is required)
 
-An action that requires a re-audit is closed by its re-audit, never by a person: the
-re-audit (a later slice) compares its result with the target. Without one, a person who
+An action that requires a re-audit is closed by its re-audit, never by a person: sending it
+for verification draws the re-audit, and `improvement/reaudits.py` compares its result with
+the target (docs/decisions/0017). Without one, a person who
 manages actions closes it with a closing note.
 """
 
