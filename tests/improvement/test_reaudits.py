@@ -383,3 +383,27 @@ def test_the_export_gives_the_baseline_and_reaudit_percentages(loop, monday, tmp
         "50.0",
     )
     assert (rows[without.pk]["baseline_percent"], rows[without.pk]["reaudit_percent"]) == ("", "")
+
+
+def test_the_move_page_refuses_a_reaudit_that_cannot_be_drawn_and_changes_nothing(
+    loop, monday, client, login
+):
+    empty = Team.objects.create(service=loop.people.team.service, name="Empty Team")
+    action = reaudit_action(loop, teams=(empty,))
+    updates = ActionUpdate.objects.count()
+    page = login(loop.people.social_worker)
+
+    refused = page.post(f"/actions/{action.pk}/move", {"to": "awaiting_verification"})
+
+    assert refused.status_code == 400
+    assert "Empty Team has no eligible case" in refused.content.decode()
+    assert Action.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
+    assert ActionUpdate.objects.count() == updates and not ReauditDraw.objects.exists()
+
+
+def test_the_reauditor_finds_the_reaudit_among_their_audits(loop, monday, client, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=1))
+    request = AuditRequest.objects.get(reaudit__in=action.reaudits.values("draw"))
+    page = login(request.auditor).get("/my-audits/")
+    assert page.status_code == 200
+    assert f"/my-audits/{request.pk}" in page.content.decode()
