@@ -407,3 +407,20 @@ def test_the_reauditor_finds_the_reaudit_among_their_audits(loop, monday, client
     page = login(request.auditor).get("/my-audits/")
     assert page.status_code == 200
     assert f"/my-audits/{request.pk}" in page.content.decode()
+
+
+def test_the_action_page_reads_the_same_number_of_queries_however_many_reaudits(
+    loop, monday, client, login, django_assert_max_num_queries
+):
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=100))
+    page = login(loop.people.quality_lead)
+    with django_assert_max_num_queries(40) as few:
+        page.get(f"/actions/{action.pk}/")
+
+    do_reaudits(action, "met", "not_met")  # short: back to in progress, and again
+    send_for_verification(loop, action)
+    check(loop, action)
+    check(loop, action, kind="observed_practice")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        shown = page.get(f"/actions/{action.pk}/").content.decode()
+    assert "Earlier re-audit" in shown

@@ -355,8 +355,10 @@ class BeforeAfter:
 
 
 def before_and_after(action: Action) -> list[BeforeAfter]:
-    """Every re-audit of the action, newest first, with its requests (three queries)."""
-    reaudits = list(action.reaudits.select_related("draw"))
+    """Every re-audit of the action, newest first, with its requests (three queries however many)."""
+    reaudits = list(
+        action.reaudits.select_related("draw__standard").prefetch_related("baseline_audits")
+    )
     requests = AuditRequest.objects.filter(
         reaudit_id__in=[r.draw_id for r in reaudits]
     ).select_related("auditor__user", "case")
