@@ -42,6 +42,7 @@ def use_known_seeds(monkeypatch: pytest.MonkeyPatch) -> KnownSeeds:
     for module in (
         "careaudit.programme.cycle",
         "careaudit.programme.services",
+        "careaudit.programme.reaudits",
         "careaudit.audits.moderation",
     ):
         monkeypatch.setattr(f"{module}.new_seed", seeds.draw)

@@ -391,6 +391,13 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(MA, ok=INVALID, object_route=True, social_worker=INVALID),
             post=True,
         ),
+        # An embedding check: by the lead and those who manage actions, like an update.
+        E(
+            "action_check_add",
+            "action",
+            expect=needs(MA, ok=INVALID, object_route=True, social_worker=INVALID),
+            post=True,
+        ),
         E(
             "action_evidence",
             "action",

@@ -557,6 +557,19 @@ def _involvement_missing(audit: Audit) -> list[Missing]:
     return []
 
 
+# What else a submitted audit sets off, registered by the apps above (the improvement app
+# judges a re-audit once its last audit is in). Each hook is called with the audit and who
+# submitted it, after the audit and its request are saved, inside the same transaction.
+SubmitHook = Callable[[Audit, StaffMember], None]
+_SUBMIT_HOOKS: list[SubmitHook] = []
+
+
+def on_submit(function: SubmitHook) -> SubmitHook:
+    """Register a hook run whenever an audit is submitted (`audit_submit`)."""
+    _SUBMIT_HOOKS.append(function)
+    return function
+
+
 @transaction.atomic
 def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
     _check_auditor(audit, by)
@@ -581,6 +594,8 @@ def audit_submit(*, audit: Audit, by: StaffMember, lock_version: int) -> Audit:
         request=request, by=account_of(by), kind=EventKind.SUBMITTED, text="Audit submitted."
     )
     emails.audit_submitted(audit)  # to the worker and their supervisor, for supervision
+    for hook in _SUBMIT_HOOKS:
+        hook(audit, by)
     return audit
 
 

@@ -15,6 +15,7 @@ class ImprovementConfig(AppConfig):
             jobs,  # noqa: F401 (registers the daily jobs: escalation, calibration)
             models,
             panels,  # noqa: F401 (registers the My work panels)
+            reaudits,  # noqa: F401 (registers the re-audit's submit hook and daily job)
         )
 
         # Which findings an action answers, and which teams it is for, are part of it.
@@ -39,4 +40,9 @@ class ImprovementConfig(AppConfig):
         # log says who cleared it and when; the words (about a named auditor's work) stay out.
         track_changes(
             models.Escalation, organisation="organisation", words=("text", "cleared_note")
+        )
+        # Re-audits and embedding checks (docs/decisions/0018): what was found is words.
+        track_changes(models.Reaudit, organisation="action__organisation")
+        track_changes(
+            models.EmbeddingCheck, organisation="action__organisation", words=("outcome",)
         )

@@ -3,7 +3,13 @@
 from django import forms
 
 from careaudit.core.forms import DateField, GovukForm
-from careaudit.improvement.models import ActionPriority, ActionSource, ActionStatus
+from careaudit.improvement.models import (
+    ActionPriority,
+    ActionSource,
+    ActionStatus,
+    EmbeddingCheckKind,
+    EmbeddingCheckResult,
+)
 from careaudit.improvement.services import ActionDetails
 from careaudit.lib.action_hints import vague_action_hint
 from careaudit.lib.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
@@ -308,3 +314,23 @@ class RulesForm(GovukForm):
         super().__init__(*args, **kwargs)
         for name in ("programme_owner", "moderators_lead"):
             self.fields[name].queryset = _staff_choices(organisation)
+
+
+class EmbeddingCheckForm(GovukForm):
+    """A spot check, an observed practice or a supervision question: lighter evidence that the
+    change has stuck (docs/decisions/0018)."""
+
+    kind = forms.ChoiceField(
+        label="Kind of check", choices=EmbeddingCheckKind.choices, widget=forms.RadioSelect
+    )
+    checked_on = DateField(label="Date of the check", help_text="For example, 27 3 2027")
+    checked_by = StaffChoiceField(label="Checked by", queryset=StaffMember.objects.none())
+    outcome = forms.CharField(label="What was found", widget=forms.Textarea(attrs={"rows": 3}))
+    result = forms.ChoiceField(
+        label="Result", choices=EmbeddingCheckResult.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        kwargs.setdefault("auto_id", "check-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["checked_by"].queryset = _staff_choices(organisation)

@@ -7,6 +7,7 @@ W weeks reaching a target) is kept on the action beside it. Every change goes th
 """
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from careaudit.audits.models import Finding
+from careaudit.lib.rounding import round_half_up
 from careaudit.organisation.models import Organisation, StaffMember, Team
 from careaudit.standards.models import Criterion, Standard, Theme
 
@@ -552,3 +554,115 @@ class Escalation(models.Model):
     @property
     def is_calibration(self) -> bool:
         return self.rule == EscalationRule.CALIBRATION
+
+
+# --- Re-audits and embedding checks (issue 12, docs/decisions/0018) ----------------------------
+
+
+class ReauditOutcome(models.TextChoices):
+    PENDING = "pending", "Under way"
+    MET = "met", "Met the target"
+    SHORT = "short", "Fell short of the target"
+    CANCELLED = "cancelled", "Cancelled"  # every request cancelled, or the action moved back
+
+
+class Reaudit(models.Model):
+    """One run of an action's re-audit: the draw made when the action was sent for
+    verification, the baseline it is compared with (kept as it was then), and, once every
+    re-audit request is in, the result. An action sent back and sent again has several."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reaudits")
+    draw = models.OneToOneField("programme.ReauditDraw", on_delete=models.PROTECT, related_name="+")
+    criterion_keys = models.JSONField(
+        default=list, help_text="The criteria compared, by their keys (stable across versions)."
+    )
+    target_percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    baseline_audits = models.ManyToManyField("audits.Audit", blank=True, related_name="+")
+    # Achieved = the answers' achievement summed as the product scores them (met 1, partly
+    # met the tool's value, not met 0); answers = those that count (not "not applicable").
+    baseline_achieved = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    baseline_answers = models.PositiveIntegerField(default=0)
+    reaudit_achieved = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    reaudit_answers = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=ReauditOutcome, default=ReauditOutcome.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "action",
+                condition=models.Q(outcome="pending"),
+                name="one_reaudit_under_way_per_action",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["pending", "cancelled"])
+                | models.Q(reaudit_achieved__isnull=False, reaudit_answers__isnull=False),
+                name="judged_reaudit_has_a_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation {self.pk} ({self.rule})"
+
+    @property
+    def is_calibration(self) -> bool:
+        return self.rule == EscalationRule.CALIBRATION
+        return f"Re-audit {self.pk} of action {self.action_id}"
+
+    @staticmethod
+    def _percent(achieved, answers) -> "Decimal | None":
+        if not answers:
+            return None
+        return round_half_up(float(achieved) * 100 / answers, 1)
+
+    @property
+    def baseline_percent(self):
+        return self._percent(self.baseline_achieved, self.baseline_answers)
+
+    @property
+    def reaudit_percent(self):
+        return self._percent(self.reaudit_achieved, self.reaudit_answers)
+
+
+class EmbeddingCheckKind(models.TextChoices):
+    SPOT_CHECK = "spot_check", "Spot check"
+    OBSERVED_PRACTICE = "observed_practice", "Observed practice"
+    SUPERVISION_QUESTION = "supervision_question", "Supervision question"
+
+
+class EmbeddingCheckResult(models.TextChoices):
+    OK = "ok", "The change has held"
+    CONCERN = "concern", "A concern"
+
+
+class EmbeddingCheck(models.Model):
+    """Lighter evidence that a change has stuck: a spot check, an observed practice, a
+    supervision question. Shown on the action's timeline; it never closes an action."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="embedding_checks")
+    kind = models.CharField(max_length=30, choices=EmbeddingCheckKind)
+    checked_on = models.DateField("Date of the check")
+    checked_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name="Checked by"
+    )
+    outcome = models.TextField("What was found")
+    result = models.CharField(max_length=10, choices=EmbeddingCheckResult)
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["checked_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome=""), name="embedding_check_says_what_was_found"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on action {self.action_id}"

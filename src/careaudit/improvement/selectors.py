@@ -27,6 +27,7 @@ from careaudit.improvement.models import (
     ActionStatus,
     Escalation,
     EscalationRule,
+    Reaudit,
 )
 from careaudit.organisation.models import Capability, Organisation, StaffMember, Team
 
@@ -61,11 +62,18 @@ TEAM_SEPARATOR = ";"
 
 
 def with_row_data(actions: QuerySet[Action]) -> QuerySet[Action]:
-    """Everything `action_row` reads, loaded with the actions: two queries in all."""
+    """Everything `action_row` reads, loaded with the actions: three queries in all."""
     return (
         with_escalation_counts(actions)
         .select_related("standard", "criterion", "theme", "lead__user")
-        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+        .prefetch_related(
+            Prefetch("teams", queryset=Team.objects.order_by("name")),
+            Prefetch(
+                "reaudits",
+                queryset=Reaudit.objects.order_by("-created_at", "-pk"),
+                to_attr="reaudit_history",
+            ),
+        )
     )
 
 
@@ -87,11 +95,28 @@ def with_escalation_counts(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+def reaudit_percents(action: Action) -> tuple:
+    """(baseline_percent, reaudit_percent) of the action's latest judged re-audit (or, with
+    none judged yet, the baseline of the one under way): empty where not applicable."""
+    history = getattr(action, "reaudit_history", None)
+    if history is None:
+        history = list(action.reaudits.order_by("-created_at", "-pk"))
+    judged = next((r for r in history if r.reaudit_answers is not None), None)
+    latest = judged or (history[0] if history else None)
+    baseline = latest.baseline_percent if latest else None
+    after = judged.reaudit_percent if judged else None
+    return (
+        None if baseline is None else float(baseline),
+        None if after is None else float(after),
+    )
+
+
 def action_row(action: Action) -> dict:
     """One action as the export writes it (and the tracker shows it), by its column names.
 
-    The re-audit's before and after come with the slice that adds them: until then they are
-    empty. The escalations are annotated by `with_row_data` (0 and empty when none)."""
+    The re-audit's before and after are the latest judged re-audit's (`reaudit_percents`);
+    the escalations are annotated by `with_row_data` (0 and empty when none)."""
+    baseline_percent, reaudit_percent = reaudit_percents(action)
     return {
         "action_id": action.pk,
         "title": action.title,
@@ -110,8 +135,8 @@ def action_row(action: Action) -> dict:
         "reaudit_records": action.reaudit_records,
         "reaudit_weeks": action.reaudit_weeks,
         "target_percent": action.target_percent,
-        "baseline_percent": None,
-        "reaudit_percent": None,
+        "baseline_percent": baseline_percent,
+        "reaudit_percent": reaudit_percent,
         "escalation_count": action.escalation_count,
         "last_escalated_at": action.last_escalated_at,
         "abandoned_reason": action.abandoned_reason,

@@ -10,8 +10,9 @@ The moves (the state machine):
     awaiting verification → in progress   (verification found the change has not stuck)
     open, in progress, awaiting verification → abandoned (a reason is required)
 
-An action that requires a re-audit is closed by its re-audit, never by a person: the
-re-audit (a later slice) compares its result with the target. Without one, a person who
+An action that requires a re-audit is closed by its re-audit, never by a person: sending it
+for verification draws the re-audit, and `improvement/reaudits.py` compares its result with
+the target (docs/decisions/0018). Without one, a person who
 manages actions closes it with a closing note.
 """
 
@@ -287,7 +288,22 @@ def action_move(*, action: Action, by: StaffMember, to: str, note: str = "") -> 
     current.status = to
     current.save(update_fields=["status", "abandoned_reason"])
     ActionUpdate.objects.create(action=current, author=by, note=note, new_status=to)
+    _reaudit_on_move(current, by, to)
     return current
+
+
+def _reaudit_on_move(action: Action, by: StaffMember, to: str) -> None:
+    """Sent for verification: its re-audit is drawn now (or the move is refused, the
+    transaction undoing it). Moved on by a person from there: the re-audit is withdrawn
+    (`improvement/reaudits.py`, docs/decisions/0018)."""
+    if not action.requires_reaudit:
+        return
+    from careaudit.improvement import reaudits  # it builds on this module's ActionError
+
+    if to == ActionStatus.AWAITING_VERIFICATION:
+        reaudits.reaudit_start(action, by)
+    else:
+        reaudits.reaudit_withdraw(action, by, f"The action was moved to {to.replace('_', ' ')}.")
 
 
 def _check_move(action: Action, to: str) -> None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/edit", views.action_edit, name="action_edit"),
     path("<int:pk>/move", views.action_move, name="action_move"),
     path("<int:pk>/updates", views.action_update_add, name="action_update_add"),
+    path("<int:pk>/checks", views.action_check_add, name="action_check_add"),
     path(
         "<int:pk>/updates/<int:update_pk>/evidence",
         views.action_evidence,

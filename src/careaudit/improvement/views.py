@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careaudit.audits.models import Finding
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
-from careaudit.improvement import governance, selectors, services
+from careaudit.improvement import governance, reaudits, selectors, services
 from careaudit.improvement.access import (
     TRACKER_CAPABILITIES,
     check_may_add_update,
@@ -27,7 +27,13 @@ from careaudit.improvement.access import (
     may_manage,
     visible_actions,
 )
-from careaudit.improvement.forms import ActionForm, MoveForm, TrackerForm, UpdateForm
+from careaudit.improvement.forms import (
+    ActionForm,
+    EmbeddingCheckForm,
+    MoveForm,
+    TrackerForm,
+    UpdateForm,
+)
 from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.access import capability_required, require_staff
@@ -227,6 +233,7 @@ def _detail(
     *,
     move_form: MoveForm | None = None,
     update_form: UpdateForm | None = None,
+    check_form: EmbeddingCheckForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     staff = require_staff(request)
@@ -247,6 +254,11 @@ def _detail(
             "may_update": action.is_open and may_add_update(action, staff),
             "may_edit": may_manage(staff) and action.status in services.EDITABLE,
             "today": timezone.localdate(),
+            # Re-audits and embedding checks (docs/decisions/0018)
+            "before_after": reaudits.before_and_after(action),
+            "timeline": reaudits.timeline(action),
+            "check_form": check_form or EmbeddingCheckForm(organisation=staff.organisation),
+            "may_check": action.status != ActionStatus.ABANDONED and may_add_update(action, staff),
         },
         status=status,
     )
@@ -319,3 +331,30 @@ def action_evidence(request: HttpRequest, pk: int, update_pk: int) -> FileRespon
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+def action_check_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an embedding check: the action's lead or those who manage actions."""
+    staff = require_staff(request)
+    action = get_action_for_user(request, pk)
+    check_may_add_update(action, staff)
+    form = EmbeddingCheckForm(request.POST, organisation=staff.organisation)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reaudits.embedding_check_add(
+                action=action,
+                by=staff,
+                kind=data["kind"],
+                checked_on=data["checked_on"],
+                checked_by=data["checked_by"],
+                outcome=data["outcome"],
+                result=data["result"],
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The embedding check has been recorded.")
+            return redirect("action_detail", pk=action.pk)
+    return _detail(request, action, check_form=form, status=400)

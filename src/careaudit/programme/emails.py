@@ -67,3 +67,14 @@ def extra_requests(requests: Sequence[AuditRequest]) -> None:
         "requests": _described(requests),
     }
     send_email("extra-requests", to=first.auditor.email, context=context)
+
+
+def reaudit_requests(requests: Sequence[AuditRequest]) -> None:
+    """One auditor's re-audits for an improvement action (all due on the same day)."""
+    first = requests[0]
+    context = {
+        "auditor": first.auditor,
+        "due_date": first.due_date,
+        "requests": _described(requests),
+    }
+    send_email("reaudit-requests", to=first.auditor.email, context=context)

@@ -244,6 +244,62 @@ class ExtraRequest(models.Model):
         return self.tool_version.subject_kind
 
 
+class ReauditDraw(models.Model):
+    """The re-audit an improvement action asks for: N cases of the action's scope, drawn
+    with a recorded seed and audited by people who did not do the baseline audits where
+    possible (docs/decisions/0018-reaudit-draws.md).
+
+    Everything the draw depended on besides the cases' and people's own records is kept
+    here, so `check_draws` can re-draw it: the day eligibility was judged on, the closed-case
+    window, the auditors who could be asked, those to avoid and the baseline's cases (drawn
+    last). The improvement app links its action to the draw; this app never looks up.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reaudit_draws"
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.SET_NULL, null=True, blank=True, related_name="reaudit_draws"
+    )
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="+")
+    tool_version = models.ForeignKey(ToolVersion, on_delete=models.PROTECT, related_name="+")
+    # The scope: these teams, or the whole organisation when there are none.
+    teams = models.ManyToManyField(Team, blank=True, related_name="+")
+    number = models.PositiveIntegerField(help_text="How many records the re-audit asked for.")
+    draw_date = models.DateField(help_text="Eligibility and who is in post are judged on it.")
+    due_date = models.DateField()
+    closed_within_days = models.PositiveIntegerField(
+        help_text="Closed cases were eligible for this many days after closing (the "
+        "programme's rule on the draw date)."
+    )
+    seed = models.BigIntegerField()
+    auditor_ids = models.JSONField(
+        default=list, help_text="Who could be asked on the draw date (ids of staff members)."
+    )
+    avoided_auditor_ids = models.JSONField(
+        default=list, help_text="Who did the baseline audits: asked only when nobody else can."
+    )
+    baseline_case_ids = models.JSONField(
+        default=list, help_text="The baseline audits' cases: drawn only when others run out."
+    )
+    fell_back = models.BooleanField(
+        default=False,
+        help_text="Some re-audits went to a baseline auditor or are of a baseline case, "
+        "because nobody else or nothing else could be drawn.",
+    )
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Re-audit of {self.number} records of {self.standard.code}"
+
+
 class RequestMode(models.TextChoices):
     """Values as they appear in the requests and audits exports."""
 
@@ -385,6 +441,9 @@ class AuditRequest(HasSubject, models.Model):
     )
     extra = models.ForeignKey(
         ExtraRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    reaudit = models.ForeignKey(
+        ReauditDraw, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     month = models.DateField(
         help_text="The month audited (for moderation: of the audit moderated)."

@@ -92,6 +92,7 @@ def _steps() -> list[Step]:
         governance,
         people,
         programme,
+        reaudits,
         standards,
     )
 
@@ -102,6 +103,7 @@ def _steps() -> list[Step]:
         programme.build,
         audits.build,
         actions.build,
+        reaudits.build,
         escalations.build,
         governance.build,  # last: the board reviews what the steps before made
     ]

@@ -8,13 +8,18 @@ from careaudit.programme.fairness import (
     summary_line,
 )
 from careaudit.programme.models import Programme
+from careaudit.programme.reaudits import (
+    reaudit_draws_to_check,
+    reaudit_redraw_check,
+    reaudit_summary_line,
+)
 
 
 class Command(BaseCommand):
     help = (
         "The fairness check: re-draw each month with its recorded seed and compare with the "
-        "stored requests. Prints one line a month and exits 1 if any draw differs. Changes "
-        "nothing."
+        "stored requests. Prints one line a month, then one line for each improvement action's "
+        "re-audit draw, and exits 1 if any draw differs. Changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -31,7 +36,8 @@ class Command(BaseCommand):
         if programme is not None and not Programme.objects.filter(pk=programme).exists():
             raise CommandError(f"There is no programme {programme}.")
         draws = list(draws_to_check(programme_id=programme, month=month_start))
-        if not draws:
+        reaudits = list(reaudit_draws_to_check(programme_id=programme, month=month_start))
+        if not draws and not reaudits:
             self.stdout.write(
                 "No draws to check: no month"
                 + (f" of programme {programme}" if programme is not None else "")
@@ -52,14 +58,40 @@ class Command(BaseCommand):
             for line in difference_lines(check):
                 self.stdout.write(f"  {line}")
             differing += not check.reproduced
-        if differing:
+        reaudits_differing = self._check_reaudits(reaudits)
+        if differing or reaudits_differing:
             raise CommandError(
-                f"The re-draw differs from the stored requests in {differing} of "
-                f"{len(draws)} month{'s' if len(draws) != 1 else ''}.",
+                " ".join(
+                    part
+                    for part in (
+                        differing
+                        and f"The re-draw differs from the stored requests in {differing} of "
+                        f"{len(draws)} month{'s' if len(draws) != 1 else ''}.",
+                        reaudits_differing
+                        and f"The re-draw differs from the stored re-audit requests in "
+                        f"{reaudits_differing} of {len(reaudits)} re-audit"
+                        f"{'s' if len(reaudits) != 1 else ''}.",
+                    )
+                    if part
+                ),
                 returncode=1,
             )
-        self.stdout.write(
-            f"All {len(draws)} draws reproduce from their seeds."
-            if len(draws) > 1
-            else "The draw reproduces from its seed."
-        )
+        if draws:
+            self.stdout.write(
+                f"All {len(draws)} draws reproduce from their seeds."
+                if len(draws) > 1
+                else "The draw reproduces from its seed."
+            )
+
+    def _check_reaudits(self, reaudits: list) -> int:
+        """One line for each re-audit draw (after a heading); how many differ."""
+        differing = 0
+        if reaudits:
+            self.stdout.write("Re-audits of improvement actions")
+        for reaudit in reaudits:
+            check = reaudit_redraw_check(reaudit)
+            self.stdout.write(reaudit_summary_line(check))
+            for line in check.differences:
+                self.stdout.write(f"  {line}")
+            differing += not check.reproduced
+        return differing
