@@ -608,11 +608,6 @@ class Reaudit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Escalation {self.pk} ({self.rule})"
-
-    @property
-    def is_calibration(self) -> bool:
-        return self.rule == EscalationRule.CALIBRATION
         return f"Re-audit {self.pk} of action {self.action_id}"
 
     @staticmethod
