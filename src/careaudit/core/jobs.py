@@ -32,6 +32,7 @@ class TickReport:
     overdue_flagged: int = 0
     moderation_sampled: int = 0
     purged: int = 0
+    repeated_raised: int = 0  # repeated findings raised for the governance meeting
     # Timetable months due but not drawn because nobody could be asked, and why:
     # "September 2023 (Practice quality): nobody in post … holds a role with a quota".
     not_drawn: list[str] = field(default_factory=list)
@@ -41,7 +42,15 @@ class TickReport:
 
     @property
     def changed_anything(self) -> bool:
-        return any((self.created, self.self_picked, self.reminders, self.overdue_flagged))
+        return any(
+            (
+                self.created,
+                self.self_picked,
+                self.reminders,
+                self.overdue_flagged,
+                self.repeated_raised,
+            )
+        )
 
     def summary(self) -> str:
         if not self.changed_anything:
@@ -65,6 +74,8 @@ class TickReport:
             f"{self.moderation_sampled} audits sampled for moderation",
             f"{self.purged} records anonymised under the retention policy",
         ]
+        if self.repeated_raised:
+            parts.append(f"{self.repeated_raised} repeated findings raised for governance")
         return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
 
     def _not_drawn(self) -> str:

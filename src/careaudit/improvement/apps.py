@@ -11,9 +11,10 @@ class ImprovementConfig(AppConfig):
     def ready(self) -> None:
         from careaudit.core.change_log import track_changes
         from careaudit.improvement import (
-            exports,  # noqa: F401 (registers the actions export)
+            exports,  # noqa: F401 (registers the actions and repeated findings exports)
             models,
             panels,  # noqa: F401 (registers the My work panels)
+            repeat_jobs,  # noqa: F401 (registers the repeated-findings daily job)
         )
 
         # Which findings an action answers, and which teams it is for, are part of it.
