@@ -66,7 +66,7 @@ class Seen:
     def day(self) -> date:
         return timezone.localdate(self.submitted_at)
 
-    def keys(self) -> list[tuple[str, int | None]]:
+    def counted_under(self) -> list[tuple[str, int | None]]:
         """The keys this shortfall counts under, with the team of each: the organisation's,
         and its team's when the audit has a team."""
         what = (
@@ -161,7 +161,7 @@ def patterns(seen: list[Seen], *, reviewed: dict[str, datetime]) -> dict[str, Pa
     reviewed, only audits submitted after that review."""
     found: dict[str, Pattern] = {}
     for item in seen:
-        for key, team_id in item.keys():
+        for key, team_id in item.counted_under():
             after = reviewed.get(key)
             if after is not None and item.submitted_at <= after:
                 continue
