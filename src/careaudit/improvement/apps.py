@@ -22,3 +22,6 @@ class ImprovementConfig(AppConfig):
         # An update's note may say how a named person is doing: the log records that it
         # was written, not the words.
         track_changes(models.ActionUpdate, organisation="action__organisation", words=("note",))
+        # Which actions answer a repeated finding is part of it (the tick raises it; a
+        # person links the actions).
+        track_changes(models.RepeatedFinding, organisation="organisation", lists=("actions",))
