@@ -14,7 +14,7 @@ from careaudit.audits import services as audit_services
 from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
 from careaudit.improvement import services as improvement_services
-from careaudit.improvement.models import ActionSource
+from careaudit.improvement.models import ActionSource, RepeatedFinding, RepeatScope
 from careaudit.improvement.services import ActionDetails
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.cycle import run_cycle
@@ -60,6 +60,7 @@ class Objects:
     feedback_token: str
     action: int  # led by the social worker, answering a finding of the submitted audit
     evidence: int  # an update on the action with an evidence file
+    repeat: int  # a repeated finding of the organisation (its criterion, the submitted audit)
 
 
 @dataclass
@@ -165,6 +166,19 @@ def build_objects(
         note="Spot check done.",
         evidence=SimpleUploadedFile("spot-check.txt", b"9 of 10 plans updated"),
     )
+    # Made as the daily tick would make one (its detector is tested in tests/improvement):
+    # the pages only need an item to open.
+    repeat = RepeatedFinding.objects.create(
+        organisation=organisation,
+        key=f"organisation:criterion:{audit_criterion.key}",
+        scope=RepeatScope.ORGANISATION,
+        criterion=audit_criterion,
+        standard=submitted_request.standard,
+        audits_count=1,
+        first_seen=MONTH,
+        last_seen=MONTH,
+    )
+    repeat.audits.add(submitted)
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
@@ -191,6 +205,7 @@ def build_objects(
         feedback_token=token,
         action=action.pk,
         evidence=evidence.pk,
+        repeat=repeat.pk,
     )
 
 

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from careaudit.improvement.models import Action, ActionStatus, ActionUpdate
+from careaudit.improvement.models import Action, ActionStatus, ActionUpdate, RepeatedFinding
 from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
 
@@ -116,3 +116,30 @@ def get_evidence_for_user(request: HttpRequest, pk: int, update_pk: int) -> Acti
     )
     update.action = action
     return update
+
+
+# --- Repeated findings (issue 12) ----------------------------------------------------------
+# Those who read the tracker read every item of their organisation; only those who manage
+# actions create or link an action for one.
+
+
+def check_may_see_repeats(staff: StaffMember) -> None:
+    if not may_see_tracker(staff):
+        raise PermissionDenied(
+            "Repeated findings are for those who manage actions or view all reports."
+        )
+
+
+def get_repeat_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> RepeatedFinding:
+    """The repeated finding, if this person may see it; with `manage`, only for those who
+    manage actions. Another organisation's item is a 404, never a 403."""
+    staff = require_staff(request)
+    item = get_object_or_404(
+        RepeatedFinding.objects.select_related("team", "standard", "criterion", "theme"),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    check_may_see_repeats(staff)
+    if manage:
+        check_may_manage(staff)
+    return item

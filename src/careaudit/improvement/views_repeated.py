@@ -1,7 +1,7 @@
 """The repeated findings pages: the list (items not yet reviewed first), an item with its
 audits and the actions answering it, and making or linking an action for it.
 
-Each view fetches through `improvement.repeat_access`, calls one service or selector, and
+Each view fetches through `improvement.access`, calls one service or selector, and
 returns. The new action's form is the action form, filled in from the item."""
 
 from django.contrib import messages
@@ -11,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careaudit.improvement import repeat_selectors, repeat_services
-from careaudit.improvement.access import TRACKER_CAPABILITIES, may_manage
+from careaudit.improvement.access import TRACKER_CAPABILITIES, get_repeat_for_user, may_manage
 from careaudit.improvement.forms import ActionForm
-from careaudit.improvement.repeat_access import get_repeat_for_user
 from careaudit.improvement.repeat_forms import LinkActionForm
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.access import capability_required, require_staff
