@@ -242,22 +242,25 @@ def _raise(organisation: Organisation, pattern: Pattern) -> bool:
 
 
 def _add_audits(item: RepeatedFinding, pattern: Pattern, already: set[int]) -> bool:
-    """Add the pattern's audits not yet on the open item; False if there were none."""
+    """Add the pattern's audits not yet on the open item; False if there were none.
+
+    The counts and dates follow the audits: the tick keeps them (as a plain update, so the
+    change log, which records what people change on an item, is not filled with them)."""
     new = [pattern.seen[audit_id] for audit_id in pattern.seen if audit_id not in already]
     if not new:
         return False
+    changes = {
+        "audits_count": len(already) + len(new),
+        "first_seen": min(item.first_seen, *(s.day for s in new)),
+        "last_seen": max(item.last_seen, *(s.day for s in new)),
+    }
+    if item.criterion_id is not None:
+        # The criterion as the latest audit asked it (a newer version's, perhaps).
+        latest = pattern.latest
+        changes.update(criterion_id=latest.criterion_id, standard_id=latest.standard_id)
+    elif any(s.standard_id != item.standard_id for s in new):
+        changes["standard_id"] = None  # a theme now found in audits of several standards
     with transaction.atomic():
         item.audits.add(*(s.audit_id for s in new))
-        item.audits_count = item.audits.count()
-        item.first_seen = min(item.first_seen, *(s.day for s in new))
-        item.last_seen = max(item.last_seen, *(s.day for s in new))
-        if item.criterion_id is not None:
-            # The criterion as the latest audit asked it (a newer version's, perhaps).
-            latest = pattern.latest
-            item.criterion_id, item.standard_id = latest.criterion_id, latest.standard_id
-        elif any(s.standard_id != item.standard_id for s in new):
-            item.standard_id = None  # a theme now found in audits of several standards
-        item.save(
-            update_fields=["audits_count", "first_seen", "last_seen", "criterion", "standard"]
-        )
+        RepeatedFinding.objects.filter(pk=item.pk).update(**changes)
     return True

@@ -84,9 +84,16 @@ def set_up_when_it_began(step: Step) -> Step:
 
 
 def _steps() -> list[Step]:
-    from careaudit.portal.demo import audits, cases, people, programme, standards
+    from careaudit.portal.demo import audits, cases, people, programme, repeats, standards
 
-    return [people.build, standards.build, cases.build, programme.build, audits.build]
+    return [
+        people.build,
+        standards.build,
+        cases.build,
+        programme.build,
+        audits.build,
+        repeats.build,
+    ]
 
 
 def demo_exists() -> bool:
