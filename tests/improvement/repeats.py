@@ -38,8 +38,8 @@ class Repeats:
     other_auditor: StaffMember
 
 
-def build_repeats() -> Repeats:
-    people = build_people()
+def build_repeats(people: People | None = None) -> Repeats:
+    people = people or build_people()
     framework = pack_load(load_builtin("practice-quality")).framework
     organisation = people.quality_lead.organisation
     template = find_template(framework)
@@ -60,13 +60,13 @@ def build_repeats() -> Repeats:
         programme=programme,
         criteria=criteria,
         themes=list(framework.themes.order_by("position")[:2]),
-        ashby_case=_case(organisation, people.social_worker, "A1"),
-        ashby_case_2=_case(organisation, people.social_worker, "A2"),
-        dunmere_case=_case(organisation, people.peer_social_worker, "D1"),
+        ashby_case=_case(organisation, people.social_worker, "ASH-0001"),
+        ashby_case_2=_case(organisation, people.social_worker, "ASH-0002"),
+        dunmere_case=_case(organisation, people.peer_social_worker, "DUN-0001"),
         other_programme=programme_create_from_template(
             organisation=other, template=template, start=START
         ),
-        other_case=_case(other, other_worker, "X1"),
+        other_case=_case(other, other_worker, "ELS-0001"),
         other_auditor=people.outsider,
     )
 

@@ -73,7 +73,7 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
     assert detail.status_code == 200
     for audit in item.audits.all():
         assert f"Audit {audit.pk}" in detail.text
-    assert "A1" not in detail.text  # no case reference
+    assert "ASH-000" not in detail.text  # no case reference
     assert "Create an action for this" not in detail.text  # the board reads, never acts
 
 
