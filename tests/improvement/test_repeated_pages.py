@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from careaudit.improvement import services
 from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
@@ -75,6 +76,22 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
         assert f"Audit {audit.pk}" in detail.text
     assert "ASH-000" not in detail.text  # no case reference
     assert "Create an action for this" not in detail.text  # the board reads, never acts
+    # The audits are case-level records: the board reads their dates and teams, and gets
+    # no link to a page it may not open.
+    assert "/audits/" not in detail.text
+
+
+def test_a_quality_lead_opens_the_items_audits_from_it(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    item = team_item(repeats)
+    client = login(repeats.people.quality_lead)
+
+    detail = client.get(f"/actions/repeated/{item.pk}/").text
+
+    for audit in item.audits.all():
+        url = reverse("audit_detail", args=[audit.pk])
+        assert f'href="{url}"' in detail
+        assert client.get(url).status_code == 200
 
 
 def test_the_list_shows_items_not_yet_reviewed_first(login, repeats):

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from careaudit.audits.access import visible_audits
 from careaudit.improvement.models import Action, ActionStatus, ActionUpdate, RepeatedFinding
 from careaudit.organisation.access import can_any, require_staff
 from careaudit.organisation.models import Capability, StaffMember
@@ -143,3 +144,11 @@ def get_repeat_for_user(request: HttpRequest, pk: int, *, manage: bool = False) 
     if manage:
         check_may_manage(staff)
     return item
+
+
+def openable_audits(item: RepeatedFinding, staff: StaffMember) -> set[int]:
+    """The item's audits this person may open (the page links those only: a board member,
+    who reads reports and not case-level records, gets none)."""
+    return set(
+        visible_audits(staff).filter(pk__in=item.audits.values("pk")).values_list("pk", flat=True)
+    )

@@ -11,7 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careaudit.improvement import repeat_selectors, repeat_services
-from careaudit.improvement.access import TRACKER_CAPABILITIES, get_repeat_for_user, may_manage
+from careaudit.improvement.access import (
+    TRACKER_CAPABILITIES,
+    get_repeat_for_user,
+    may_manage,
+    openable_audits,
+)
 from careaudit.improvement.forms import ActionForm
 from careaudit.improvement.repeat_forms import LinkActionForm
 from careaudit.improvement.services import ActionError
@@ -52,6 +57,7 @@ def _detail(request: HttpRequest, item, *, link_form=None, status: int = 200) ->
             "item": item,
             "row": repeat_selectors.repeat_row(item),
             "audits": repeat_selectors.item_audits(item),
+            "openable": openable_audits(item, staff),
             "actions": item.actions.select_related("lead__user").order_by("pk"),
             "may_manage": manage,
             "link_form": (link_form or LinkActionForm(item=item)) if manage else None,
