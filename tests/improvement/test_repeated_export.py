@@ -6,7 +6,6 @@ import io
 import json
 from datetime import date, datetime
 
-import pytest
 import time_machine
 from django.core.management import call_command
 from openpyxl import load_workbook
@@ -15,25 +14,14 @@ from careaudit.improvement import services
 from careaudit.improvement.models import RepeatedFinding, RepeatScope
 from careaudit.improvement.repeat_selectors import REPEAT_COLUMNS
 from careaudit.improvement.repeats import raise_repeated_findings
-from tests.conftest import built_once
 from tests.improvement.conftest import details
-from tests.improvement.repeats import Repeats, an_audit, at, build_repeats
+from tests.improvement.repeats import Repeats, an_audit, at
 
 CONTRACT = (
     "item_id, scope, team, standard_code, criterion_id, theme, audits_count, first_seen, "
     "last_seen, raised_at, reviewed_at, action_ids"
 )
 ON = date(2025, 7, 15)
-
-
-@pytest.fixture(scope="module")
-def _repeats_once(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker, build_repeats)
-
-
-@pytest.fixture
-def repeats(_repeats_once, request, db) -> Repeats:
-    return _repeats_once.for_test(request)
 
 
 def export(tmp_path, *args) -> bytes:

@@ -4,7 +4,6 @@ and the daily tick doing it twice raises nothing twice."""
 
 from datetime import date, timedelta
 
-import pytest
 import time_machine
 
 from careaudit.audits.models import Answer
@@ -12,20 +11,9 @@ from careaudit.improvement.models import ImprovementRules, RepeatedFinding, Repe
 from careaudit.improvement.repeats import raise_repeated_findings
 from careaudit.programme.cycle import run_cycle
 from careaudit.standards.models import Criterion
-from tests.conftest import built_once
-from tests.improvement.repeats import Repeats, an_audit, at, build_repeats
+from tests.improvement.repeats import Repeats, an_audit, at
 
 ON = date(2025, 7, 15)  # the tick's day; 6 months before is 15 January 2025
-
-
-@pytest.fixture(scope="module")
-def _repeats_once(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker, build_repeats)
-
-
-@pytest.fixture
-def repeats(_repeats_once, request, db) -> Repeats:
-    return _repeats_once.for_test(request)
 
 
 def tick(repeats: Repeats, on: date = ON):

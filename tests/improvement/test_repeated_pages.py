@@ -4,16 +4,14 @@ nobody else changing anything, and the pages' queries not growing with the items
 
 from datetime import date
 
-import pytest
 import time_machine
 from django.urls import reverse
 
 from careaudit.improvement import services
 from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
 from careaudit.improvement.repeats import raise_repeated_findings
-from tests.conftest import built_once
 from tests.improvement.conftest import details
-from tests.improvement.repeats import Repeats, an_audit, at, build_repeats
+from tests.improvement.repeats import Repeats, an_audit, at
 
 ON = date(2025, 7, 15)
 
@@ -29,16 +27,6 @@ FORM = {
     "reaudit_weeks": "4",
     "target_percent": "90",
 }
-
-
-@pytest.fixture(scope="module")
-def _repeats_once(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker, build_repeats)
-
-
-@pytest.fixture
-def repeats(_repeats_once, request, db) -> Repeats:
-    return _repeats_once.for_test(request)
 
 
 def raise_items(repeats: Repeats, *, criterion=None, theme=None, audits=3, case=None):

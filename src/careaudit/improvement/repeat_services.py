@@ -90,6 +90,8 @@ def repeat_action_create(
 def repeat_link_action(*, item: RepeatedFinding, by: StaffMember, action: Action) -> None:
     """Say that an action already made answers the item too."""
     _check_item(item, by)
+    # As stored now (its row locked): the page that chose it may be out of date.
+    action = Action.objects.select_for_update().get(pk=action.pk)
     if action.organisation_id != by.organisation_id:
         raise ActionError("Choose an action of your own organisation.")
     if action.status == ActionStatus.ABANDONED:
