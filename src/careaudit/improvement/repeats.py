@@ -189,7 +189,7 @@ def raise_repeated_findings(*, organisation: Organisation, on: date) -> RepeatOu
     on_items: dict[int, set[int]] = defaultdict(set)
     through = RepeatedFinding.audits.through
     for item_id, audit_id in through.objects.filter(
-        repeatedfinding__in=list(open_items.values())
+        repeatedfinding__organisation=organisation, repeatedfinding__reviewed_at__isnull=True
     ).values_list("repeatedfinding_id", "audit_id"):
         on_items[item_id].add(audit_id)
     outcome = RepeatOutcome()
