@@ -261,6 +261,9 @@ def _add_audits(item: RepeatedFinding, pattern: Pattern, already: set[int]) -> b
     elif any(s.standard_id != item.standard_id for s in new):
         changes["standard_id"] = None  # a theme now found in audits of several standards
     with transaction.atomic():
+        # Only while it is still waiting: a meeting reviewing it just now closes it.
+        claimed = RepeatedFinding.objects.filter(pk=item.pk, reviewed_at__isnull=True)
+        if not claimed.update(**changes):
+            return False
         item.audits.add(*(s.audit_id for s in new))
-        RepeatedFinding.objects.filter(pk=item.pk).update(**changes)
     return True
