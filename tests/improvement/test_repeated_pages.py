@@ -250,3 +250,28 @@ def _an_action(repeats: Repeats) -> Action:
         source="governance",
         details=details(repeats.people.social_worker),
     )
+
+
+def test_the_list_filters_by_review_and_by_where(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    RepeatedFinding.objects.update(reviewed_at=at(date(2025, 7, 16)))
+    raise_items(repeats, criterion=repeats.criteria[1], case=repeats.dunmere_case)
+    client = login(repeats.people.board_member)
+
+    def shown(**filters) -> set[tuple[str, str]]:
+        rows = client.get("/actions/repeated/", filters).context["rows"]
+        return {(row["criterion_id"], row["team"]) for _, row in rows}
+
+    first, second = repeats.criteria[0].key, repeats.criteria[1].key
+    assert shown(status="waiting") == {(second, "Dunmere Team"), (second, "")}
+    assert shown(status="reviewed") == {(first, "Ashby Team"), (first, "")}
+    assert shown(where="organisation") == {(first, ""), (second, "")}
+    assert shown(where=str(repeats.people.team.pk)) == {(first, "Ashby Team")}
+    assert shown(status="waiting", where=str(repeats.people.team.pk)) == set()
+    assert (
+        "No repeated findings match these filters."
+        in client.get(
+            "/actions/repeated/", {"status": "waiting", "where": str(repeats.people.team.pk)}
+        ).text
+    )
+    assert client.get("/actions/repeated/", {"where": "nowhere"}).status_code == 200

@@ -5,7 +5,7 @@ issue 12)."""
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from careaudit.audits.models import Audit
-from careaudit.improvement.models import Action, RepeatedFinding
+from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
 from careaudit.improvement.selectors import TEAM_SEPARATOR
 from careaudit.organisation.models import Organisation
 
@@ -52,15 +52,27 @@ def repeat_row(item: RepeatedFinding) -> dict:
     }
 
 
-def repeated_findings(organisation: Organisation) -> QuerySet[RepeatedFinding]:
-    """The organisation's items: those not yet reviewed first, newest raised first."""
+def repeated_findings(
+    organisation: Organisation, *, status: str = "", where: str = ""
+) -> QuerySet[RepeatedFinding]:
+    """The organisation's items: those not yet reviewed first, newest raised first.
+
+    `status` keeps those "waiting" for review or those "reviewed"; `where` keeps the
+    "organisation" items or a team's (its id)."""
+    items = RepeatedFinding.objects.filter(organisation=organisation)
+    if status == "waiting":
+        items = items.filter(reviewed_at__isnull=True)
+    elif status == "reviewed":
+        items = items.filter(reviewed_at__isnull=False)
+    if where == "organisation":
+        items = items.filter(scope=RepeatScope.ORGANISATION)
+    elif where.isdigit():
+        items = items.filter(team_id=int(where))
     reviewed = Case(
         When(reviewed_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     return with_row_data(
-        RepeatedFinding.objects.filter(organisation=organisation)
-        .annotate(reviewed_rank=reviewed)
-        .order_by("reviewed_rank", "-raised_at", "-pk")
+        items.annotate(reviewed_rank=reviewed).order_by("reviewed_rank", "-raised_at", "-pk")
     )
 
 

@@ -18,7 +18,7 @@ from careaudit.improvement.access import (
     openable_audits,
 )
 from careaudit.improvement.forms import ActionForm
-from careaudit.improvement.repeat_forms import LinkActionForm
+from careaudit.improvement.repeat_forms import LinkActionForm, RepeatFilterForm
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.access import capability_required, require_staff
 
@@ -29,15 +29,22 @@ PAGE_SIZE = 50
 @require_GET
 def repeated_list(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
-    items = repeat_selectors.repeated_findings(staff.organisation)
+    form = RepeatFilterForm(request.GET or None, organisation=staff.organisation)
+    filters = form.cleaned_data if form.is_valid() else {}
+    items = repeat_selectors.repeated_findings(
+        staff.organisation, status=filters.get("status", ""), where=filters.get("where", "")
+    )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "improvement/repeated_list.html",
         {
+            "form": form,
             "page": page,
             "rows": [(item, repeat_selectors.repeat_row(item)) for item in page.object_list],
-            "query": "",
+            "query": query.urlencode(),
         },
     )
 
