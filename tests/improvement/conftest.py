@@ -18,6 +18,7 @@ from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
 from tests.audits.conftest import submitted_audit
 from tests.conftest import People, build_people, built_once
+from tests.improvement.repeats import Repeats, build_repeats
 from tests.security.conftest import _case, _request
 
 DUE = date(2030, 6, 30)  # well ahead: nothing in these tests is overdue unless it says so
@@ -110,3 +111,16 @@ def an_action(loop: Loop, *, findings=None, lead=None, **overrides) -> Action:
         details=details(lead or loop.people.social_worker, **overrides),
         findings=findings if findings is not None else [loop.recording],
     )
+
+
+# --- Repeated findings (tests/improvement/repeats.py builds their council) ---------------------
+
+
+@pytest.fixture(scope="module")
+def _repeats_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, build_repeats)
+
+
+@pytest.fixture
+def repeats(_repeats_once, request, db) -> Repeats:
+    return _repeats_once.for_test(request)

@@ -15,7 +15,13 @@ from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
 from careaudit.improvement import governance
 from careaudit.improvement import services as improvement_services
-from careaudit.improvement.models import ActionSource, Escalation, EscalationRule
+from careaudit.improvement.models import (
+    ActionSource,
+    Escalation,
+    EscalationRule,
+    RepeatedFinding,
+    RepeatScope,
+)
 from careaudit.improvement.services import ActionDetails
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.cycle import run_cycle
@@ -64,6 +70,7 @@ class Objects:
     meeting: int  # a board meeting that reviewed the action, with one decision
     decision: int
     calibration_flag: int  # the advanced practitioner flagged for calibration, not cleared
+    repeat: int  # a repeated finding of the organisation (its criterion, the submitted audit)
 
 
 @dataclass
@@ -175,6 +182,19 @@ def build_objects(
     decision = governance.decision_add(
         meeting=meeting, by=ap, kind="other", text="Keep it under review."
     )
+    # Made as the daily tick would make one (its detector is tested in tests/improvement):
+    # the pages only need an item to open.
+    repeat = RepeatedFinding.objects.create(
+        organisation=organisation,
+        key=f"organisation:criterion:{audit_criterion.key}",
+        scope=RepeatScope.ORGANISATION,
+        criterion=audit_criterion,
+        standard=submitted_request.standard,
+        audits_count=1,
+        first_seen=MONTH,
+        last_seen=MONTH,
+    )
+    repeat.audits.add(submitted)
     closure = ClosureDay.objects.create(organisation=organisation, day=date(2023, 12, 27))
     calibration_flag = Escalation.objects.create(
         organisation=organisation,
@@ -215,6 +235,7 @@ def build_objects(
         meeting=meeting.pk,
         decision=decision.pk,
         calibration_flag=calibration_flag.pk,
+        repeat=repeat.pk,
     )
 
 

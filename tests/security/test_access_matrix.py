@@ -439,6 +439,17 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(P, ok=REDIRECT, object_route=True),
             post=True,
         ),
+        # Repeated findings: read by those who read the tracker; acted on (a new action, or
+        # one linked) by those who manage actions. An empty link is refused as invalid.
+        E("repeated_list", expect=needs(MA, R)),
+        E("repeated_detail", "repeat", expect=needs(MA, R, object_route=True)),
+        E("repeated_act", "repeat", expect=needs(MA, object_route=True)),
+        E(
+            "repeated_link",
+            "repeat",
+            expect=needs(MA, ok=INVALID, object_route=True),
+            post=True,
+        ),
     ]
 )
 

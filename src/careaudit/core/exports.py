@@ -48,6 +48,11 @@ class ExportKind:
     description: str
     monthly: bool = True
 
+    @property
+    def label(self) -> str:
+        """The kind in words: "Repeated findings" for `repeated_findings`."""
+        return self.name.replace("_", " ").capitalize()
+
 
 EXPORTS: dict[str, ExportKind] = {}
 

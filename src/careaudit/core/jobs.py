@@ -35,6 +35,7 @@ class TickReport:
     # Closing the loop (improvement/jobs.py): overdue actions escalated, auditors flagged.
     escalated: int = 0
     calibration_flagged: int = 0
+    repeated_raised: int = 0  # repeated findings raised for the governance meeting
     # Timetable months due but not drawn because nobody could be asked, and why:
     # "September 2023 (Practice quality): nobody in post … holds a role with a quota".
     not_drawn: list[str] = field(default_factory=list)
@@ -52,6 +53,7 @@ class TickReport:
                 self.overdue_flagged,
                 self.escalated,
                 self.calibration_flagged,
+                self.repeated_raised,
             )
         )
 
@@ -82,6 +84,8 @@ class TickReport:
             parts.append(f"{self.escalated} overdue actions escalated")
         if self.calibration_flagged:
             parts.append(f"{self.calibration_flagged} auditors flagged for calibration")
+        if self.repeated_raised:
+            parts.append(f"{self.repeated_raised} repeated findings raised for governance")
         return f"{self.on:%Y-%m-%d}: " + "; ".join(parts) + "." + self._notes()
 
     def _not_drawn(self) -> str:

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from careaudit.audits.access import visible_audits
 from careaudit.improvement.models import (
     Action,
     ActionStatus,
@@ -35,6 +36,7 @@ from careaudit.improvement.models import (
     EscalationRule,
     ImprovementRules,
     Meeting,
+    RepeatedFinding,
     rules_for,
 )
 from careaudit.organisation.access import can_any, require_staff
@@ -246,3 +248,38 @@ def get_calibration_flag_for_user(request: HttpRequest, pk: int) -> Escalation:
             "calibration."
         )
     return flag
+
+
+# --- Repeated findings (issue 12) ----------------------------------------------------------
+# Those who read the tracker read every item of their organisation; only those who manage
+# actions create or link an action for one.
+
+
+def check_may_see_repeats(staff: StaffMember) -> None:
+    if not may_see_tracker(staff):
+        raise PermissionDenied(
+            "Repeated findings are for those who manage actions or view all reports."
+        )
+
+
+def get_repeat_for_user(request: HttpRequest, pk: int, *, manage: bool = False) -> RepeatedFinding:
+    """The repeated finding, if this person may see it; with `manage`, only for those who
+    manage actions. Another organisation's item is a 404, never a 403."""
+    staff = require_staff(request)
+    item = get_object_or_404(
+        RepeatedFinding.objects.select_related("team", "standard", "criterion", "theme"),
+        pk=pk,
+        organisation=staff.organisation,
+    )
+    check_may_see_repeats(staff)
+    if manage:
+        check_may_manage(staff)
+    return item
+
+
+def openable_audits(item: RepeatedFinding, staff: StaffMember) -> set[int]:
+    """The item's audits this person may open (the page links those only: a board member,
+    who reads reports and not case-level records, gets none)."""
+    return set(
+        visible_audits(staff).filter(pk__in=item.audits.values("pk")).values_list("pk", flat=True)
+    )

@@ -11,11 +11,12 @@ class ImprovementConfig(AppConfig):
     def ready(self) -> None:
         from careaudit.core.change_log import track_changes
         from careaudit.improvement import (
-            exports,  # noqa: F401 (registers the actions export)
+            exports,  # noqa: F401 (registers the actions and repeated findings exports)
             jobs,  # noqa: F401 (registers the daily jobs: escalation, calibration)
             models,
             panels,  # noqa: F401 (registers the My work panels)
             reaudits,  # noqa: F401 (registers the re-audit's submit hook and daily job)
+            repeat_jobs,  # noqa: F401 (registers the repeated-findings daily job)
         )
 
         # Which findings an action answers, and which teams it is for, are part of it.
@@ -32,8 +33,9 @@ class ImprovementConfig(AppConfig):
         )
         track_changes(models.Decision, organisation="meeting__organisation", lists=("actions",))
         track_changes(models.PublicWording, organisation="action__organisation")
-        # Reviewing a repeated finding at a meeting sets its `reviewed_at`: attributable too.
-        track_changes(models.RepeatedFinding, organisation="organisation")
+        # Which actions answer a repeated finding is part of it (the tick raises it; a person
+        # links the actions), and reviewing it at a meeting sets its `reviewed_at`.
+        track_changes(models.RepeatedFinding, organisation="organisation", lists=("actions",))
         # A change of the escalation rules says who changed what, as every setting does.
         track_changes(models.ImprovementRules, organisation="organisation")
         # Escalations are made by the tick and a flag for calibration cleared by a person: the

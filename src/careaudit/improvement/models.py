@@ -311,14 +311,16 @@ class RepeatedFinding(models.Model):
     or of the organisation, within M months: an item for the governance meeting, raised by
     the daily tick even when each audit has its own action.
 
-    `key` names what repeats ("team:12:criterion:345", "organisation:theme:7"); while an
-    item with that key is not yet reviewed, the tick updates it rather than raising another.
+    `key` names what repeats ("team:12:criterion:pq-1-c03", "organisation:theme:7": a
+    criterion by its stable id, which its versions share); while an item with that key is not
+    yet reviewed, the tick updates it rather than raising another (`improvement/repeats.py`).
     """
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="repeated_findings"
     )
-    key = models.CharField(max_length=100)
+    # Long enough for a criterion's stable id (up to 120 characters) after the scope.
+    key = models.CharField(max_length=200)
     scope = models.CharField(max_length=20, choices=RepeatScope)
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

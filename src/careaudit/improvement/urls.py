@@ -1,6 +1,6 @@
 from django.urls import path
 
-from careaudit.improvement import views, views_escalation, views_governance
+from careaudit.improvement import views, views_escalation, views_governance, views_repeated
 
 urlpatterns = [
     path("", views.action_tracker, name="action_tracker"),
@@ -12,6 +12,10 @@ urlpatterns = [
         views_escalation.calibration_clear,
         name="calibration_clear",
     ),
+    path("repeated/", views_repeated.repeated_list, name="repeated_list"),
+    path("repeated/<int:pk>/", views_repeated.repeated_detail, name="repeated_detail"),
+    path("repeated/<int:pk>/act", views_repeated.repeated_act, name="repeated_act"),
+    path("repeated/<int:pk>/link", views_repeated.repeated_link, name="repeated_link"),
     path("<int:pk>/", views.action_detail, name="action_detail"),
     path("<int:pk>/edit", views.action_edit, name="action_edit"),
     path("<int:pk>/move", views.action_move, name="action_move"),

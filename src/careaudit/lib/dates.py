@@ -15,6 +15,21 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier, or that month's last day if it is
+    shorter.
+
+    >>> months_before(date(2024, 7, 15), 6)
+    datetime.date(2024, 1, 15)
+    >>> months_before(date(2024, 8, 31), 6)
+    datetime.date(2024, 2, 29)
+    """
+    first = add_months(day, -months)
+    following = add_months(first, 1)
+    last_day = (following - first).days
+    return first.replace(day=min(day.day, last_day))
+
+
 def month_is_over(month: date, on: date) -> bool:
     """Whether the calendar month of `month` ended before the day `on`."""
     return month_start(month) < month_start(on)

@@ -73,7 +73,6 @@ _CHOICES: dict[Scale, tuple[tuple[str, str], ...]] = {
 }
 
 _FULL_MARKS = frozenset({MET, YES})
-_FAILURES = frozenset({NOT_MET, NO})
 _LOWEST_SCORE = "1"
 
 
@@ -245,13 +244,30 @@ def _no_score_reason(
     return NONE_ANSWERED
 
 
+# The answer that says a criterion is not met, on each scale that has one: "not met", "no",
+# or the lowest score (1, "significant shortfalls").
+FAILING_ANSWERS: dict[Scale, str] = {
+    Scale.MET_PARTLY_NOT: NOT_MET,
+    Scale.YES_NO: NO,
+    Scale.SCORE_1_4: _LOWEST_SCORE,
+}
+
+
+def is_failure(scale: Scale | str, answer: str | None) -> bool:
+    """Whether ``answer`` says the criterion is not met: not met, no, or (1-4) a 1.
+
+    >>> is_failure(Scale.MET_PARTLY_NOT, NOT_MET), is_failure(Scale.SCORE_1_4, "2")
+    (True, False)
+    >>> is_failure(Scale.FREE_TEXT, "no")
+    False
+    """
+    failing = FAILING_ANSWERS.get(Scale(scale))
+    return failing is not None and answer == failing
+
+
 def is_critical_failure(answer: CriterionAnswer) -> bool:
     """A critical criterion answered not met, no, or (on the 1-4 scale) 1."""
-    if not answer.critical or not is_scored(answer.scale):
-        return False
-    if answer.scale is Scale.SCORE_1_4:
-        return answer.answer == _LOWEST_SCORE
-    return answer.answer in _FAILURES
+    return answer.critical and is_failure(answer.scale, answer.answer)
 
 
 def critical_failures(answers: Iterable[CriterionAnswer]) -> list[str]:

@@ -201,8 +201,8 @@ class DownloadForm(GovukForm):
         coerce=date.fromisoformat,
         empty_value=None,
         required=False,  # a kind that is not monthly (actions) takes none: see clean()
-        help_text="Audits and answers are those of requests sent out that month. Actions are "
-        "all of them, whatever the month.",
+        help_text="Audits and answers are those of requests sent out that month. Actions and "
+        "repeated findings are all of them, whatever the month.",
     )
     format = forms.ChoiceField(
         label="Format",
@@ -225,8 +225,7 @@ class DownloadForm(GovukForm):
     def __init__(self, *args, months: list[date], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [
-            (kind.name, f"{kind.name.capitalize()}: {kind.description}")
-            for kind in EXPORTS.values()
+            (kind.name, f"{kind.label}: {kind.description}") for kind in EXPORTS.values()
         ]
         self.fields["month"].choices = [(m.isoformat(), f"{m:%B %Y}") for m in months]
 

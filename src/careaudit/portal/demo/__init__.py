@@ -93,6 +93,7 @@ def _steps() -> list[Step]:
         people,
         programme,
         reaudits,
+        repeats,
         standards,
     )
 
@@ -102,6 +103,7 @@ def _steps() -> list[Step]:
         cases.build,
         programme.build,
         audits.build,
+        repeats.build,
         actions.build,
         reaudits.build,
         escalations.build,
