@@ -11,10 +11,9 @@ Runs last: it reviews whatever actions and repeated findings the earlier steps m
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
 from django.utils import timezone
 
-from careaudit.audits.models import Answer, Audit, AuditStatus, VoiceAnswer
+from careaudit.audits.models import Audit, AuditStatus, VoiceAnswer
 from careaudit.improvement import governance, services
 from careaudit.improvement.governance import MeetingDetails
 from careaudit.improvement.models import (
@@ -22,14 +21,12 @@ from careaudit.improvement.models import (
     ActionStatus,
     DecisionKind,
     RepeatedFinding,
-    RepeatScope,
 )
 from careaudit.improvement.services import ActionDetails
-from careaudit.lib import scoring
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.workdays import add_working_days, nth_working_day
 from careaudit.portal.demo import DemoContext
-from careaudit.standards.models import Criterion, Framework, Theme
+from careaudit.standards.models import Framework, Theme
 
 BOARD = "Practice Quality Board"
 OTHERS = "Healthwatch representative\nCarers’ forum representative"
@@ -126,7 +123,19 @@ def _second_board(context: DemoContext, day: date) -> None:
         RepeatedFinding.objects.filter(
             organisation=organisation, raised_at__lte=moment, reviewed_at__isnull=True
         ).order_by("raised_at", "pk")
-    ) or _a_repeated_finding(context, day)
+    )
+    # The action answers the items about working with risk, not every item reviewed.
+    risk_theme = _theme(context, "Working with risk")
+    about_risk = [
+        item
+        for item in repeated
+        if risk_theme is not None
+        and (
+            item.theme_id == risk_theme.pk
+            or (item.criterion_id and item.criterion.themes.filter(pk=risk_theme.pk).exists())
+        )
+    ]
+    about_risk.sort(key=lambda item: (item.criterion_id is None, -item.audits_count, item.pk))
     with context.on(day, hour=14):
         meeting = governance.meeting_create(
             by=lead,
@@ -158,13 +167,13 @@ def _second_board(context: DemoContext, day: date) -> None:
                 due_date=add_working_days(day, 40),
                 completion_criteria="A re-audit of 10 risk plans finds early warning signs in 9.",
                 theme=_theme(context, "Working with risk"),
-                criterion=repeated[0].criterion if repeated else None,
+                criterion=next((i.criterion for i in about_risk if i.criterion_id), None),
                 reaudit_records=10,
                 reaudit_weeks=4,
                 target_percent=90,
             ),
         )
-        for item in repeated:
+        for item in about_risk:
             item.actions.add(action)
         governance.decision_add(
             meeting=meeting,
@@ -173,47 +182,6 @@ def _second_board(context: DemoContext, day: date) -> None:
             text="Carers’ assessments are a practice priority for the next quarter.",
             programme_change="Carers and family findings reported to every board until then.",
         )
-
-
-def _a_repeated_finding(context: DemoContext, day: date) -> tuple[RepeatedFinding, ...]:
-    """When no earlier step raised a repeated finding, the one the daily tick would have:
-    the criterion about working with risk most often not met across the organisation's
-    audits in the six months before the board."""
-    start = add_months(month_start(day), -6)
-    answers = Answer.objects.filter(
-        audit__organisation=context.organisation,
-        audit__status=AuditStatus.SUBMITTED,
-        audit__submitted_at__date__gte=start,
-        audit__submitted_at__date__lt=day,
-        value=scoring.NOT_MET,
-        criterion__themes=_theme(context, "Working with risk"),
-    )
-    top = (
-        answers.values("criterion")
-        .annotate(audits=Count("audit", distinct=True))
-        .order_by("-audits", "criterion")
-        .first()
-    )
-    if top is None or top["audits"] < 3:
-        return ()
-    criterion = Criterion.objects.select_related("section__version__tool__standard").get(
-        pk=top["criterion"]
-    )
-    audits = Audit.objects.filter(pk__in=answers.filter(criterion=criterion).values("audit"))
-    dates = [timezone.localdate(at) for at in audits.values_list("submitted_at", flat=True)]
-    with context.on(day - timedelta(days=7), hour=6):
-        item = RepeatedFinding.objects.create(
-            organisation=context.organisation,
-            key=f"organisation:criterion:{criterion.pk}",
-            scope=RepeatScope.ORGANISATION,
-            standard=criterion.section.version.tool.standard,
-            criterion=criterion,
-            audits_count=len(dates),
-            first_seen=min(dates),
-            last_seen=max(dates),
-        )
-        item.audits.set(audits)
-    return (item,)
 
 
 def _word_closed_actions(context: DemoContext, plan_copies: Action) -> None:
