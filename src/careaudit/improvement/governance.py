@@ -211,13 +211,9 @@ def with_meeting_data(meeting: Meeting) -> dict:
     decisions = meeting.decisions.select_related(
         "extra_request__standard", "created_by__user"
     ).prefetch_related(Prefetch("actions", queryset=actions))
-    repeated = list(
-        with_description(meeting.repeated_findings_reviewed.all()).prefetch_related(
-            Prefetch("actions", queryset=actions)
-        )
+    repeated = described(
+        meeting.repeated_findings_reviewed.prefetch_related(Prefetch("actions", queryset=actions))
     )
-    for item in repeated:
-        item.words = repeated_finding_words(item)
     return {
         "attendees": meeting.attendees.select_related("user", "role").order_by("user__full_name"),
         "actions": meeting.actions_reviewed.select_related("lead__user")
@@ -226,6 +222,14 @@ def with_meeting_data(meeting: Meeting) -> dict:
         "repeated": repeated,
         "decisions": decisions,
     }
+
+
+def described(items: QuerySet[RepeatedFinding]) -> list[RepeatedFinding]:
+    """The items, each with its words for the board (`item.words`): one query."""
+    items = list(with_description(items))
+    for item in items:
+        item.words = repeated_finding_words(item)
+    return items
 
 
 def with_description(items: QuerySet[RepeatedFinding]) -> QuerySet[RepeatedFinding]:

@@ -25,6 +25,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
+    may_see_tracker,
     visible_actions,
 )
 from careaudit.improvement.forms import (
@@ -246,6 +247,8 @@ def _detail(
         {
             "action": action,
             "findings": findings,
+            "repeated": governance.described(action.repeated_findings.all()),
+            "may_see_repeats": may_see_tracker(staff),
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
