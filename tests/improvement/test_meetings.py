@@ -23,6 +23,7 @@ from careaudit.improvement.models import (
 from careaudit.improvement.services import ActionError
 from careaudit.programme.models import ExtraRequest
 from tests.improvement.conftest import an_action
+from tests.improvement.test_reaudits import do_reaudits, reaudit_action, send_for_verification
 
 MEETING_DAY = date(2026, 3, 10)
 
@@ -112,6 +113,21 @@ def test_a_quality_lead_records_the_board_reviewing_a_repeated_finding_and_an_ac
     assert people.board_member.full_name in page
     assert f'href="/actions/{action.pk}/"' in page
     assert said in page
+
+
+def test_the_meeting_page_links_each_repeated_finding_and_each_actions_reaudit(login, loop):
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=50))
+    do_reaudits(action, "met", "not_met")  # half met: the target of 50%, so it closes
+    item = a_repeated_finding(loop)
+    item.actions.add(action)
+    meeting = a_meeting(loop, actions_reviewed=(action,), repeated_findings_reviewed=(item,))
+
+    page = login(loop.people.board_member).get(f"/actions/meetings/{meeting.pk}/").text
+
+    assert f'href="/actions/repeated/{item.pk}/"' in page
+    # Under the repeated finding and under the actions reviewed: its before and after.
+    assert page.count(f'href="/actions/{action.pk}/#before-and-after"') == 2
+    assert page.count("met the target, 50.0% against 50% (baseline 0.0%)") == 2
 
 
 def test_reviewing_a_repeated_finding_again_keeps_its_first_review(loop):

@@ -220,6 +220,16 @@ def test_the_action_closes_when_the_reaudit_reaches_exactly_the_target(loop, mon
     assert "Difference: +50.0 points (95% CI" in closing.note
 
 
+def test_the_action_page_says_the_reaudit_closed_it(loop, monday, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=50))
+    do_reaudits(action, "met", "met")
+
+    page = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").text
+
+    assert "1 March 2027, when the re-audit met its target" in page
+    assert "1 March 2027:" not in page  # no closing note to follow: nobody wrote one
+
+
 def test_below_the_target_the_action_goes_back_to_in_progress_with_the_shortfall(loop, monday):
     action = send_for_verification(loop, reaudit_action(loop, records=2, target=51))
 

@@ -160,6 +160,13 @@ def test_a_quality_lead_turns_a_criterion_item_into_an_action_with_a_reaudit(log
     assert f"Action {action.pk}: {action.title}" in detail
     listed = client.get("/actions/repeated/").text
     assert f'href="/actions/{action.pk}/"' in listed
+    # The action's page says what it answers, linked for those who read repeated findings;
+    # its lead, who may not open the item, reads what it was.
+    words = "found in 3 audits of Ashby Team"
+    answers = client.get(f"/actions/{action.pk}/").text
+    assert f'href="/actions/repeated/{item.pk}/"' in answers and words in answers
+    lead = login(repeats.people.social_worker).get(f"/actions/{action.pk}/").text
+    assert "/actions/repeated/" not in lead and words in lead
 
 
 def test_an_action_for_a_theme_item_answers_its_findings(login, repeats):

@@ -205,18 +205,31 @@ def meetings_of(organisation: Organisation) -> QuerySet[Meeting]:
 
 
 def with_meeting_data(meeting: Meeting) -> dict:
-    """Everything a meeting's page shows, in a fixed number of queries."""
+    """Everything a meeting's page shows, in a fixed number of queries: each action with its
+    re-audits (newest first), each repeated finding with its words (`item.words`)."""
+    actions = Action.objects.order_by("pk").prefetch_related("reaudits")
     decisions = meeting.decisions.select_related(
         "extra_request__standard", "created_by__user"
-    ).prefetch_related(Prefetch("actions", queryset=Action.objects.order_by("pk")))
+    ).prefetch_related(Prefetch("actions", queryset=actions))
+    repeated = described(
+        meeting.repeated_findings_reviewed.prefetch_related(Prefetch("actions", queryset=actions))
+    )
     return {
         "attendees": meeting.attendees.select_related("user", "role").order_by("user__full_name"),
-        "actions": meeting.actions_reviewed.select_related("lead__user").order_by("due_date", "pk"),
-        "repeated": with_description(meeting.repeated_findings_reviewed.all()).prefetch_related(
-            Prefetch("actions", queryset=Action.objects.order_by("pk"))
-        ),
+        "actions": meeting.actions_reviewed.select_related("lead__user")
+        .prefetch_related("reaudits")
+        .order_by("due_date", "pk"),
+        "repeated": repeated,
         "decisions": decisions,
     }
+
+
+def described(items: QuerySet[RepeatedFinding]) -> list[RepeatedFinding]:
+    """The items, each with its words for the board (`item.words`): one query."""
+    items = list(with_description(items))
+    for item in items:
+        item.words = repeated_finding_words(item)
+    return items
 
 
 def with_description(items: QuerySet[RepeatedFinding]) -> QuerySet[RepeatedFinding]:
@@ -261,8 +274,11 @@ def repeated_finding_words(item: RepeatedFinding) -> str:
     ...     audits_count=4, first_seen=date(2026, 1, 5), last_seen=date(2026, 5, 20))
     >>> repeated_finding_words(item)
     'Recording: found in 4 audits of Ashby between January 2026 and May 2026'
+    >>> item.criterion, item.standard = N(text="The plan is signed."), N(code="PQ1")
+    >>> repeated_finding_words(item)  # the criterion's full stop does not end the sentence
+    'PQ1: The plan is signed: found in 4 audits of Ashby between January 2026 and May 2026'
     """
-    what = item.criterion.text if item.criterion else item.theme.name
+    what = item.criterion.text.rstrip(".") if item.criterion else item.theme.name
     if item.standard:
         what = f"{item.standard.code}: {what}"
     where = item.team.name if item.team else "the organisation"

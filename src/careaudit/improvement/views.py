@@ -25,6 +25,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
+    may_see_tracker,
     visible_actions,
 )
 from careaudit.improvement.forms import (
@@ -41,13 +42,14 @@ from careaudit.organisation.models import Capability
 
 PAGE_SIZE = 50
 
-# The words on each move's button.
+# The words on each move's button; moving back from awaiting verification is not a start.
 MOVE_LABELS = {
     ActionStatus.IN_PROGRESS: "Start the action",
     ActionStatus.AWAITING_VERIFICATION: "Send for verification",
     ActionStatus.CLOSED: "Verify and close",
     ActionStatus.ABANDONED: "Abandon the action",
 }
+BACK_TO_IN_PROGRESS = "Return to in progress"
 
 
 @capability_required(*TRACKER_CAPABILITIES)
@@ -245,10 +247,12 @@ def _detail(
         {
             "action": action,
             "findings": findings,
+            "repeated": governance.described(action.repeated_findings.all()),
+            "may_see_repeats": may_see_tracker(staff),
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
-            "moves": [(to, MOVE_LABELS.get(to, "Return to in progress")) for to in moves],
+            "moves": [(to, _move_label(action, to)) for to in moves],
             "move_form": move_form or MoveForm(),
             "update_form": update_form or UpdateForm(),
             "may_update": action.is_open and may_add_update(action, staff),
@@ -262,6 +266,12 @@ def _detail(
         },
         status=status,
     )
+
+
+def _move_label(action: Action, to: str) -> str:
+    if to == ActionStatus.IN_PROGRESS and action.status == ActionStatus.AWAITING_VERIFICATION:
+        return BACK_TO_IN_PROGRESS
+    return MOVE_LABELS[to]
 
 
 @require_POST
