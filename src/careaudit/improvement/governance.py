@@ -25,9 +25,11 @@ from django.utils import timezone
 from careaudit.audits.models import Audit, FeedbackResponse, Finding, VoiceAnswer
 from careaudit.improvement.access import check_may_record_meetings, check_may_word_publicly
 from careaudit.improvement.models import (
+    OPEN_STATUSES,
     Action,
     ActionSource,
     ActionStatus,
+    ActionUpdate,
     Decision,
     DecisionKind,
     Meeting,
@@ -36,6 +38,7 @@ from careaudit.improvement.models import (
 )
 from careaudit.improvement.services import ActionDetails, ActionError, action_create
 from careaudit.lib.dates import add_months
+from careaudit.lib.words import month_span, without_end_stop
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.models import ExtraRequest, Programme, ProgrammeStatus
 
@@ -253,7 +256,7 @@ def repeated_to_review(organisation: Organisation, meeting: Meeting | None = Non
 
 
 def repeated_finding_words(item: RepeatedFinding) -> str:
-    """A repeated finding in a sentence for the board.
+    """A repeated finding in a sentence for the board (without its closing full stop).
 
     >>> from types import SimpleNamespace as N
     >>> from datetime import date
@@ -261,24 +264,67 @@ def repeated_finding_words(item: RepeatedFinding) -> str:
     ...     audits_count=4, first_seen=date(2026, 1, 5), last_seen=date(2026, 5, 20))
     >>> repeated_finding_words(item)
     'Recording: found in 4 audits of Ashby between January 2026 and May 2026'
+    >>> item = N(criterion=N(text="The plan is shared."), theme=None, standard=N(code="PQ3"),
+    ...     team=None, audits_count=3, first_seen=date(2026, 1, 5), last_seen=date(2026, 1, 20))
+    >>> repeated_finding_words(item)
+    'PQ3, “The plan is shared”: found in 3 audits of the organisation in January 2026'
     """
-    what = item.criterion.text if item.criterion else item.theme.name
+    what = item.theme.name
+    if item.criterion:
+        what = f"“{without_end_stop(item.criterion.text)}”"
     if item.standard:
-        what = f"{item.standard.code}: {what}"
+        what = f"{item.standard.code}{', ' if item.criterion else ': '}{what}"
     where = item.team.name if item.team else "the organisation"
     return (
-        f"{what}: found in {item.audits_count} audits of {where} between "
-        f"{item.first_seen:%B %Y} and {item.last_seen:%B %Y}"
+        f"{what}: found in {item.audits_count} audits of {where} "
+        f"{month_span(item.first_seen, item.last_seen)}"
     )
 
 
 # --- The agenda pack ---------------------------------------------------------------------------
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def statuses_on(actions: list[Action], day: date) -> dict[int, str]:
+    """Each action's status at the end of `day`, from its timeline: the last status change
+    recorded by then (an action with none was open; one closed by then is closed). One
+    query."""
+    end = _start_of(day) + timedelta(days=1)
+    pks = [action.pk for action in actions]
+    by_then: dict[int, str] = {}
+    moved_later: set[int] = set()
+    rows = (
+        ActionUpdate.objects.filter(action__in=pks)
+        .exclude(new_status="")
+        .order_by("created_at", "pk")
+        .values_list("action", "new_status", "created_at")
+    )
+    for action_pk, new_status, created_at in rows:
+        if created_at < end:
+            by_then[action_pk] = new_status
+        else:
+            moved_later.add(action_pk)
+    statuses = {}
+    for action in actions:
+        if action.closed_at is not None and action.closed_at < end:
+            statuses[action.pk] = ActionStatus.CLOSED
+        elif action.pk in by_then:
+            statuses[action.pk] = by_then[action.pk]
+        elif action.pk in moved_later or action.status == ActionStatus.CLOSED:
+            statuses[action.pk] = ActionStatus.OPEN
+        else:
+            statuses[action.pk] = action.status  # never moved: as it was made
+    return statuses
+
+
 @dataclass
 class AgendaPack:
-    """What the tracker gives a meeting held on `on`: what needs its attention, and what
-    has been verified since the meeting before (`since`)."""
+    """What the tracker gave a meeting held on `on` (or gives the next one, prepared on
+    `on`): what needed its attention, and what had been verified since the meeting before
+    (`since`). Each action carries `status_then`, its status on `on`."""
 
     organisation: Organisation
     on: date
@@ -289,6 +335,7 @@ class AgendaPack:
     repeated: list[RepeatedFinding] = field(default_factory=list)
     awaiting: list[Action] = field(default_factory=list)
     verified: list[Action] = field(default_factory=list)
+    taken: dict[int, list[Action]] = field(default_factory=dict)
 
     @property
     def summary(self) -> list[tuple[int, str]]:
@@ -313,49 +360,76 @@ class AgendaPack:
         return [(action, (self.on - action.due_date).days) for action in self.overdue]
 
     @property
-    def repeated_words(self) -> list[tuple[RepeatedFinding, str]]:
-        return [(item, repeated_finding_words(item)) for item in self.repeated]
+    def repeated_words(self) -> list[tuple[RepeatedFinding, str, list[Action]]]:
+        """Each repeated finding in words, with the actions already taken on it by then."""
+        return [
+            (item, repeated_finding_words(item), self.taken.get(item.pk, []))
+            for item in self.repeated
+        ]
 
 
 def agenda_pack(
     organisation: Organisation, *, on: date, meeting: Meeting | None = None
 ) -> AgendaPack:
-    """The agenda pack for a meeting held on `on` (the next one, or `meeting`).
+    """The agenda pack for a meeting held on `on` (the next one, or `meeting`), as the
+    tracker stood at the end of that day: a past meeting's pack shows what it was given,
+    not what has happened since.
 
-    Overdue and awaiting verification are the tracker as it stands now, against `on`; a
-    repeated finding is on the agenda if it was raised by `on` and not reviewed before it;
-    verified improvements are the actions closed from the previous meeting's day (or in the
-    last three months, with none) and by the end of `on`."""
+    Only actions made by `on` count, each with its status on `on` from its timeline:
+    overdue (still to be done and past its deadline on `on`), awaiting verification, and
+    verified (closed from the previous meeting's day, or in the last three months with
+    none, to the end of `on`). A repeated finding is on the agenda if it was raised by `on`
+    and not reviewed before it; the actions answering it that were made by then are listed
+    under it."""
     earlier = Meeting.objects.filter(organisation=organisation, held_on__lt=on)
     if meeting is not None:
         earlier = earlier.exclude(pk=meeting.pk)
     previous = earlier.order_by("-held_on").values_list("held_on", flat=True).first()
     since = previous or add_months(on, -DEFAULT_LOOKBACK_MONTHS)
-    start_of_on = timezone.make_aware(datetime.combine(on, datetime.min.time()))
+    start_of_on = _start_of(on)
     end_of_on = start_of_on + timedelta(days=1)
-    from_since = timezone.make_aware(datetime.combine(since, datetime.min.time()))
-    actions = Action.objects.filter(organisation=organisation).select_related(
-        "lead__user", "standard", "theme"
+    from_since = _start_of(since)
+    actions = list(
+        Action.objects.filter(organisation=organisation, created_at__lt=end_of_on)
+        .select_related("lead__user", "standard", "theme")
+        .order_by("due_date", "pk")
     )
-    repeated = RepeatedFinding.objects.filter(
-        organisation=organisation, raised_at__lt=end_of_on
-    ).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=start_of_on))
+    statuses = statuses_on(actions, on)
+    for action in actions:
+        action.status_then = statuses[action.pk]
+        action.status_then_display = ActionStatus(statuses[action.pk]).label
+    by_pk = {action.pk: action for action in actions}
+    repeated = list(
+        with_description(
+            RepeatedFinding.objects.filter(
+                organisation=organisation, raised_at__lt=end_of_on
+            ).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=start_of_on))
+        )
+    )
+    taken: dict[int, list[Action]] = defaultdict(list)
+    links = RepeatedFinding.actions.through.objects.filter(
+        repeatedfinding__in=[item.pk for item in repeated]
+    ).order_by("action_id")
+    for repeated_pk, action_pk in links.values_list("repeatedfinding_id", "action_id"):
+        if action_pk in by_pk:
+            taken[repeated_pk].append(by_pk[action_pk])
+    still_to_do = [a for a in actions if a.status_then in OPEN_STATUSES]
+    verified = [
+        a
+        for a in actions
+        if a.status_then == ActionStatus.CLOSED and from_since <= a.closed_at < end_of_on
+    ]
     return AgendaPack(
         organisation=organisation,
         on=on,
         since=since,
         since_last_meeting=previous is not None,
         meeting=meeting,
-        overdue=list(actions.overdue(on).order_by("due_date", "pk")),
-        repeated=list(with_description(repeated)),
-        awaiting=list(
-            actions.filter(status=ActionStatus.AWAITING_VERIFICATION).order_by("due_date", "pk")
-        ),
-        verified=list(
-            actions.filter(
-                status=ActionStatus.CLOSED, closed_at__gte=from_since, closed_at__lt=end_of_on
-            ).order_by("closed_at", "pk")
-        ),
+        overdue=[a for a in still_to_do if a.due_date < on],
+        repeated=repeated,
+        awaiting=[a for a in still_to_do if a.status_then == ActionStatus.AWAITING_VERIFICATION],
+        verified=sorted(verified, key=lambda a: (a.closed_at, a.pk)),
+        taken=dict(taken),
     )
 
 
