@@ -215,9 +215,12 @@ def with_meeting_data(meeting: Meeting) -> dict:
     return {
         "attendees": meeting.attendees.select_related("user", "role").order_by("user__full_name"),
         "actions": meeting.actions_reviewed.select_related("lead__user").order_by("due_date", "pk"),
-        "repeated": with_description(meeting.repeated_findings_reviewed.all()).prefetch_related(
-            Prefetch("actions", queryset=Action.objects.order_by("pk"))
-        ),
+        "repeated": [
+            (item, repeated_finding_words(item))
+            for item in with_description(meeting.repeated_findings_reviewed.all()).prefetch_related(
+                Prefetch("actions", queryset=Action.objects.order_by("pk"))
+            )
+        ],
         "decisions": decisions,
     }
 
@@ -269,9 +272,7 @@ def repeated_finding_words(item: RepeatedFinding) -> str:
     >>> repeated_finding_words(item)
     'PQ3, “The plan is shared”: found in 3 audits of the organisation in January 2026'
     """
-    what = item.theme.name
-    if item.criterion:
-        what = f"“{without_end_stop(item.criterion.text)}”"
+    what = f"“{without_end_stop(item.criterion.text)}”" if item.criterion else item.theme.name
     if item.standard:
         what = f"{item.standard.code}{', ' if item.criterion else ': '}{what}"
     where = item.team.name if item.team else "the organisation"
