@@ -13,6 +13,7 @@ manages actions reviews and saves the wording (`PublicWording`). Only reviewed w
 published: the generated text of an action may still carry a name typed into its title.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from careaudit.lib.dates import add_months
 from careaudit.lib.words import month_span, without_end_stop
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.models import ExtraRequest, Programme, ProgrammeStatus
+from careaudit.standards.models import SubjectKind
 
 # Without an earlier meeting, "since the last meeting" means this many months.
 DEFAULT_LOOKBACK_MONTHS = 3
@@ -437,6 +439,20 @@ def agenda_pack(
 # --- You said, we did --------------------------------------------------------------------------
 
 
+# Small-number suppression (ADR 0017): a count of people, or of audits, below this is
+# published as "fewer than 5", and a team is not named next to feedback from fewer people.
+SMALL_NUMBER = 5
+
+
+def few(count: int) -> str:
+    """A count as it may be published.
+
+    >>> few(3), few(0), few(12)
+    ('fewer than 5', '0', '12')
+    """
+    return f"fewer than {SMALL_NUMBER}" if 0 < count < SMALL_NUMBER else str(count)
+
+
 @dataclass
 class Voice:
     """What people told the audits, as counts: how many answered each question, and how
@@ -457,21 +473,41 @@ class Voice:
                 counts[0] += answer == VoiceAnswer.YES
                 counts[1] += 1
 
+    @property
+    def few_people(self) -> bool:
+        """Feedback from fewer people than may be counted in public."""
+        return 0 < self.heard < SMALL_NUMBER
+
     def words(self) -> str:
-        """
+        """What the people said, with no count below five: a question fewer than five
+        answered is left out, and a yes (or a no) from fewer than five is "fewer than 5" (or
+        "most").
+
+        >>> voice = Voice()
+        >>> for _ in range(6): voice.add("yes", "no", "not_asked")
+        >>> voice.add("no", "yes", ""); voice.add("no", "no", "yes")
+        >>> voice.words()
+        'We heard from 8 people who use services or their carers: most of the 8 felt listened to; fewer than 5 of the 8 knew who to contact.'
         >>> voice = Voice()
         >>> voice.add("yes", "no", "not_asked"); voice.add("no", "yes", "")
         >>> voice.words()
-        'We heard from 2 people who use services or their carers: 1 of 2 felt listened to; 1 of 2 knew who to contact.'
+        'We heard from fewer than 5 people who use services or their carers.'
         >>> Voice().words()
         ''
         """
         if not self.heard:
             return ""
-        people = "person who uses services or their carer"
-        if self.heard > 1:
-            people = "people who use services or their carers"
-        parts = [f"{yes} of {asked} {question}" for question, (yes, asked) in self.answers.items()]
+        people = "people who use services or their carers"
+        if self.few_people:
+            return f"We heard from fewer than {SMALL_NUMBER} {people}."
+        parts = []
+        for question, (yes, asked) in self.answers.items():
+            if asked < SMALL_NUMBER:
+                continue
+            if 0 < asked - yes < SMALL_NUMBER:
+                parts.append(f"most of the {asked} {question}")
+            else:
+                parts.append(f"{few(yes)} of the {asked} {question}")
         said = f": {'; '.join(parts)}" if parts else ""
         return f"We heard from {self.heard} {people}{said}."
 
@@ -484,10 +520,19 @@ class PublicItem:
     result: str
     reviewed: bool
 
+    @property
+    def heading(self) -> str:
+        """The card's heading: what was done, in its first sentence, whole.
 
-def verified_result(action: Action) -> str:
-    """The action's result in plain words. The re-audit's before and after (a later slice)
-    extends this: until then, what the action's status and target say."""
+        >>> PublicItem(None, "", "Plans are sent. Dates are recorded.", "", True).heading
+        'Plans are sent'
+        """
+        return without_end_stop(re.split(r"(?<=[.!?])\s+", self.we_did.strip(), maxsplit=1)[0])
+
+
+def verified_result(action: Action, today: date | None = None) -> str:
+    """The action's result in plain words, true on `today`: an action still under way
+    whose deadline has passed says so."""
     if action.status == ActionStatus.CLOSED:
         done = f"Checked and confirmed in {timezone.localtime(action.closed_at):%B %Y}."
         if action.requires_reaudit:
@@ -498,6 +543,8 @@ def verified_result(action: Action) -> str:
         return done
     if action.status == ActionStatus.AWAITING_VERIFICATION:
         return "The change has been made and is being checked."
+    if action.due_date < (today or timezone.localdate()):
+        return f"Under way (its deadline, {action.due_date:%B %Y}, has passed)."
     return f"Under way: due by {action.due_date:%B %Y}."
 
 
@@ -505,43 +552,101 @@ def _subject(action: Action) -> str:
     if action.theme_id:
         return action.theme.name.lower()
     if action.criterion_id:
-        return f"“{action.criterion.text}”"
+        return f"“{without_end_stop(action.criterion.text)}”"
     if action.standard_id:
         return action.standard.name
     return ""
 
 
+@dataclass(frozen=True)
+class Audited:
+    """The audits whose findings an action answers: how many looked at people's case
+    records, and how many at something else (a staff member's supervision, a service)."""
+
+    cases: int = 0
+    others: int = 0
+
+    def words(self, about: str) -> str:
+        """
+        >>> Audited(cases=7).words(" in recording")
+        'Our audits of 7 people’s records found a shortfall in recording.'
+        >>> Audited(cases=1, others=1).words("")
+        'Fewer than 5 of our audits found a shortfall.'
+        """
+        if self.others:
+            audits = few(self.cases + self.others).capitalize()
+            return f"{audits} of our audits found a shortfall{about}."
+        return f"Our audits of {few(self.cases)} people’s records found a shortfall{about}."
+
+
+def repeats_words(repeats: list[RepeatedFinding]) -> str:
+    """The repeated findings an action answers, summed up in one sentence: where and when,
+    naming no team.
+
+    >>> from types import SimpleNamespace as N
+    >>> repeats_words([N(team_id=1, first_seen=date(2026, 5, 2), last_seen=date(2026, 5, 9)),
+    ...     N(team_id=2, first_seen=date(2026, 5, 4), last_seen=date(2026, 5, 30)),
+    ...     N(team_id=1, first_seen=date(2026, 5, 1), last_seen=date(2026, 5, 20))])
+    'The same shortfall was found again in audits in 2 teams in May 2026.'
+    >>> repeats_words([N(team_id=None, first_seen=date(2026, 3, 2), last_seen=date(2026, 5, 9))])
+    'The same shortfall was found again in audits across the organisation between March 2026 and May 2026.'
+    """
+    if not repeats:
+        return ""
+    teams = {item.team_id for item in repeats if item.team_id}
+    wheres = []
+    if teams:
+        wheres.append("in 1 team" if len(teams) == 1 else f"in {len(teams)} teams")
+    if any(not item.team_id for item in repeats):
+        wheres.append("across the organisation")
+    span = month_span(
+        min(item.first_seen for item in repeats), max(item.last_seen for item in repeats)
+    )
+    return f"The same shortfall was found again in audits {' and '.join(wheres)} {span}."
+
+
 def generated_you_said(
-    action: Action, audits: int, repeats: list[RepeatedFinding], voice: Voice
+    action: Action, audited: Audited, repeats: list[RepeatedFinding], voice: Voice
 ) -> str:
     subject = _subject(action)
     about = f" in {subject}" if subject else ""
-    if audits:
-        records = "1 person’s record" if audits == 1 else f"{audits} people’s records"
-        found = f"Our audits of {records} found a shortfall{about}."
+    if audited.cases or audited.others:
+        found = audited.words(about)
     elif action.source == ActionSource.GOVERNANCE:
         found = f"Our Practice Quality Board asked for a change{about}."
     else:
         found = f"Our audits found a shortfall{about}."
-    for item in repeats:
-        found += (
-            f" The same shortfall was found in {item.audits_count} audits between "
-            f"{item.first_seen:%B %Y} and {item.last_seen:%B %Y}."
-        )
-    heard = voice.words()
-    return f"{found} {heard}".strip()
+    return " ".join(part for part in (found, repeats_words(repeats), voice.words()) if part)
+
+
+def without_team_names(text: str, names: Iterable[str]) -> str:
+    """`text` without the teams it names: "(Carrow Reablement)" goes, and a team named in
+    a sentence becomes "the team".
+
+    >>> without_team_names("Record risks (Carrow Reablement).", ["Carrow Reablement Team"])
+    'Record risks.'
+    """
+    for name in sorted(names, key=len, reverse=True):
+        for form in sorted({name, name.removesuffix(" Team")}, key=len, reverse=True):
+            text = re.sub(rf"\s*\({re.escape(form)}[^)]*\)", "", text)
+            text = text.replace(form, "the team")
+    return text
 
 
 def _voices(audit_pks: set[int]) -> dict[int, list[tuple[str, str, str]]]:
     """Each audit's answers to the voice questions: the auditor's record of the
-    conversation, and each feedback response. Two queries."""
+    conversation, and each feedback response. Only audits of a person's case hear from
+    people who use services: an audit of a staff member's supervision does not. Two
+    queries."""
     voices: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     questions = ("felt_listened_to", "knew_who_to_contact", "has_copy_of_plan")
-    for row in Audit.objects.filter(pk__in=audit_pks, person_contacted=True).values(
-        "pk", *questions
-    ):
+    case_audits = Audit.objects.filter(pk__in=audit_pks, subject_kind=SubjectKind.CASE)
+    for row in case_audits.filter(person_contacted=True).values("pk", *questions):
         voices[row["pk"]].append(tuple(row[q] for q in questions))
-    for row in FeedbackResponse.objects.filter(audit__in=audit_pks).values("audit", *questions):
+    responses = FeedbackResponse.objects.filter(
+        audit__in=audit_pks, audit__subject_kind=SubjectKind.CASE
+    )
+    for row in responses.values("audit", *questions):
         voices[row["audit"]].append(tuple(row[q] for q in questions))
     return voices
 
@@ -569,14 +674,23 @@ def generated_item(action: Action) -> PublicItem:
 
 
 def _items(actions: list[Action], *, generated: bool = False) -> list[PublicItem]:
-    pks = [action.pk for action in actions]
-    audits_of: dict[int, set[int]] = defaultdict(set)
-    for row in Finding.objects.filter(actions__in=pks).values("actions", "audit"):
-        audits_of[row["actions"]].add(row["audit"])
+    pks = [action.pk for action in actions if generated or not hasattr(action, "public_wording")]
+    audits_of: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = Finding.objects.filter(actions__in=pks).values_list(
+        "actions", "audit", "audit__subject_kind"
+    )
+    for action_pk, audit_pk, kind in rows:
+        audits_of[action_pk][audit_pk] = kind
     repeats_of: dict[int, list[RepeatedFinding]] = defaultdict(list)
     for item in RepeatedFinding.objects.filter(actions__in=pks).annotate(action_pk=F("actions")):
         repeats_of[item.action_pk].append(item)
-    voices = _voices(set().union(*audits_of.values()) if audits_of else set())
+    teams_of: dict[int, list[str]] = defaultdict(list)
+    for action_pk, name in Action.teams.through.objects.filter(action__in=pks).values_list(
+        "action", "team__name"
+    ):
+        teams_of[action_pk].append(name)
+    voices = _voices({pk for audits in audits_of.values() for pk in audits})
+    today = timezone.localdate()
     items = []
     for action in actions:
         wording = None if generated else getattr(action, "public_wording", None)
@@ -584,12 +698,18 @@ def _items(actions: list[Action], *, generated: bool = False) -> list[PublicItem
             items.append(PublicItem(action, wording.you_said, wording.we_did, wording.result, True))
             continue
         voice = Voice()
-        for audit in audits_of[action.pk]:
+        kinds = audits_of[action.pk]
+        for audit in kinds:
             for answers in voices.get(audit, ()):
                 voice.add(*answers)
-        said = generated_you_said(action, len(audits_of[action.pk]), repeats_of[action.pk], voice)
+        cases = sum(kind == SubjectKind.CASE for kind in kinds.values())
+        audited = Audited(cases=cases, others=len(kinds) - cases)
+        said = generated_you_said(action, audited, repeats_of[action.pk], voice)
         did = action.title.rstrip(".") + "."
-        items.append(PublicItem(action, said, did, verified_result(action), False))
+        if voice.few_people:
+            # Feedback from so few people is not published next to a team's name.
+            did = without_team_names(did, teams_of[action.pk])
+        items.append(PublicItem(action, said, did, verified_result(action, today), False))
     return items
 
 
