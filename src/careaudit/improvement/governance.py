@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from careaudit.audits.models import Audit, FeedbackResponse, Finding, VoiceAnswer
@@ -33,6 +33,7 @@ from careaudit.improvement.models import (
     ActionUpdate,
     Decision,
     DecisionKind,
+    Escalation,
     Meeting,
     PublicWording,
     RepeatedFinding,
@@ -434,6 +435,49 @@ def agenda_pack(
         verified=sorted(verified, key=lambda a: (a.closed_at, a.pk)),
         taken=dict(taken),
     )
+
+
+# --- The board's work on the home page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardWork:
+    """What the governance panel counts for the board today, each with the list it opens."""
+
+    last_meeting: Meeting | None
+    since: date
+    overdue: int
+    escalated: int
+    repeated: int
+    awaiting: int
+    verified: int
+
+
+def board_work(organisation: Organisation, today: date) -> BoardWork:
+    """The tracker's counts for the board's home page: overdue actions, those of them
+    escalated, repeated findings waiting for review, actions awaiting verification, and
+    improvements verified since the last meeting (or the last three months). Three
+    queries, however many actions."""
+    last = (
+        Meeting.objects.filter(organisation=organisation, held_on__lte=today)
+        .order_by("-held_on", "-pk")
+        .first()
+    )
+    since = last.held_on if last else add_months(today, -DEFAULT_LOOKBACK_MONTHS)
+    overdue = Q(status__in=OPEN_STATUSES, due_date__lt=today)
+    escalated = Exists(Escalation.objects.filter(action=OuterRef("pk")))
+    counts = Action.objects.filter(organisation=organisation).aggregate(
+        overdue=Count("pk", filter=overdue),
+        escalated=Count("pk", filter=overdue & Q(escalated)),
+        awaiting=Count("pk", filter=Q(status=ActionStatus.AWAITING_VERIFICATION)),
+        verified=Count(
+            "pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=_start_of(since))
+        ),
+    )
+    repeated = RepeatedFinding.objects.filter(
+        organisation=organisation, reviewed_at__isnull=True
+    ).count()
+    return BoardWork(last_meeting=last, since=since, repeated=repeated, **counts)
 
 
 # --- You said, we did --------------------------------------------------------------------------
