@@ -79,7 +79,9 @@ def test_the_board_home_page_needs_the_same_queries_however_much_there_is(
             client.get("/")
     tracker_as_the_board_sees_it(loop, n=4, start=1)
 
-    with time_machine.travel(TODAY, tick=False):
-        with django_assert_max_num_queries(len(few.captured_queries)):
-            page = " ".join(client.get("/").text.split())
+    with (
+        time_machine.travel(TODAY, tick=False),
+        django_assert_max_num_queries(len(few.captured_queries)),
+    ):
+        page = " ".join(client.get("/").text.split())
     assert "10 overdue actions" in page
