@@ -470,9 +470,7 @@ def board_work(organisation: Organisation, today: date) -> BoardWork:
         overdue=Count("pk", filter=overdue),
         escalated=Count("pk", filter=overdue & Q(escalated)),
         awaiting=Count("pk", filter=Q(status=ActionStatus.AWAITING_VERIFICATION)),
-        verified=Count(
-            "pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=_start_of(since))
-        ),
+        verified=Count("pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=_start_of(since))),
     )
     repeated = RepeatedFinding.objects.filter(
         organisation=organisation, reviewed_at__isnull=True
