@@ -11,7 +11,7 @@ from careaudit.core.models import AccessLog
 from careaudit.improvement import governance, services
 from careaudit.improvement.governance import MeetingDetails
 from careaudit.improvement.models import ActionStatus, Meeting
-from tests.improvement.conftest import an_action
+from tests.improvement.conftest import an_action, details
 from tests.improvement.test_meetings import a_repeated_finding
 
 
@@ -186,6 +186,13 @@ def test_a_past_meetings_pack_shows_the_tracker_as_it_stood_that_day(loop):
         meeting = governance.meeting_create(
             by=lead, details=MeetingDetails(held_on=date(2026, 3, 12))
         )
+        decision = governance.decision_add(
+            meeting=meeting, by=lead, kind="action", text="One action across the teams."
+        )
+        decided = governance.action_create_for_decision(
+            decision=decision, by=lead, details=details(lead, due_date=date(2026, 3, 11))
+        )
+        on_the_agenda.actions.add(decided)
 
     with time_machine.travel(datetime(2026, 12, 6, 9, 0), tick=False):
         pack = governance.agenda_pack(organisation, on=date(2026, 3, 12), meeting=meeting)
@@ -198,7 +205,7 @@ def test_a_past_meetings_pack_shows_the_tracker_as_it_stood_that_day(loop):
     assert pack.repeated == [on_the_agenda]
     assert raised_later not in pack.repeated and reviewed_before not in pack.repeated
     [(_item, _words, taken)] = pack.repeated_words
-    assert taken == [late, verified_later]
+    assert taken == [late, verified_later]  # not the action the meeting itself decided on
     assert pack.summary[1] == (1, "repeated finding to review")
 
 

@@ -384,7 +384,7 @@ def agenda_pack(
     verified (closed from the previous meeting's day, or in the last three months with
     none, to the end of `on`). A repeated finding is on the agenda if it was raised by `on`
     and not reviewed before it; the actions answering it that were made by then are listed
-    under it."""
+    under it. A meeting's own decisions, and the actions they made, are not in its pack."""
     earlier = Meeting.objects.filter(organisation=organisation, held_on__lt=on)
     if meeting is not None:
         earlier = earlier.exclude(pk=meeting.pk)
@@ -393,10 +393,12 @@ def agenda_pack(
     start_of_on = _start_of(on)
     end_of_on = start_of_on + timedelta(days=1)
     from_since = _start_of(since)
+    made_by_then = Action.objects.filter(organisation=organisation, created_at__lt=end_of_on)
+    if meeting is not None:
+        # What the meeting itself decided was not on the tracker it was given.
+        made_by_then = made_by_then.exclude(decisions__meeting=meeting)
     actions = list(
-        Action.objects.filter(organisation=organisation, created_at__lt=end_of_on)
-        .select_related("lead__user", "standard", "theme")
-        .order_by("due_date", "pk")
+        made_by_then.select_related("lead__user", "standard", "theme").order_by("due_date", "pk")
     )
     statuses = statuses_on(actions, on)
     for action in actions:
@@ -421,7 +423,9 @@ def agenda_pack(
     verified = [
         a
         for a in actions
-        if a.status_then == ActionStatus.CLOSED and from_since <= a.closed_at < end_of_on
+        if a.status_then == ActionStatus.CLOSED
+        and a.closed_at is not None
+        and from_since <= a.closed_at < end_of_on
     ]
     return AgendaPack(
         organisation=organisation,
