@@ -8,8 +8,8 @@ from it (source "governance"), the extra audits it requested, or a programme cha
 
 "You said, we did" speaks of actions in plain words with no personal data. What it says of
 an action is generated from the data (themes, standards, counts of audits and of people's
-answers: never names, case references or anyone's words) as a starting point; a person who
-manages actions reviews and saves the wording (`PublicWording`). Only reviewed wording is
+answers, none below 5: never names, case references or anyone's words) as a starting
+point; a person who manages actions reviews and saves the wording (`PublicWording`). Only reviewed wording is
 published: the generated text of an action may still carry a name typed into its title.
 """
 
