@@ -22,6 +22,7 @@ from careaudit.improvement.models import (
 )
 from careaudit.improvement.services import ActionError
 from careaudit.programme.models import ExtraRequest
+from careaudit.standards.models import Criterion
 from tests.improvement.conftest import an_action
 from tests.improvement.test_reaudits import do_reaudits, reaudit_action, send_for_verification
 
@@ -357,3 +358,36 @@ def test_the_meeting_page_needs_the_same_queries_for_few_or_many_decisions(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(f"/actions/meetings/{meeting.pk}/")
     assert "Decision 4" in response.text
+
+
+def test_the_meeting_page_keeps_a_decisions_kind_apart_from_its_words_and_dates_read_well(
+    login, loop
+):
+    criterion = Criterion.objects.filter(text__endswith=".").first()
+    item = a_repeated_finding(
+        loop,
+        first_seen=date(2026, 1, 5),
+        last_seen=date(2026, 1, 28),
+        criterion=criterion,
+        theme=None,
+        scope=RepeatScope.ORGANISATION,
+        key=f"organisation:criterion:{criterion.pk}",
+    )
+    meeting = a_meeting(loop, repeated_findings_reviewed=(item,))
+    governance.decision_add(
+        meeting=meeting,
+        by=loop.people.quality_lead,
+        kind=DecisionKind.ACTION,
+        text="Risk plans keep missing early warning signs.",
+    )
+
+    page = login(loop.people.board_member).get(f"/actions/meetings/{meeting.pk}/").text
+    text = " ".join(page.split())
+
+    assert "in January 2026" in text
+    assert "between January 2026 and January 2026" not in text
+    assert ".:" not in text and criterion is not None
+    assert f"“{criterion.text[:-1]}”: found in 3 audits of the organisation in January" in text
+    # The kind is a tag of its own, not the start of the decision's sentence.
+    assert '<strong class="govuk-tag govuk-tag--grey">An action</strong></p>' in text
+    assert '<p class="govuk-body govuk-!-margin-bottom-1">Risk plans keep missing' in text

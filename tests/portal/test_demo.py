@@ -1,5 +1,6 @@
 """The demo council: what a newcomer meets after `careaudit demo`."""
 
+import re
 from datetime import date
 from io import StringIO
 
@@ -13,7 +14,14 @@ from django.utils import timezone
 from careaudit.audits.models import Audit, Moderation, SupervisionDiscussion
 from careaudit.cases.models import Case
 from careaudit.core.models import OutgoingEmail
-from careaudit.improvement.models import Escalation, Meeting, PublicWording, RepeatedFinding
+from careaudit.improvement import governance
+from careaudit.improvement.models import (
+    Action,
+    Escalation,
+    Meeting,
+    PublicWording,
+    RepeatedFinding,
+)
 from careaudit.lib.dates import add_months
 from careaudit.lib.workdays import nth_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
@@ -150,6 +158,8 @@ def assert_the_board_closed_the_loop(client, personas) -> None:
     assert Meeting.objects.count() == 2
     assert PublicWording.objects.exists()
 
+    assert_the_boards_dates_follow_each_other()
+
     client.force_login(personas["board_member"].user)
     page = client.get(f"/actions/meetings/{meeting.pk}/").text
     assert f'href="/actions/{action.pk}/"' in page
@@ -160,3 +170,34 @@ def assert_the_board_closed_the_loop(client, personas) -> None:
         assert staff.full_name not in published
     for case_ref in Case.objects.values_list("case_ref", flat=True)[:200]:
         assert f">{case_ref}<" not in published and f" {case_ref} " not in published
+    # Small numbers are not published (ADR 0017), and nothing is cut short.
+    words = " ".join(published.split())
+    assert not re.search(r"\b[1-4] of (the )?\d", words), words
+    assert not re.search(r"(?i)we heard from [1-4] (person|people)", words)
+    assert "…" not in published
+
+
+def assert_the_boards_dates_follow_each_other() -> None:
+    """Nothing is closed at or by a meeting not yet held; each meeting reviewed what was on
+    the tracker by its day, and its agenda pack shows the tracker as it stood then."""
+    local = timezone.localdate
+    first, second = Meeting.objects.order_by("held_on")
+    for action in Action.objects.filter(decisions__isnull=False).distinct():
+        held_on = action.decisions.get().meeting.held_on
+        assert local(action.created_at) == held_on
+        assert action.closed_at is None or local(action.closed_at) >= held_on
+    assert not Action.objects.filter(closing_note__icontains="Quality Board").exists()
+    for meeting in (first, second):
+        assert meeting.actions_reviewed.exists()
+        assert all(local(a.created_at) <= meeting.held_on for a in meeting.actions_reviewed.all())
+        pack = governance.agenda_pack(meeting.organisation, on=meeting.held_on, meeting=meeting)
+        shown = pack.overdue + pack.awaiting + pack.verified
+        assert all(local(a.created_at) <= meeting.held_on for a in shown)
+        assert all(local(item.raised_at) <= meeting.held_on for item in pack.repeated)
+    # The second board reviewed the items waiting on its day, which the first pack could not
+    # have shown unless they were raised by then.
+    reviewed = set(second.repeated_findings_reviewed.values_list("pk", flat=True))
+    assert all(
+        local(i.reviewed_at) == second.held_on
+        for i in RepeatedFinding.objects.filter(pk__in=reviewed)
+    )

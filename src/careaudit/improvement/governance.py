@@ -8,36 +8,42 @@ from it (source "governance"), the extra audits it requested, or a programme cha
 
 "You said, we did" speaks of actions in plain words with no personal data. What it says of
 an action is generated from the data (themes, standards, counts of audits and of people's
-answers: never names, case references or anyone's words) as a starting point; a person who
-manages actions reviews and saves the wording (`PublicWording`). Only reviewed wording is
+answers, none below 5: never names, case references or anyone's words) as a starting
+point; a person who manages actions reviews and saves the wording (`PublicWording`). Only reviewed wording is
 published: the generated text of an action may still carry a name typed into its title.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from careaudit.audits.models import Audit, FeedbackResponse, Finding, VoiceAnswer
 from careaudit.improvement.access import check_may_record_meetings, check_may_word_publicly
 from careaudit.improvement.models import (
+    OPEN_STATUSES,
     Action,
     ActionSource,
     ActionStatus,
+    ActionUpdate,
     Decision,
     DecisionKind,
+    Escalation,
     Meeting,
     PublicWording,
     RepeatedFinding,
 )
 from careaudit.improvement.services import ActionDetails, ActionError, action_create
 from careaudit.lib.dates import add_months
+from careaudit.lib.words import month_span, without_end_stop
 from careaudit.organisation.models import Organisation, StaffMember
 from careaudit.programme.models import ExtraRequest, Programme, ProgrammeStatus
+from careaudit.standards.models import SubjectKind
 
 # Without an earlier meeting, "since the last meeting" means this many months.
 DEFAULT_LOOKBACK_MONTHS = 3
@@ -266,7 +272,7 @@ def repeated_to_review(organisation: Organisation, meeting: Meeting | None = Non
 
 
 def repeated_finding_words(item: RepeatedFinding) -> str:
-    """A repeated finding in a sentence for the board.
+    """A repeated finding in a sentence for the board (without its closing full stop).
 
     >>> from types import SimpleNamespace as N
     >>> from datetime import date
@@ -274,27 +280,65 @@ def repeated_finding_words(item: RepeatedFinding) -> str:
     ...     audits_count=4, first_seen=date(2026, 1, 5), last_seen=date(2026, 5, 20))
     >>> repeated_finding_words(item)
     'Recording: found in 4 audits of Ashby between January 2026 and May 2026'
-    >>> item.criterion, item.standard = N(text="The plan is signed."), N(code="PQ1")
-    >>> repeated_finding_words(item)  # the criterion's full stop does not end the sentence
-    'PQ1: The plan is signed: found in 4 audits of Ashby between January 2026 and May 2026'
+    >>> item = N(criterion=N(text="The plan is shared."), theme=None, standard=N(code="PQ3"),
+    ...     team=None, audits_count=3, first_seen=date(2026, 1, 5), last_seen=date(2026, 1, 20))
+    >>> repeated_finding_words(item)
+    'PQ3, “The plan is shared”: found in 3 audits of the organisation in January 2026'
     """
-    what = item.criterion.text.rstrip(".") if item.criterion else item.theme.name
+    what = f"“{without_end_stop(item.criterion.text)}”" if item.criterion else item.theme.name
     if item.standard:
-        what = f"{item.standard.code}: {what}"
+        what = f"{item.standard.code}{', ' if item.criterion else ': '}{what}"
     where = item.team.name if item.team else "the organisation"
     return (
-        f"{what}: found in {item.audits_count} audits of {where} between "
-        f"{item.first_seen:%B %Y} and {item.last_seen:%B %Y}"
+        f"{what}: found in {item.audits_count} audits of {where} "
+        f"{month_span(item.first_seen, item.last_seen)}"
     )
 
 
 # --- The agenda pack ---------------------------------------------------------------------------
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def statuses_on(actions: list[Action], day: date) -> dict[int, str]:
+    """Each action's status at the end of `day`, from its timeline: the last status change
+    recorded by then (an action with none was open; one closed by then is closed). One
+    query."""
+    end = _start_of(day) + timedelta(days=1)
+    pks = [action.pk for action in actions]
+    by_then: dict[int, str] = {}
+    moved_later: set[int] = set()
+    rows = (
+        ActionUpdate.objects.filter(action__in=pks)
+        .exclude(new_status="")
+        .order_by("created_at", "pk")
+        .values_list("action", "new_status", "created_at")
+    )
+    for action_pk, new_status, created_at in rows:
+        if created_at < end:
+            by_then[action_pk] = new_status
+        else:
+            moved_later.add(action_pk)
+    statuses = {}
+    for action in actions:
+        if action.closed_at is not None and action.closed_at < end:
+            statuses[action.pk] = ActionStatus.CLOSED
+        elif action.pk in by_then:
+            statuses[action.pk] = by_then[action.pk]
+        elif action.pk in moved_later or action.status == ActionStatus.CLOSED:
+            statuses[action.pk] = ActionStatus.OPEN
+        else:
+            statuses[action.pk] = action.status  # never moved: as it was made
+    return statuses
+
+
 @dataclass
 class AgendaPack:
-    """What the tracker gives a meeting held on `on`: what needs its attention, and what
-    has been verified since the meeting before (`since`)."""
+    """What the tracker gave a meeting held on `on` (or gives the next one, prepared on
+    `on`): what needed its attention, and what had been verified since the meeting before
+    (`since`). Each action carries `status_then`, its status on `on`."""
 
     organisation: Organisation
     on: date
@@ -305,6 +349,7 @@ class AgendaPack:
     repeated: list[RepeatedFinding] = field(default_factory=list)
     awaiting: list[Action] = field(default_factory=list)
     verified: list[Action] = field(default_factory=list)
+    taken: dict[int, list[Action]] = field(default_factory=dict)
 
     @property
     def summary(self) -> list[tuple[int, str]]:
@@ -329,53 +374,139 @@ class AgendaPack:
         return [(action, (self.on - action.due_date).days) for action in self.overdue]
 
     @property
-    def repeated_words(self) -> list[tuple[RepeatedFinding, str]]:
-        return [(item, repeated_finding_words(item)) for item in self.repeated]
+    def repeated_words(self) -> list[tuple[RepeatedFinding, str, list[Action]]]:
+        """Each repeated finding in words, with the actions already taken on it by then."""
+        return [
+            (item, repeated_finding_words(item), self.taken.get(item.pk, []))
+            for item in self.repeated
+        ]
 
 
 def agenda_pack(
     organisation: Organisation, *, on: date, meeting: Meeting | None = None
 ) -> AgendaPack:
-    """The agenda pack for a meeting held on `on` (the next one, or `meeting`).
+    """The agenda pack for a meeting held on `on` (the next one, or `meeting`), as the
+    tracker stood at the end of that day: a past meeting's pack shows what it was given,
+    not what has happened since.
 
-    Overdue and awaiting verification are the tracker as it stands now, against `on`; a
-    repeated finding is on the agenda if it was raised by `on` and not reviewed before it;
-    verified improvements are the actions closed from the previous meeting's day (or in the
-    last three months, with none) and by the end of `on`."""
+    Only actions made by `on` count, each with its status on `on` from its timeline:
+    overdue (still to be done and past its deadline on `on`), awaiting verification, and
+    verified (closed from the previous meeting's day, or in the last three months with
+    none, to the end of `on`). A repeated finding is on the agenda if it was raised by `on`
+    and not reviewed before it; the actions answering it that were made by then are listed
+    under it. A meeting's own decisions, and the actions they made, are not in its pack."""
     earlier = Meeting.objects.filter(organisation=organisation, held_on__lt=on)
     if meeting is not None:
         earlier = earlier.exclude(pk=meeting.pk)
     previous = earlier.order_by("-held_on").values_list("held_on", flat=True).first()
     since = previous or add_months(on, -DEFAULT_LOOKBACK_MONTHS)
-    start_of_on = timezone.make_aware(datetime.combine(on, datetime.min.time()))
+    start_of_on = _start_of(on)
     end_of_on = start_of_on + timedelta(days=1)
-    from_since = timezone.make_aware(datetime.combine(since, datetime.min.time()))
-    actions = Action.objects.filter(organisation=organisation).select_related(
-        "lead__user", "standard", "theme"
+    from_since = _start_of(since)
+    made_by_then = Action.objects.filter(organisation=organisation, created_at__lt=end_of_on)
+    if meeting is not None:
+        # What the meeting itself decided was not on the tracker it was given.
+        made_by_then = made_by_then.exclude(decisions__meeting=meeting)
+    actions = list(
+        made_by_then.select_related("lead__user", "standard", "theme").order_by("due_date", "pk")
     )
-    repeated = RepeatedFinding.objects.filter(
-        organisation=organisation, raised_at__lt=end_of_on
-    ).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=start_of_on))
+    statuses = statuses_on(actions, on)
+    for action in actions:
+        action.status_then = statuses[action.pk]
+        action.status_then_display = ActionStatus(statuses[action.pk]).label
+    by_pk = {action.pk: action for action in actions}
+    repeated = list(
+        with_description(
+            RepeatedFinding.objects.filter(
+                organisation=organisation, raised_at__lt=end_of_on
+            ).filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__gte=start_of_on))
+        )
+    )
+    taken: dict[int, list[Action]] = defaultdict(list)
+    links = RepeatedFinding.actions.through.objects.filter(
+        repeatedfinding__in=[item.pk for item in repeated]
+    ).order_by("action_id")
+    for repeated_pk, action_pk in links.values_list("repeatedfinding_id", "action_id"):
+        if action_pk in by_pk:
+            taken[repeated_pk].append(by_pk[action_pk])
+    still_to_do = [a for a in actions if a.status_then in OPEN_STATUSES]
+    verified = [
+        a
+        for a in actions
+        if a.status_then == ActionStatus.CLOSED
+        and a.closed_at is not None
+        and from_since <= a.closed_at < end_of_on
+    ]
     return AgendaPack(
         organisation=organisation,
         on=on,
         since=since,
         since_last_meeting=previous is not None,
         meeting=meeting,
-        overdue=list(actions.overdue(on).order_by("due_date", "pk")),
-        repeated=list(with_description(repeated)),
-        awaiting=list(
-            actions.filter(status=ActionStatus.AWAITING_VERIFICATION).order_by("due_date", "pk")
-        ),
-        verified=list(
-            actions.filter(
-                status=ActionStatus.CLOSED, closed_at__gte=from_since, closed_at__lt=end_of_on
-            ).order_by("closed_at", "pk")
-        ),
+        overdue=[a for a in still_to_do if a.due_date < on],
+        repeated=repeated,
+        awaiting=[a for a in still_to_do if a.status_then == ActionStatus.AWAITING_VERIFICATION],
+        verified=sorted(verified, key=lambda a: (a.closed_at, a.pk)),
+        taken=dict(taken),
     )
 
 
+# --- The board's work on the home page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardWork:
+    """What the governance panel counts for the board today, each with the list it opens."""
+
+    last_meeting: Meeting | None
+    since: date
+    overdue: int
+    escalated: int
+    repeated: int
+    awaiting: int
+    verified: int
+
+
+def board_work(organisation: Organisation, today: date) -> BoardWork:
+    """The tracker's counts for the board's home page: overdue actions, those of them
+    escalated, repeated findings waiting for review, actions awaiting verification, and
+    improvements verified since the last meeting (or the last three months). Three
+    queries, however many actions."""
+    last = (
+        Meeting.objects.filter(organisation=organisation, held_on__lte=today)
+        .order_by("-held_on", "-pk")
+        .first()
+    )
+    since = last.held_on if last else add_months(today, -DEFAULT_LOOKBACK_MONTHS)
+    overdue = Q(status__in=OPEN_STATUSES, due_date__lt=today)
+    escalated = Exists(Escalation.objects.filter(action=OuterRef("pk")))
+    counts = Action.objects.filter(organisation=organisation).aggregate(
+        overdue=Count("pk", filter=overdue),
+        escalated=Count("pk", filter=overdue & Q(escalated)),
+        awaiting=Count("pk", filter=Q(status=ActionStatus.AWAITING_VERIFICATION)),
+        verified=Count("pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=_start_of(since))),
+    )
+    repeated = RepeatedFinding.objects.filter(
+        organisation=organisation, reviewed_at__isnull=True
+    ).count()
+    return BoardWork(last_meeting=last, since=since, repeated=repeated, **counts)
+
+
 # --- You said, we did --------------------------------------------------------------------------
+
+
+# Small-number suppression (ADR 0017): a count of people, or of audits, below this is
+# published as "fewer than 5", and a team is not named next to feedback from fewer people.
+SMALL_NUMBER = 5
+
+
+def few(count: int) -> str:
+    """A count as it may be published.
+
+    >>> few(3), few(0), few(12)
+    ('fewer than 5', '0', '12')
+    """
+    return f"fewer than {SMALL_NUMBER}" if 0 < count < SMALL_NUMBER else str(count)
 
 
 @dataclass
@@ -398,21 +529,41 @@ class Voice:
                 counts[0] += answer == VoiceAnswer.YES
                 counts[1] += 1
 
+    @property
+    def few_people(self) -> bool:
+        """Feedback from fewer people than may be counted in public."""
+        return 0 < self.heard < SMALL_NUMBER
+
     def words(self) -> str:
-        """
+        """What the people said, with no count below five: a question fewer than five
+        answered is left out, and a yes (or a no) from fewer than five is "fewer than 5" (or
+        "most").
+
+        >>> voice = Voice()
+        >>> for _ in range(6): voice.add("yes", "no", "not_asked")
+        >>> voice.add("no", "yes", ""); voice.add("no", "no", "yes")
+        >>> voice.words()
+        'We heard from 8 people who use services or their carers: most of the 8 felt listened to; fewer than 5 of the 8 knew who to contact.'
         >>> voice = Voice()
         >>> voice.add("yes", "no", "not_asked"); voice.add("no", "yes", "")
         >>> voice.words()
-        'We heard from 2 people who use services or their carers: 1 of 2 felt listened to; 1 of 2 knew who to contact.'
+        'We heard from fewer than 5 people who use services or their carers.'
         >>> Voice().words()
         ''
         """
         if not self.heard:
             return ""
-        people = "person who uses services or their carer"
-        if self.heard > 1:
-            people = "people who use services or their carers"
-        parts = [f"{yes} of {asked} {question}" for question, (yes, asked) in self.answers.items()]
+        people = "people who use services or their carers"
+        if self.few_people:
+            return f"We heard from fewer than {SMALL_NUMBER} {people}."
+        parts = []
+        for question, (yes, asked) in self.answers.items():
+            if asked < SMALL_NUMBER:
+                continue
+            if 0 < asked - yes < SMALL_NUMBER:
+                parts.append(f"most of the {asked} {question}")
+            else:
+                parts.append(f"{few(yes)} of the {asked} {question}")
         said = f": {'; '.join(parts)}" if parts else ""
         return f"We heard from {self.heard} {people}{said}."
 
@@ -425,10 +576,19 @@ class PublicItem:
     result: str
     reviewed: bool
 
+    @property
+    def heading(self) -> str:
+        """The card's heading: what was done, in its first sentence, whole.
 
-def verified_result(action: Action) -> str:
-    """The action's result in plain words. The re-audit's before and after (a later slice)
-    extends this: until then, what the action's status and target say."""
+        >>> PublicItem(None, "", "Plans are sent. Dates are recorded.", "", True).heading
+        'Plans are sent'
+        """
+        return without_end_stop(re.split(r"(?<=[.!?])\s+", self.we_did.strip(), maxsplit=1)[0])
+
+
+def verified_result(action: Action, today: date | None = None) -> str:
+    """The action's result in plain words, true on `today`: an action still under way
+    whose deadline has passed says so."""
     if action.status == ActionStatus.CLOSED:
         done = f"Checked and confirmed in {timezone.localtime(action.closed_at):%B %Y}."
         if action.requires_reaudit:
@@ -439,6 +599,8 @@ def verified_result(action: Action) -> str:
         return done
     if action.status == ActionStatus.AWAITING_VERIFICATION:
         return "The change has been made and is being checked."
+    if action.due_date < (today or timezone.localdate()):
+        return f"Under way (its deadline, {action.due_date:%B %Y}, has passed)."
     return f"Under way: due by {action.due_date:%B %Y}."
 
 
@@ -446,43 +608,101 @@ def _subject(action: Action) -> str:
     if action.theme_id:
         return action.theme.name.lower()
     if action.criterion_id:
-        return f"“{action.criterion.text}”"
+        return f"“{without_end_stop(action.criterion.text)}”"
     if action.standard_id:
         return action.standard.name
     return ""
 
 
+@dataclass(frozen=True)
+class Audited:
+    """The audits whose findings an action answers: how many looked at people's case
+    records, and how many at something else (a staff member's supervision, a service)."""
+
+    cases: int = 0
+    others: int = 0
+
+    def words(self, about: str) -> str:
+        """
+        >>> Audited(cases=7).words(" in recording")
+        'Our audits of 7 people’s records found a shortfall in recording.'
+        >>> Audited(cases=1, others=1).words("")
+        'Fewer than 5 of our audits found a shortfall.'
+        """
+        if self.others:
+            audits = few(self.cases + self.others).capitalize()
+            return f"{audits} of our audits found a shortfall{about}."
+        return f"Our audits of {few(self.cases)} people’s records found a shortfall{about}."
+
+
+def repeats_words(repeats: list[RepeatedFinding]) -> str:
+    """The repeated findings an action answers, summed up in one sentence: where and when,
+    naming no team.
+
+    >>> from types import SimpleNamespace as N
+    >>> repeats_words([N(team_id=1, first_seen=date(2026, 5, 2), last_seen=date(2026, 5, 9)),
+    ...     N(team_id=2, first_seen=date(2026, 5, 4), last_seen=date(2026, 5, 30)),
+    ...     N(team_id=1, first_seen=date(2026, 5, 1), last_seen=date(2026, 5, 20))])
+    'The same shortfall was found again in audits in 2 teams in May 2026.'
+    >>> repeats_words([N(team_id=None, first_seen=date(2026, 3, 2), last_seen=date(2026, 5, 9))])
+    'The same shortfall was found again in audits across the organisation between March 2026 and May 2026.'
+    """
+    if not repeats:
+        return ""
+    teams = {item.team_id for item in repeats if item.team_id}
+    wheres = []
+    if teams:
+        wheres.append("in 1 team" if len(teams) == 1 else f"in {len(teams)} teams")
+    if any(not item.team_id for item in repeats):
+        wheres.append("across the organisation")
+    span = month_span(
+        min(item.first_seen for item in repeats), max(item.last_seen for item in repeats)
+    )
+    return f"The same shortfall was found again in audits {' and '.join(wheres)} {span}."
+
+
 def generated_you_said(
-    action: Action, audits: int, repeats: list[RepeatedFinding], voice: Voice
+    action: Action, audited: Audited, repeats: list[RepeatedFinding], voice: Voice
 ) -> str:
     subject = _subject(action)
     about = f" in {subject}" if subject else ""
-    if audits:
-        records = "1 person’s record" if audits == 1 else f"{audits} people’s records"
-        found = f"Our audits of {records} found a shortfall{about}."
+    if audited.cases or audited.others:
+        found = audited.words(about)
     elif action.source == ActionSource.GOVERNANCE:
         found = f"Our Practice Quality Board asked for a change{about}."
     else:
         found = f"Our audits found a shortfall{about}."
-    for item in repeats:
-        found += (
-            f" The same shortfall was found in {item.audits_count} audits between "
-            f"{item.first_seen:%B %Y} and {item.last_seen:%B %Y}."
-        )
-    heard = voice.words()
-    return f"{found} {heard}".strip()
+    return " ".join(part for part in (found, repeats_words(repeats), voice.words()) if part)
+
+
+def without_team_names(text: str, names: Iterable[str]) -> str:
+    """`text` without the teams it names: "(Carrow Reablement)" goes, and a team named in
+    a sentence becomes "the team".
+
+    >>> without_team_names("Record risks (Carrow Reablement).", ["Carrow Reablement Team"])
+    'Record risks.'
+    """
+    for name in sorted(names, key=len, reverse=True):
+        for form in sorted({name, name.removesuffix(" Team")}, key=len, reverse=True):
+            text = re.sub(rf"\s*\({re.escape(form)}[^)]*\)", "", text)
+            text = text.replace(form, "the team")
+    return text
 
 
 def _voices(audit_pks: set[int]) -> dict[int, list[tuple[str, str, str]]]:
     """Each audit's answers to the voice questions: the auditor's record of the
-    conversation, and each feedback response. Two queries."""
+    conversation, and each feedback response. Only audits of a person's case hear from
+    people who use services: an audit of a staff member's supervision does not. Two
+    queries."""
     voices: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     questions = ("felt_listened_to", "knew_who_to_contact", "has_copy_of_plan")
-    for row in Audit.objects.filter(pk__in=audit_pks, person_contacted=True).values(
-        "pk", *questions
-    ):
+    case_audits = Audit.objects.filter(pk__in=audit_pks, subject_kind=SubjectKind.CASE)
+    for row in case_audits.filter(person_contacted=True).values("pk", *questions):
         voices[row["pk"]].append(tuple(row[q] for q in questions))
-    for row in FeedbackResponse.objects.filter(audit__in=audit_pks).values("audit", *questions):
+    responses = FeedbackResponse.objects.filter(
+        audit__in=audit_pks, audit__subject_kind=SubjectKind.CASE
+    )
+    for row in responses.values("audit", *questions):
         voices[row["audit"]].append(tuple(row[q] for q in questions))
     return voices
 
@@ -510,14 +730,23 @@ def generated_item(action: Action) -> PublicItem:
 
 
 def _items(actions: list[Action], *, generated: bool = False) -> list[PublicItem]:
-    pks = [action.pk for action in actions]
-    audits_of: dict[int, set[int]] = defaultdict(set)
-    for row in Finding.objects.filter(actions__in=pks).values("actions", "audit"):
-        audits_of[row["actions"]].add(row["audit"])
+    pks = [action.pk for action in actions if generated or not hasattr(action, "public_wording")]
+    audits_of: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = Finding.objects.filter(actions__in=pks).values_list(
+        "actions", "audit", "audit__subject_kind"
+    )
+    for action_pk, audit_pk, kind in rows:
+        audits_of[action_pk][audit_pk] = kind
     repeats_of: dict[int, list[RepeatedFinding]] = defaultdict(list)
     for item in RepeatedFinding.objects.filter(actions__in=pks).annotate(action_pk=F("actions")):
         repeats_of[item.action_pk].append(item)
-    voices = _voices(set().union(*audits_of.values()) if audits_of else set())
+    teams_of: dict[int, list[str]] = defaultdict(list)
+    for action_pk, name in Action.teams.through.objects.filter(action__in=pks).values_list(
+        "action", "team__name"
+    ):
+        teams_of[action_pk].append(name)
+    voices = _voices({pk for audits in audits_of.values() for pk in audits})
+    today = timezone.localdate()
     items = []
     for action in actions:
         wording = None if generated else getattr(action, "public_wording", None)
@@ -525,12 +754,18 @@ def _items(actions: list[Action], *, generated: bool = False) -> list[PublicItem
             items.append(PublicItem(action, wording.you_said, wording.we_did, wording.result, True))
             continue
         voice = Voice()
-        for audit in audits_of[action.pk]:
+        kinds = audits_of[action.pk]
+        for audit in kinds:
             for answers in voices.get(audit, ()):
                 voice.add(*answers)
-        said = generated_you_said(action, len(audits_of[action.pk]), repeats_of[action.pk], voice)
+        cases = sum(kind == SubjectKind.CASE for kind in kinds.values())
+        audited = Audited(cases=cases, others=len(kinds) - cases)
+        said = generated_you_said(action, audited, repeats_of[action.pk], voice)
         did = action.title.rstrip(".") + "."
-        items.append(PublicItem(action, said, did, verified_result(action), False))
+        if voice.few_people:
+            # Feedback from so few people is not published next to a team's name.
+            did = without_team_names(did, teams_of[action.pk])
+        items.append(PublicItem(action, said, did, verified_result(action, today), False))
     return items
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.improvement.access import may_read_meetings, may_see_calibration
-from careaudit.improvement.models import Meeting, rules_for
+from careaudit.improvement.governance import board_work
+from careaudit.improvement.models import rules_for
 from careaudit.improvement.selectors import (
     actions_escalated_to,
     calibration_flags,
@@ -46,10 +47,8 @@ def team_overdue_actions_panel(staff: StaffMember) -> Panel | None:
 def governance_panel(staff: StaffMember) -> Panel | None:
     if not may_read_meetings(staff):
         return None
-    latest = (
-        Meeting.objects.filter(organisation=staff.organisation).order_by("-held_on", "-pk").first()
-    )
-    return Panel("Governance", "improvement/panels/governance.html", {"latest": latest})
+    work = board_work(staff.organisation, timezone.localdate())
+    return Panel("Governance", "improvement/panels/governance.html", {"work": work})
 
 
 @my_work_panel(order=36)

@@ -37,6 +37,7 @@ from careaudit.improvement.forms import (
 )
 from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionError
+from careaudit.lib.words import shorten_at_word
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
 
@@ -112,7 +113,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
     )
     initial = _initial_from(findings, staff)
     if decision is not None:
-        initial["title"] = decision.text[:200]
+        initial["title"] = shorten_at_word(decision.text, 200)
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         organisation=staff.organisation,

@@ -148,8 +148,7 @@ def build(context: DemoContext) -> None:
                 action=closed,
                 by=ql,
                 closing_note="Spot check of 10 open cases against the completion criteria: 10 "
-                "of 10 met, and the team's own monthly check has held at 9 or 10 since. Closed "
-                "at the Practice Quality Board.",
+                "of 10 met, and the team's own monthly check has held at 9 or 10 since.",
             )
 
     # Abandoned: its findings are waiting for an action again.

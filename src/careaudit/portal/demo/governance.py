@@ -1,10 +1,13 @@
 """Demo step: the Practice Quality Board closes the loop.
 
-Two board meetings. Four months ago the board, told by the audits that many people had no
-copy of their support plan, decided on an action; it was done, checked and closed. Last
-month the board reviewed the tracker and every repeated finding raised by then (the earlier
-steps may have raised some, or none), and decided on a new action answering them. The
-closed actions get their "You said, we did" wording, so the page is filled.
+Two board meetings. Four months ago the board reviewed the actions on the tracker then and,
+told by the audits that many people had no copy of their support plan, decided on an
+action; it was done, checked and closed after that meeting. Last month the board reviewed
+the tracker and every repeated finding raised by then and not yet reviewed (the earlier
+steps may have raised some, or none), and decided on a new action answering those about
+working with risk. The closed actions get their "You said, we did" wording, so the page is
+filled. Every date follows the one before: nothing is closed at, or by, a meeting not yet
+held.
 
 Runs last: it reviews whatever actions and repeated findings the earlier steps made.
 """
@@ -15,7 +18,7 @@ from django.utils import timezone
 
 from careaudit.audits.models import Audit, AuditStatus, VoiceAnswer
 from careaudit.improvement import governance, services
-from careaudit.improvement.governance import MeetingDetails
+from careaudit.improvement.governance import MeetingDetails, few
 from careaudit.improvement.models import (
     Action,
     ActionStatus,
@@ -56,9 +59,21 @@ def _attendees(context: DemoContext) -> tuple:
     return tuple(context.staff[key] for key in keys)
 
 
+def _on_the_tracker(context: DemoContext, moment: datetime) -> tuple[Action, ...]:
+    """The actions a board meeting at `moment` reviews: those made by then, not abandoned
+    by then."""
+    actions = Action.objects.filter(organisation=context.organisation, created_at__lte=moment)
+    abandoned = actions.filter(
+        updates__new_status=ActionStatus.ABANDONED, updates__created_at__lte=moment
+    )
+    return tuple(actions.exclude(pk__in=abandoned).order_by("due_date", "pk")[:20])
+
+
 def _plan_copies_action(context: DemoContext, day: date) -> Action:
-    """The first board: the audits say people lack a copy of their plan; an action."""
+    """The first board: it reviews the tracker as it is; the audits say people lack a copy
+    of their plan; an action."""
     lead = context.staff["quality_lead"]
+    moment = timezone.make_aware(datetime.combine(day, time(14)))
     with context.on(day, hour=14):
         meeting = governance.meeting_create(
             by=lead,
@@ -68,6 +83,7 @@ def _plan_copies_action(context: DemoContext, day: date) -> Action:
                 attendees=_attendees(context),
                 other_attendees=OTHERS,
                 notes="The audits show people often have no copy of their support plan.",
+                actions_reviewed=_on_the_tracker(context, moment),
             ),
         )
         decision = governance.decision_add(
@@ -114,11 +130,7 @@ def _second_board(context: DemoContext, day: date) -> None:
     lead = context.staff["quality_lead"]
     organisation = context.organisation
     moment = timezone.make_aware(datetime.combine(day, time(14)))
-    actions = tuple(
-        Action.objects.filter(organisation=organisation, created_at__lte=moment)
-        .exclude(status=ActionStatus.ABANDONED)
-        .order_by("due_date", "pk")[:20]
-    )
+    actions = _on_the_tracker(context, moment)
     repeated = tuple(
         RepeatedFinding.objects.filter(
             organisation=organisation, raised_at__lte=moment, reviewed_at__isnull=True
@@ -219,7 +231,7 @@ def _plan_copies_said(context: DemoContext, action: Action) -> str:
     )
     without = asked.exclude(has_copy_of_plan=VoiceAnswer.YES).count()
     return (
-        f"In the six months before the board, we asked {asked.count()} people who use "
-        f"services, or their carers, about their support plan during our audits. {without} "
-        "of them did not have a full copy of it."
+        f"In the six months before the board, we asked {few(asked.count())} people who use "
+        f"services, or their carers, about their support plan during our audits. "
+        f"{few(without).capitalize()} of them did not have a full copy of it."
     )
