@@ -30,12 +30,17 @@ FORM = {
 
 
 def raise_items(repeats: Repeats, *, criterion=None, theme=None, audits=3, case=None):
+    """`audits` audits of the case's team (Ashby Team's by default) and one of another team,
+    each not meeting the criterion (or finding the theme): the team's item, and the
+    organisation's, since the shortfall is found beyond that team too."""
     criterion = criterion if theme is None else None
-    for n in range(audits):
+    case = case or repeats.ashby_case
+    elsewhere = repeats.dunmere_case if case == repeats.ashby_case else repeats.ashby_case
+    for n, where in enumerate([case] * audits + [elsewhere]):
         an_audit(
             repeats,
             date(2025, 3, 1 + n),
-            case=case,
+            case=where,
             not_met=(criterion,) if criterion is not None else (),
             themes=(theme,) if theme is not None else (),
         )
