@@ -29,7 +29,7 @@ def test_a_quality_lead_turns_a_repeated_finding_into_an_action_with_a_reaudit(p
     assert_accessible(page)
     team_row = page.get_by_role("row").filter(has_text="Ashby Team")
     team_row.get_by_role("link").click()
-    expect(page.locator("h1")).to_contain_text(f"Criterion {criterion.key}")
+    expect(page.locator("h1")).to_have_text(item.describe())
     expect(page.locator("main")).to_contain_text("No action answers it yet.")
     assert_accessible(page)
 

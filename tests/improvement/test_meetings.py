@@ -86,7 +86,7 @@ def test_a_quality_lead_records_the_board_reviewing_a_repeated_finding_and_an_ac
 
     page = client.get("/actions/meetings/new")
     assert page.status_code == 200
-    said = f"{loop.recording.theme.name}: found in 3 audits of the organisation"
+    said = f"Theme “{loop.recording.theme.name}” found in 3 audits across the organisation"
     assert said in page.text
 
     response = client.post(

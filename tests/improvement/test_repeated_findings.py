@@ -2,11 +2,15 @@
 K audits of a team, or of the organisation, within M months raises one item for governance,
 and the daily tick doing it twice raises nothing twice."""
 
+import doctest
+import importlib
 from datetime import date, timedelta
 
+import pytest
 import time_machine
 
 from careaudit.audits.models import Answer, Audit
+from careaudit.improvement import governance
 from careaudit.improvement.models import ImprovementRules, RepeatedFinding, RepeatScope
 from careaudit.improvement.repeats import raise_repeated_findings
 from careaudit.lib.vocabulary import SubjectKind
@@ -345,3 +349,16 @@ def test_an_item_raised_stays_when_its_audits_leave_the_window(repeats):
     assert (outcome.raised, outcome.updated) == (0, 0)
     assert {item.audits_count for item in items()} == {3}
     assert all(item.reviewed_at is None for item in items())  # waiting for the meeting
+
+
+@pytest.mark.parametrize(
+    "example", [RepeatedFinding.describe, governance.repeated_finding_words], ids=str
+)
+def test_the_examples_naming_an_item_hold(example):
+    module = importlib.import_module(example.__module__)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in doctest.DocTestFinder().find(example, globs=vars(module)):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -7,7 +7,8 @@ from datetime import date
 import time_machine
 from django.urls import reverse
 
-from careaudit.improvement import services
+from careaudit.improvement import governance, services
+from careaudit.improvement.governance import MeetingDetails
 from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
 from careaudit.improvement.repeats import raise_repeated_findings
 from tests.improvement.conftest import details
@@ -59,7 +60,7 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
 
     page = client.get("/actions/repeated/")
     assert page.status_code == 200
-    assert f"Criterion {repeats.criteria[0].key}" in page.text
+    assert item.describe() in page.text
     assert "Ashby Team" in page.text and "The organisation" in page.text
     assert "Not yet reviewed" in page.text
 
@@ -72,6 +73,44 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
     # The audits are case-level records: the board reads their dates and teams, and gets
     # no link to a page it may not open.
     assert "/audits/" not in detail.text
+
+
+def test_an_item_is_named_in_its_criterions_words_on_every_page(login, repeats):
+    criterion = repeats.criteria[0]
+    criterion.text = (
+        "Risks were discussed with the person, including their view of the risk, what could "
+        "help and what they want to happen."
+    )
+    criterion.save()
+    raise_items(repeats, criterion=criterion)
+    item = team_item(repeats)
+    code = item.standard.code
+    named = (
+        f"“Risks were discussed with the person, including their view…” ({code}) not met in "
+        "3 audits of Ashby Team"
+    )
+    assert item.describe() == named
+    organisation = RepeatedFinding.objects.get(scope=RepeatScope.ORGANISATION)
+    assert organisation.describe().endswith("not met in 4 audits across the organisation")
+    client = login(repeats.people.quality_lead)
+
+    assert named in client.get("/actions/repeated/").text
+    detail = client.get(f"/actions/repeated/{item.pk}/").text
+    assert f'<h1 class="govuk-heading-l">{named}</h1>' in detail
+    assert criterion.text in detail and criterion.key in detail  # the full text, and its id
+    assert named in client.get(f"/actions/repeated/{item.pk}/act").text
+    with time_machine.travel(at(date(2025, 7, 20), 10), tick=False):
+        meeting = governance.meeting_create(
+            by=repeats.people.quality_lead,
+            details=MeetingDetails(held_on=date(2025, 7, 20), repeated_findings_reviewed=(item,)),
+        )
+    shown = client.get(f"/actions/meetings/{meeting.pk}/").text
+    assert f'href="/actions/repeated/{item.pk}/">{named}</a>' in shown
+    # The agenda pack, on paper, has nowhere to click: it gives the criterion in full.
+    assert governance.repeated_finding_words(item) == (
+        f"“{criterion.text}” ({code}) not met in 3 audits of Ashby Team between March 2025 "
+        "and March 2025"
+    )
 
 
 def test_a_quality_lead_opens_the_items_audits_from_it(login, repeats):

@@ -17,6 +17,7 @@ MODULES = [
     "spc",
     "textsafe",
     "vocabulary",
+    "words",
     "workdays",
 ]
 

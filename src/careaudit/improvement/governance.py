@@ -253,22 +253,19 @@ def repeated_to_review(organisation: Organisation, meeting: Meeting | None = Non
 
 
 def repeated_finding_words(item: RepeatedFinding) -> str:
-    """A repeated finding in a sentence for the board.
+    """A repeated finding in a sentence for the board: named as every page names it
+    (`RepeatedFinding.describe`), with the criterion's full text, and when it was found.
 
-    >>> from types import SimpleNamespace as N
     >>> from datetime import date
-    >>> item = N(criterion=None, theme=N(name="Recording"), standard=None, team=N(name="Ashby"),
+    >>> from careaudit.organisation.models import Team
+    >>> from careaudit.standards.models import Theme
+    >>> item = RepeatedFinding(theme=Theme(name="Recording"), team=Team(name="Ashby"),
     ...     audits_count=4, first_seen=date(2026, 1, 5), last_seen=date(2026, 5, 20))
     >>> repeated_finding_words(item)
-    'Recording: found in 4 audits of Ashby between January 2026 and May 2026'
+    'Theme “Recording” found in 4 audits of Ashby between January 2026 and May 2026'
     """
-    what = item.criterion.text if item.criterion else item.theme.name
-    if item.standard:
-        what = f"{item.standard.code}: {what}"
-    where = item.team.name if item.team else "the organisation"
     return (
-        f"{what}: found in {item.audits_count} audits of {where} between "
-        f"{item.first_seen:%B %Y} and {item.last_seen:%B %Y}"
+        f"{item.describe(short=False)} between {item.first_seen:%B %Y} and {item.last_seen:%B %Y}"
     )
 
 
