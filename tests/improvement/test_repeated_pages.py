@@ -319,3 +319,53 @@ def test_the_list_filters_by_review_and_by_where(login, repeats):
         ).text
     )
     assert client.get("/actions/repeated/", {"where": "nowhere"}).status_code == 200
+
+
+def test_an_actions_page_names_the_repeated_findings_it_answers(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    item = team_item(repeats)
+    organisation = RepeatedFinding.objects.get(scope=RepeatScope.ORGANISATION)
+    action = _an_action(repeats)  # led by the social worker
+    item.actions.add(action)
+    organisation.actions.add(action)
+    link = f'<a class="govuk-link" href="/actions/repeated/{item.pk}/">{item.describe()}</a>'
+
+    for reader in (repeats.people.quality_lead, repeats.people.board_member):
+        page = login(reader).get(f"/actions/{action.pk}/").text
+        assert "Repeated findings it answers" in page
+        assert link in page
+        assert organisation.describe() in page
+        assert "not yet reviewed by the governance meeting" in page
+
+    # The lead reads what the action answers, with no link to pages kept for the tracker.
+    page = login(repeats.people.social_worker).get(f"/actions/{action.pk}/").text
+    assert item.describe() in page
+    assert "/actions/repeated/" not in page
+
+
+def test_an_action_answering_no_repeated_finding_says_nothing_of_them(login, repeats):
+    action = _an_action(repeats)
+
+    page = login(repeats.people.quality_lead).get(f"/actions/{action.pk}/").text
+
+    assert "Repeated findings it answers" not in page
+
+
+def test_an_actions_page_needs_the_same_number_of_queries_for_few_or_many_repeats(
+    login, repeats, django_assert_max_num_queries
+):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    action = _an_action(repeats)
+    team_item(repeats).actions.add(action)
+    client = login(repeats.people.quality_lead)
+    client.get(f"/actions/{action.pk}/")
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/actions/{action.pk}/")
+    for criterion in repeats.criteria[1:5]:
+        raise_items(repeats, criterion=criterion, case=repeats.dunmere_case)
+    for item in RepeatedFinding.objects.all():
+        item.actions.add(action)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/actions/{action.pk}/")
+    assert len(response.context["repeated"]) == 10

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careaudit.audits.models import Finding
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
-from careaudit.improvement import governance, reaudits, selectors, services
+from careaudit.improvement import governance, reaudits, repeat_selectors, selectors, services
 from careaudit.improvement.access import (
     TRACKER_CAPABILITIES,
     check_may_add_update,
@@ -25,6 +25,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
+    may_see_repeats,
     visible_actions,
 )
 from careaudit.improvement.forms import (
@@ -245,6 +246,10 @@ def _detail(
         {
             "action": action,
             "findings": findings,
+            # The repeated findings it answers: named to all who see the action, linked for
+            # those who may open them.
+            "repeated": repeat_selectors.answered_by(action),
+            "may_see_repeats": may_see_repeats(staff),
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
