@@ -238,6 +238,24 @@ def test_a_refused_action_leaves_the_item_without_one(login, repeats):
     assert not Action.objects.exists() and not item.actions.exists()
 
 
+def test_the_new_actions_errors_name_their_fields(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    item = team_item(repeats)
+    client = login(repeats.people.quality_lead)
+
+    response = client.post(f"/actions/repeated/{item.pk}/act", {"source": "theme"})
+
+    assert response.status_code == 400
+    assert [message for _, message in response.context["form"].field_order_errors()] == [
+        "Enter what will change",
+        "Choose a lead",
+        "Enter the deadline",
+        "Choose a priority",
+    ]
+    assert "This field is required" not in response.text
+    assert not item.actions.exists()
+
+
 def test_a_quality_lead_links_an_action_already_made(login, repeats):
     raise_items(repeats, criterion=repeats.criteria[0])
     item = team_item(repeats)
