@@ -353,7 +353,7 @@ def test_an_actions_page_names_the_repeated_findings_it_answers(login, repeats):
         assert "Repeated findings it answers" in page
         assert link in page
         assert organisation.describe() in page
-        assert "not yet reviewed by the governance meeting" in page
+        assert "(not yet reviewed)" in page
 
     # The lead reads what the action answers, with no link to pages kept for the tracker.
     page = login(repeats.people.social_worker).get(f"/actions/{action.pk}/").text
