@@ -34,7 +34,7 @@ def test_the_board_reviews_a_repeated_finding_and_decides_on_an_action(page, peo
     assert_accessible(page)
     page.get_by_label(f"{people.board_member.full_name}, Board Member").check()
     page.get_by_label("Other attendees (optional)").fill("Healthwatch representative")
-    page.get_by_label(f"{loop.recording.theme.name}: found in 4 audits", exact=False).check()
+    page.get_by_label(f"Theme “{loop.recording.theme.name}” found in 4 audits", exact=False).check()
     page.get_by_role("button", name="Record the meeting").click()
 
     expect(page.locator("h1")).to_have_text("Practice Quality Board")

@@ -94,6 +94,41 @@ def test_a_reaudit_without_a_target_is_refused_with_a_message(login, loop):
     assert not Action.objects.exists()
 
 
+def test_each_missing_answer_is_named_in_the_error_summary(login, loop):
+    client = login(loop.people.quality_lead)
+
+    response = client.post("/actions/new/", {"source": "governance", "priority": "medium"})
+
+    assert response.status_code == 400
+    summary = response.context["form"].field_order_errors()
+    assert summary == [
+        ("id_title", "Enter what will change"),
+        ("id_lead", "Choose a lead"),
+        ("id_due_date_0", "Enter the deadline"),
+    ]
+    assert "This field is required" not in response.text
+    assert not Action.objects.exists()
+
+
+def test_a_wrong_number_or_choice_names_its_field(login, loop):
+    client = login(loop.people.quality_lead)
+    data = form(loop, reaudit_records="0", reaudit_weeks="60", target_percent="101")
+
+    response = client.post(
+        "/actions/new/", {**data, "source": "governance", "lead": "999999", "priority": "urgent"}
+    )
+
+    assert response.status_code == 400
+    messages = [message for _, message in response.context["form"].field_order_errors()]
+    assert messages == [
+        "Choose a lead from the list",
+        "Choose a priority",
+        "The number of records to re-audit must be a whole number from 1 to 500",
+        "The weeks for the re-audit must be a whole number from 1 to 52",
+        "The target compliance must be a whole number from 1 to 100",
+    ]
+
+
 def test_an_action_from_a_theme_or_governance_says_so(login, loop):
     client = login(loop.people.quality_lead)
     theme = loop.recording.theme

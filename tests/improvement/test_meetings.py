@@ -88,7 +88,7 @@ def test_a_quality_lead_records_the_board_reviewing_a_repeated_finding_and_an_ac
 
     page = client.get("/actions/meetings/new")
     assert page.status_code == 200
-    said = f"{loop.recording.theme.name}: found in 3 audits of the organisation"
+    said = f"Theme “{loop.recording.theme.name}” found in 3 audits across the organisation"
     assert said in page.text
 
     response = client.post(
@@ -387,7 +387,7 @@ def test_the_meeting_page_keeps_a_decisions_kind_apart_from_its_words_and_dates_
     assert "in January 2026" in text
     assert "between January 2026 and January 2026" not in text
     assert ".:" not in text and criterion is not None
-    assert f"“{criterion.text[:-1]}”: found in 3 audits of the organisation in January" in text
+    assert f"{item.describe()}</a> in January 2026." in text
     # The kind is a tag of its own, not the start of the decision's sentence.
     assert '<strong class="govuk-tag govuk-tag--grey">An action</strong></p>' in text
     assert '<p class="govuk-body govuk-!-margin-bottom-1">Risk plans keep missing' in text

@@ -31,11 +31,13 @@ def export(tmp_path, *args) -> bytes:
 
 
 def raised(repeats: Repeats) -> tuple[RepeatedFinding, RepeatedFinding]:
-    """A criterion not met in three audits of Ashby Team (a team and an organisation item)
-    and a theme found in three audits across teams (an organisation item)."""
+    """A criterion not met in three audits of Ashby Team and one of Dunmere Team (a team and
+    an organisation item) and a theme found in three audits across teams (an organisation
+    item)."""
     criterion, theme = repeats.criteria[0], repeats.themes[0]
     for day in (date(2025, 2, 3), date(2025, 4, 7), date(2025, 6, 30)):
         an_audit(repeats, day, not_met=(criterion,))
+    an_audit(repeats, date(2025, 6, 2), case=repeats.dunmere_case, not_met=(criterion,))
     for case in (repeats.ashby_case, repeats.dunmere_case, repeats.dunmere_case):
         an_audit(repeats, date(2025, 5, 1), case=case, themes=(theme,))
     with time_machine.travel(at(ON, 6), tick=False):
@@ -86,7 +88,7 @@ def test_json_and_xlsx_have_the_same_columns(repeats, tmp_path):
     raised(repeats)
     rows = json.loads(export(tmp_path, "--format", "json"))
     assert list(rows[0]) == list(REPEAT_COLUMNS)
-    assert {row["audits_count"] for row in rows} == {3}
+    assert {row["audits_count"] for row in rows} == {3, 4}  # the organisation item has 4
 
     sheet = load_workbook(io.BytesIO(export(tmp_path, "--format", "xlsx"))).active
     assert tuple(c.value for c in next(sheet.iter_rows(max_row=1))) == REPEAT_COLUMNS
@@ -102,7 +104,7 @@ def test_only_the_organisations_own_items_are_exported_for_it(repeats, tmp_path)
     data = export(tmp_path, "--organisation", "council").decode()
 
     assert len(list(csv.DictReader(io.StringIO(data)))) == 3
-    assert RepeatedFinding.objects.count() == 5
+    assert RepeatedFinding.objects.count() == 4  # the other council's: its team's only
 
 
 def test_download_data_offers_repeated_findings_without_a_month(login, repeats):

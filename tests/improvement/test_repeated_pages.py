@@ -7,7 +7,8 @@ from datetime import date
 import time_machine
 from django.urls import reverse
 
-from careaudit.improvement import services
+from careaudit.improvement import governance, services
+from careaudit.improvement.governance import MeetingDetails
 from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
 from careaudit.improvement.repeats import raise_repeated_findings
 from tests.improvement.conftest import details
@@ -30,12 +31,17 @@ FORM = {
 
 
 def raise_items(repeats: Repeats, *, criterion=None, theme=None, audits=3, case=None):
+    """`audits` audits of the case's team (Ashby Team's by default) and one of another team,
+    each not meeting the criterion (or finding the theme): the team's item, and the
+    organisation's, since the shortfall is found beyond that team too."""
     criterion = criterion if theme is None else None
-    for n in range(audits):
+    case = case or repeats.ashby_case
+    elsewhere = repeats.dunmere_case if case == repeats.ashby_case else repeats.ashby_case
+    for n, where in enumerate([case] * audits + [elsewhere]):
         an_audit(
             repeats,
             date(2025, 3, 1 + n),
-            case=case,
+            case=where,
             not_met=(criterion,) if criterion is not None else (),
             themes=(theme,) if theme is not None else (),
         )
@@ -54,7 +60,7 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
 
     page = client.get("/actions/repeated/")
     assert page.status_code == 200
-    assert f"Criterion {repeats.criteria[0].key}" in page.text
+    assert item.describe() in page.text
     assert "Ashby Team" in page.text and "The organisation" in page.text
     assert "Not yet reviewed" in page.text
 
@@ -67,6 +73,43 @@ def test_the_board_reads_the_list_and_an_item_with_its_audits(login, repeats):
     # The audits are case-level records: the board reads their dates and teams, and gets
     # no link to a page it may not open.
     assert "/audits/" not in detail.text
+
+
+def test_an_item_is_named_in_its_criterions_words_on_every_page(login, repeats):
+    criterion = repeats.criteria[0]
+    criterion.text = (
+        "Risks were discussed with the person, including their view of the risk, what could "
+        "help and what they want to happen."
+    )
+    criterion.save()
+    raise_items(repeats, criterion=criterion)
+    item = team_item(repeats)
+    code = item.standard.code
+    named = (
+        f"“Risks were discussed with the person, including their view…” ({code}) not met in "
+        "3 audits of Ashby Team"
+    )
+    assert item.describe() == named
+    organisation = RepeatedFinding.objects.get(scope=RepeatScope.ORGANISATION)
+    assert organisation.describe().endswith("not met in 4 audits across the organisation")
+    client = login(repeats.people.quality_lead)
+
+    assert named in client.get("/actions/repeated/").text
+    detail = client.get(f"/actions/repeated/{item.pk}/").text
+    assert f'<h1 class="govuk-heading-l">{named}</h1>' in detail
+    assert criterion.text in detail and criterion.key in detail  # the full text, and its id
+    assert named in client.get(f"/actions/repeated/{item.pk}/act").text
+    with time_machine.travel(at(date(2025, 7, 20), 10), tick=False):
+        meeting = governance.meeting_create(
+            by=repeats.people.quality_lead,
+            details=MeetingDetails(held_on=date(2025, 7, 20), repeated_findings_reviewed=(item,)),
+        )
+    shown = client.get(f"/actions/meetings/{meeting.pk}/").text
+    assert f'href="/actions/repeated/{item.pk}/">{named}</a>' in shown
+    # The agenda pack, on paper, has nowhere to click: it gives the criterion in full.
+    assert governance.repeated_finding_words(item) == (
+        f"“{criterion.text}” ({code}) not met in 3 audits of Ashby Team in March 2025"
+    )
 
 
 def test_a_quality_lead_opens_the_items_audits_from_it(login, repeats):
@@ -162,7 +205,7 @@ def test_a_quality_lead_turns_a_criterion_item_into_an_action_with_a_reaudit(log
     assert f'href="/actions/{action.pk}/"' in listed
     # The action's page says what it answers, linked for those who read repeated findings;
     # its lead, who may not open the item, reads what it was.
-    words = "found in 3 audits of Ashby Team"
+    words = "not met in 3 audits of Ashby Team"
     answers = client.get(f"/actions/{action.pk}/").text
     assert f'href="/actions/repeated/{item.pk}/"' in answers and words in answers
     lead = login(repeats.people.social_worker).get(f"/actions/{action.pk}/").text
@@ -199,6 +242,24 @@ def test_a_refused_action_leaves_the_item_without_one(login, repeats):
     assert response.status_code == 400
     assert "target" in response.text
     assert not Action.objects.exists() and not item.actions.exists()
+
+
+def test_the_new_actions_errors_name_their_fields(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    item = team_item(repeats)
+    client = login(repeats.people.quality_lead)
+
+    response = client.post(f"/actions/repeated/{item.pk}/act", {"source": "theme"})
+
+    assert response.status_code == 400
+    assert [message for _, message in response.context["form"].field_order_errors()] == [
+        "Enter what will change",
+        "Choose a lead",
+        "Enter the deadline",
+        "Choose a priority",
+    ]
+    assert "This field is required" not in response.text
+    assert not item.actions.exists()
 
 
 def test_a_quality_lead_links_an_action_already_made(login, repeats):
@@ -282,3 +343,53 @@ def test_the_list_filters_by_review_and_by_where(login, repeats):
         ).text
     )
     assert client.get("/actions/repeated/", {"where": "nowhere"}).status_code == 200
+
+
+def test_an_actions_page_names_the_repeated_findings_it_answers(login, repeats):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    item = team_item(repeats)
+    organisation = RepeatedFinding.objects.get(scope=RepeatScope.ORGANISATION)
+    action = _an_action(repeats)  # led by the social worker
+    item.actions.add(action)
+    organisation.actions.add(action)
+    link = f'<a class="govuk-link" href="/actions/repeated/{item.pk}/">{item.describe()}</a>'
+
+    for reader in (repeats.people.quality_lead, repeats.people.board_member):
+        page = login(reader).get(f"/actions/{action.pk}/").text
+        assert "Repeated findings it answers" in page
+        assert link in page
+        assert organisation.describe() in page
+        assert "(not yet reviewed)" in page
+
+    # The lead reads what the action answers, with no link to pages kept for the tracker.
+    page = login(repeats.people.social_worker).get(f"/actions/{action.pk}/").text
+    assert item.describe() in page
+    assert "/actions/repeated/" not in page
+
+
+def test_an_action_answering_no_repeated_finding_says_nothing_of_them(login, repeats):
+    action = _an_action(repeats)
+
+    page = login(repeats.people.quality_lead).get(f"/actions/{action.pk}/").text
+
+    assert "Repeated findings it answers" not in page
+
+
+def test_an_actions_page_needs_the_same_number_of_queries_for_few_or_many_repeats(
+    login, repeats, django_assert_max_num_queries
+):
+    raise_items(repeats, criterion=repeats.criteria[0])
+    action = _an_action(repeats)
+    team_item(repeats).actions.add(action)
+    client = login(repeats.people.quality_lead)
+    client.get(f"/actions/{action.pk}/")
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/actions/{action.pk}/")
+    for criterion in repeats.criteria[1:5]:
+        raise_items(repeats, criterion=criterion, case=repeats.dunmere_case)
+    for item in RepeatedFinding.objects.all():
+        item.actions.add(action)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/actions/{action.pk}/")
+    assert len(response.context["repeated"]) == 10

@@ -255,8 +255,12 @@ def get_calibration_flag_for_user(request: HttpRequest, pk: int) -> Escalation:
 # actions create or link an action for one.
 
 
+def may_see_repeats(staff: StaffMember) -> bool:
+    return may_see_tracker(staff)
+
+
 def check_may_see_repeats(staff: StaffMember) -> None:
-    if not may_see_tracker(staff):
+    if not may_see_repeats(staff):
         raise PermissionDenied(
             "Repeated findings are for those who manage actions or view all reports."
         )

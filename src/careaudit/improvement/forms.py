@@ -31,6 +31,12 @@ class CriterionChoiceField(forms.ModelChoiceField):
         return f"{obj.section.version.tool.standard.code}: {obj.text[:90]}"
 
 
+def _between(what: str, low: int, high: int) -> dict[str, str]:
+    """A number field's messages, naming the field (not "Ensure this value is…")."""
+    message = f"{what} must be a whole number from {low} to {high}"
+    return {"invalid": message, "min_value": message, "max_value": message}
+
+
 class ActionForm(GovukForm):
     """What will change, who leads it, by when, and what will show it is done."""
 
@@ -39,16 +45,35 @@ class ActionForm(GovukForm):
         choices=[c for c in ActionSource.choices if c[0] != ActionSource.FINDING],
         widget=forms.RadioSelect,
         initial=ActionSource.GOVERNANCE,
+        error_messages={
+            "required": "Choose where the action comes from",
+            "invalid_choice": "Choose where the action comes from",
+        },
     )
-    title = forms.CharField(label="What will change", max_length=200)
+    title = forms.CharField(
+        label="What will change",
+        max_length=200,
+        error_messages={"required": "Enter what will change"},
+    )
     description = forms.CharField(
         label="How it will change",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The steps, in practical terms: what people will do differently.",
     )
-    lead = StaffChoiceField(label="Lead", queryset=StaffMember.objects.none())
-    due_date = DateField(label="Deadline", help_text="For example, 27 3 2027")
+    lead = StaffChoiceField(
+        label="Lead",
+        queryset=StaffMember.objects.none(),
+        error_messages={
+            "required": "Choose a lead",
+            "invalid_choice": "Choose a lead from the list",
+        },
+    )
+    due_date = DateField(
+        label="Deadline",
+        help_text="For example, 27 3 2027",
+        error_messages={"required": "Enter the deadline"},
+    )
     support_needed = forms.CharField(
         label="Support needed",
         required=False,
@@ -67,28 +92,37 @@ class ActionForm(GovukForm):
         choices=ActionPriority.choices,
         initial=ActionPriority.MEDIUM,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose a priority", "invalid_choice": "Choose a priority"},
     )
     standard = forms.ModelChoiceField(
-        label="Standard (optional)", queryset=Standard.objects.none(), required=False
-    )
+        label="Standard (optional)", queryset=Standard.objects.none(), required=False,
+        error_messages={"invalid_choice": "Choose a standard from the list"},
+    )  # fmt: skip
     criterion = CriterionChoiceField(
-        label="Criterion (optional)", queryset=Criterion.objects.none(), required=False
-    )
+        label="Criterion (optional)", queryset=Criterion.objects.none(), required=False,
+        error_messages={"invalid_choice": "Choose a criterion from the list"},
+    )  # fmt: skip
     theme = forms.ModelChoiceField(
         label="Theme", queryset=Theme.objects.none(), required=False,
         help_text="Required when the action answers a theme across audits.",
+        error_messages={"invalid_choice": "Choose a theme from the list"},
     )  # fmt: skip
     teams = forms.ModelMultipleChoiceField(
         label="Teams (optional)",
         queryset=Team.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choose teams from the list",
+            "invalid_pk_value": "Choose teams from the list",
+        },
     )
     reaudit_records = forms.IntegerField(
         label="Re-audit: how many records (optional)",
         required=False,
         min_value=1,
         max_value=500,
+        error_messages=_between("The number of records to re-audit", 1, 500),
         help_text="To prove the change stuck, for example 10 records within 4 weeks. An action "
         "with a re-audit closes when the re-audit reaches the target, not by hand.",
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
@@ -98,6 +132,7 @@ class ActionForm(GovukForm):
         required=False,
         min_value=1,
         max_value=52,
+        error_messages=_between("The weeks for the re-audit", 1, 52),
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
     target_percent = forms.IntegerField(
@@ -105,6 +140,7 @@ class ActionForm(GovukForm):
         required=False,
         min_value=1,
         max_value=100,
+        error_messages=_between("The target compliance", 1, 100),
         help_text="Required when there is a re-audit.",
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )

@@ -231,10 +231,13 @@ def with_meeting_data(meeting: Meeting) -> dict:
 
 
 def described(items: QuerySet[RepeatedFinding]) -> list[RepeatedFinding]:
-    """The items, each with its words for the board (`item.words`): one query."""
+    """The items, each with its words for the board (`item.words`, in full) and when it was
+    found (`item.when`: "in May 2026"), for a page that names it as every page does
+    (`item.describe`) and says when: one query."""
     items = list(with_description(items))
     for item in items:
         item.words = repeated_finding_words(item)
+        item.when = month_span(item.first_seen, item.last_seen)
     return items
 
 
@@ -272,27 +275,24 @@ def repeated_to_review(organisation: Organisation, meeting: Meeting | None = Non
 
 
 def repeated_finding_words(item: RepeatedFinding) -> str:
-    """A repeated finding in a sentence for the board (without its closing full stop).
+    """A repeated finding in a sentence for the board: named as every page names it
+    (`RepeatedFinding.describe`), with the criterion's full text, and when it was found.
 
-    >>> from types import SimpleNamespace as N
     >>> from datetime import date
-    >>> item = N(criterion=None, theme=N(name="Recording"), standard=None, team=N(name="Ashby"),
+    >>> from careaudit.organisation.models import Team
+    >>> from careaudit.standards.models import Theme
+    >>> item = RepeatedFinding(theme=Theme(name="Recording"), team=Team(name="Ashby"),
     ...     audits_count=4, first_seen=date(2026, 1, 5), last_seen=date(2026, 5, 20))
     >>> repeated_finding_words(item)
-    'Recording: found in 4 audits of Ashby between January 2026 and May 2026'
-    >>> item = N(criterion=N(text="The plan is shared."), theme=None, standard=N(code="PQ3"),
-    ...     team=None, audits_count=3, first_seen=date(2026, 1, 5), last_seen=date(2026, 1, 20))
+    'Theme “Recording” found in 4 audits of Ashby between January 2026 and May 2026'
+    >>> from careaudit.standards.models import Criterion, Standard
+    >>> item = RepeatedFinding(criterion=Criterion(text="The plan is shared."),
+    ...     standard=Standard(code="PQ3"), audits_count=3,
+    ...     first_seen=date(2026, 1, 5), last_seen=date(2026, 1, 20))
     >>> repeated_finding_words(item)
-    'PQ3, “The plan is shared”: found in 3 audits of the organisation in January 2026'
+    '“The plan is shared.” (PQ3) not met in 3 audits across the organisation in January 2026'
     """
-    what = f"“{without_end_stop(item.criterion.text)}”" if item.criterion else item.theme.name
-    if item.standard:
-        what = f"{item.standard.code}{', ' if item.criterion else ': '}{what}"
-    where = item.team.name if item.team else "the organisation"
-    return (
-        f"{what}: found in {item.audits_count} audits of {where} "
-        f"{month_span(item.first_seen, item.last_seen)}"
-    )
+    return f"{item.describe(short=False)} {month_span(item.first_seen, item.last_seen)}"
 
 
 # --- The agenda pack ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from careaudit.audits.models import Finding
 from careaudit.lib.rounding import round_half_up
+from careaudit.lib.words import shorten
 from careaudit.organisation.models import Organisation, StaffMember, Team
 from careaudit.standards.models import Criterion, Standard, Theme
 
@@ -365,6 +366,35 @@ class RepeatedFinding(models.Model):
 
     def __str__(self) -> str:
         return f"Repeated finding {self.pk}"
+
+    # A criterion's text in a heading or a list, before it is cut at a word (its full text
+    # is on the item's page).
+    SHORT_TEXT = 60
+
+    def describe(self, *, short: bool = True) -> str:
+        """The item in words, the same wherever it is named (the list, its page, a meeting's
+        page, the agenda pack): what repeats (the criterion's text, `short`ened at a word,
+        or the theme), its standard's code, and in how many audits of where. Read with its
+        team, standard, criterion and theme (`select_related`).
+
+        >>> item = RepeatedFinding(
+        ...     criterion=Criterion(text="Risks were discussed with the person, including "
+        ...                         "their view of the risk and what could help."),
+        ...     standard=Standard(code="PQ4"), team=Team(name="Brindle Team"), audits_count=3)
+        >>> item.describe()
+        '“Risks were discussed with the person, including their view…” (PQ4) not met in 3 audits of Brindle Team'
+        >>> RepeatedFinding(theme=Theme(name="Working with risk"), audits_count=5).describe()
+        'Theme “Working with risk” found in 5 audits across the organisation'
+        """
+        code = f" ({self.standard.code})" if self.standard is not None else ""
+        if self.criterion is not None:
+            text = self.criterion.text
+            what = f"“{shorten(text, self.SHORT_TEXT) if short else text}”{code} not met"
+        else:
+            what = f"Theme “{self.theme.name}”{code} found"
+        audits = f"{self.audits_count} audit{'' if self.audits_count == 1 else 's'}"
+        where = f"of {self.team.name}" if self.team is not None else "across the organisation"
+        return f"{what} in {audits} {where}"
 
 
 # --- Governance meetings and "You said, we did" (issue 12) -------------------------------------

@@ -76,6 +76,14 @@ def repeated_findings(
     )
 
 
+def answered_by(action: Action) -> QuerySet[RepeatedFinding]:
+    """The repeated findings an action answers, oldest raised first, with what names them
+    (`RepeatedFinding.describe`): one query, however many."""
+    return action.repeated_findings.select_related(
+        "team", "standard", "criterion", "theme"
+    ).order_by("raised_at", "pk")
+
+
 def item_audits(item: RepeatedFinding) -> QuerySet[Audit]:
     """The audits in an item, oldest first, with what the page shows of each."""
     return item.audits.select_related(

@@ -23,10 +23,15 @@ What counts, and why:
   audited. The case record keeps its team, not a history of it, so a case that moved is
   counted for its team now. An audit of a whole service has no team: it counts for the
   organisation only.
-- **Both scopes, independently**: the issue says "of a team, or of the organisation", so a
-  criterion not met three times in one team raises a team item and an organisation item.
-  They answer different questions (is it this team? is it everywhere?), and the governance
-  meeting reviews each.
+- **A team's item, and the organisation's only when it adds to them**: the issue says "of a
+  team, or of the organisation". A criterion not met in K audits of one team raises that
+  team's item. The organisation's item counts every audit of the organisation, but is
+  raised only when those audits are of at least two teams, or include an audit with no
+  team (of a whole service): otherwise it is the team's shortfall again, counted from the
+  same audits, and the meeting would review one problem twice. So three audits of one team
+  raise the team's item only; two of one team and one of another raise the organisation's
+  item only (neither team reached K); three of one team and one of another raise both,
+  since the shortfall is found beyond that team too.
 
 Once raised, an item stays one item while it is not reviewed: each tick adds the audits of
 the window that are not yet on it (so it says how the repeat went on) and never raises a
@@ -155,6 +160,16 @@ class Pattern:
     def last_seen(self) -> date:
         return max(s.day for s in self.seen.values())
 
+    @property
+    def adds_to_the_teams(self) -> bool:
+        """Whether an organisation's pattern says more than a team's would: its audits are
+        of at least two teams, or one of them has no team (an audit of a whole service).
+        A team's pattern always does."""
+        if self.team_id is not None:
+            return True
+        teams = {s.team_id for s in self.seen.values()}
+        return None in teams or len(teams) >= 2
+
 
 def patterns(seen: list[Seen], *, reviewed: dict[str, datetime]) -> dict[str, Pattern]:
     """The shortfalls grouped by key, each audit once; under a key whose last item was
@@ -172,8 +187,9 @@ def patterns(seen: list[Seen], *, reviewed: dict[str, datetime]) -> dict[str, Pa
 
 def raise_repeated_findings(*, organisation: Organisation, on: date) -> RepeatOutcome:
     """The tick's work for one organisation on the day `on`: raise an item for each pattern
-    that reaches the organisation's K audits within its M months, and add the window's new
-    audits to the items not yet reviewed. Safe to run twice: the second run finds every item
+    that reaches the organisation's K audits within its M months (an organisation's only
+    when its audits are not all of one team), and add the window's new audits to the items
+    not yet reviewed. Safe to run twice: the second run finds every item
     already there, with every audit already on it, and changes nothing."""
     rules = rules_for(organisation)
     first, last = window(on, rules.repeat_months)
@@ -198,7 +214,11 @@ def raise_repeated_findings(*, organisation: Organisation, on: date) -> RepeatOu
         if item is not None:
             if _add_audits(item, pattern, on_items[item.pk]):
                 outcome.updated += 1
-        elif len(pattern.seen) >= rules.repeat_audits and _raise(organisation, pattern):
+        elif (
+            len(pattern.seen) >= rules.repeat_audits
+            and pattern.adds_to_the_teams
+            and _raise(organisation, pattern)
+        ):
             outcome.raised += 1
     return outcome
 

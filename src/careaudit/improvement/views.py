@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careaudit.audits.models import Finding
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
-from careaudit.improvement import governance, reaudits, selectors, services
+from careaudit.improvement import governance, reaudits, repeat_selectors, selectors, services
 from careaudit.improvement.access import (
     TRACKER_CAPABILITIES,
     check_may_add_update,
@@ -25,7 +25,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
-    may_see_tracker,
+    may_see_repeats,
     visible_actions,
 )
 from careaudit.improvement.forms import (
@@ -37,7 +37,7 @@ from careaudit.improvement.forms import (
 )
 from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionError
-from careaudit.lib.words import shorten_at_word
+from careaudit.lib.words import shorten
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
 
@@ -113,7 +113,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
     )
     initial = _initial_from(findings, staff)
     if decision is not None:
-        initial["title"] = shorten_at_word(decision.text, 200)
+        initial["title"] = shorten(decision.text, 200)
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         organisation=staff.organisation,
@@ -248,8 +248,10 @@ def _detail(
         {
             "action": action,
             "findings": findings,
-            "repeated": governance.described(action.repeated_findings.all()),
-            "may_see_repeats": may_see_tracker(staff),
+            # The repeated findings it answers: named to all who see the action, linked for
+            # those who may open them.
+            "repeated": repeat_selectors.answered_by(action),
+            "may_see_repeats": may_see_repeats(staff),
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),

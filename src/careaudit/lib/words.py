@@ -1,5 +1,5 @@
-"""Small helpers for the words the product writes: month spans, and shortening text at a
-word's end (never in the middle of one). No Django."""
+"""Small helpers for the words the product writes: month spans, and long text shortened at a
+word's end (never in the middle of one) where a page names something in a line. No Django."""
 
 from datetime import date
 
@@ -17,22 +17,28 @@ def month_span(first: date, last: date) -> str:
     return f"between {first:%B %Y} and {last:%B %Y}"
 
 
-def shorten_at_word(text: str, limit: int) -> str:
-    """`text` if it fits in `limit` characters; otherwise cut at the end of the last whole
-    word that fits, with "…" after it.
+def shorten(text: str, limit: int) -> str:
+    """The text, or as many of its first words as fit in `limit` characters, ending "…".
 
-    >>> shorten_at_word("Risks are discussed with the person", 20)
-    'Risks are discussed…'
-    >>> shorten_at_word("Short", 20)
-    'Short'
+    Cut at a word boundary, never inside a word (unless the first word alone is too long),
+    and without the comma or full stop the cut left at the end.
+
+    >>> shorten("Risks were discussed with the person, including their view of the risk.", 40)
+    'Risks were discussed with the person…'
+    >>> shorten("Short enough.", 40)
+    'Short enough.'
+    >>> shorten("A  plan   with\\nodd spacing", 40)
+    'A plan with odd spacing'
+    >>> shorten("Supercalifragilistic", 10)
+    'Supercalif…'
     """
-    text = text.strip()
+    text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
-    if " " in cut and not text[limit - 1].isspace():
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.–-") + "…"
+    head = text[: limit + 1]
+    space = head.rfind(" ")
+    head = head[:space] if space > 0 else text[:limit]
+    return head.rstrip(" ,;:.–-") + "…"
 
 
 def without_end_stop(text: str) -> str:

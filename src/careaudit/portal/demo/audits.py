@@ -2,7 +2,11 @@
 
 The variation is deliberate, so that the reports have something true to show: some teams
 improve over the year and some do not; some auditors are more generous than their
-moderators; about one request in twelve is still not done.
+moderators; about one request in twelve is still not done. As in a real council, a team's
+shortfalls are not spread evenly over every criterion: each team has a weak theme, and on a
+few of its criteria (`_weak_criteria`) the team falls short again and again; elsewhere a
+shortfall is mostly "partly met", and "not met" is rare. So the repeated findings the daily
+tick raises are the team's weak spots, and the few found across teams.
 """
 
 from collections import defaultdict
@@ -113,6 +117,15 @@ SHORTFALLS = {
         "No evidence the case was discussed in supervision before the decision to close.",
     ],
 }  # fmt: skip
+# Each team's weak theme (by the order of the teams' ids, as `_team_quality`), and the number
+# of its criteria, each of a different tool, on which the team falls short again and again.
+WEAK_THEMES = ("risk", "recording", "carers", "capacity", "planning", "voice")
+WEAK_CRITERIA = 3
+WEAK_GAP = 0.3  # how much less often a team meets a weak criterion than its others
+# Of a shortfall (partly or not met), the share that is not met at all: on a team's weak
+# criteria, and elsewhere.
+WEAK_NOT_MET_SHARE = 0.7
+NOT_MET_SHARE = 0.05
 # The share of audits with a shortfall whose auditor records it as a finding, and of those
 # findings that the auditor marks as needing an action (a critical criterion not met always is).
 FINDING_SHARE = 0.35
@@ -140,6 +153,8 @@ def build(context: DemoContext) -> None:
         auditor: rng.choice([0.0, 0.0, 0.05, 0.1, 0.5, 0.7])
         for auditor in {r.auditor_id for r in requests}
     }
+    # Drawn after the auditors' leniency, which so stays as it was before weak spots.
+    weak = _weak_criteria(context, {r.case.team_id for r in requests}, criteria)
     truth: dict[tuple[int, int], str] = {}  # (audit id, criterion id) → the "true" answer
     audits, answer_rows = [], []
     for request in requests:
@@ -164,7 +179,8 @@ def build(context: DemoContext) -> None:
     for audit, request, quality in answer_rows:
         given = []
         for criterion in criteria[request.tool_version_id]:
-            true_value = _true_answer(rng, criterion, quality)
+            is_weak = criterion.key in weak[request.case.team_id]
+            true_value = _true_answer(rng, criterion, quality, weak=is_weak)
             value = _as_judged(rng, true_value, leniency[request.auditor_id])
             truth[(audit.pk, criterion.pk)] = true_value
             answers.append(Answer(audit=audit, criterion=criterion, value=value))
@@ -215,7 +231,7 @@ def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
     criteria = Criterion.objects.filter(section__version__in=version_ids).order_by(
         "section__position", "position"
     )
-    for criterion in criteria.select_related("section").prefetch_related("themes"):
+    for criterion in criteria.select_related("section__version").prefetch_related("themes"):
         by_version[criterion.section.version_id].append(criterion)
     return by_version
 
@@ -224,6 +240,25 @@ def _team_quality(context: DemoContext, team_ids) -> dict[int, tuple[float, floa
     """Each team's starting compliance and its monthly change: two improve, one slips."""
     shapes = [(0.55, 0.03), (0.6, 0.025), (0.8, 0.0), (0.75, -0.015), (0.7, 0.005), (0.65, 0.01)]
     return {team: shapes[i % len(shapes)] for i, team in enumerate(sorted(team_ids))}
+
+
+def _weak_criteria(context: DemoContext, team_ids, criteria) -> dict[int, set[str]]:
+    """Each team's weak spots: the stable ids of up to `WEAK_CRITERIA` criteria of its weak
+    theme, each from a different tool, drawn from the demo's seed. Critical criteria are
+    never among them (a critical shortfall rates the whole audit)."""
+    of_theme: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for version_criteria in criteria.values():
+        for criterion in version_criteria:
+            if criterion.critical or criterion.scale != scoring.Scale.MET_PARTLY_NOT:
+                continue
+            for theme in criterion.themes.all():
+                of_theme[theme.key][criterion.section.version.tool_id].add(criterion.key)
+    weak: dict[int, set[str]] = {}
+    for i, team in enumerate(sorted(team_ids)):
+        by_tool = sorted(of_theme[WEAK_THEMES[i % len(WEAK_THEMES)]].items())
+        tools = context.rng.sample(by_tool, min(WEAK_CRITERIA, len(by_tool)))
+        weak[team] = {context.rng.choice(sorted(keys)) for _tool, keys in tools}
+    return weak
 
 
 def _audit(context: DemoContext, request: AuditRequest, quality: float, submitted) -> Audit:
@@ -264,27 +299,33 @@ def _audit(context: DemoContext, request: AuditRequest, quality: float, submitte
 
 
 def _findings(context: DemoContext, answer_rows, answers: list[Answer]) -> None:
-    """What the auditors wrote as findings: for some audits with a criterion not met, one
-    finding tagged with that criterion's theme, dated when the audit was submitted. Some are
-    marked as needing an action: those are what the action tracker's findings list shows."""
+    """What the auditors wrote as findings: for some audits with a criterion not met or only
+    partly met, one finding tagged with that criterion's theme (a critical criterion not met
+    first, then one not met), dated when the audit was submitted. Some are marked as needing
+    an action: those are what the action tracker's findings list shows."""
     rng = context.rng
-    not_met = defaultdict(list)  # audit id → the criteria answered "not met", in order
+    short = defaultdict(list)  # audit id → the criteria not met or partly met, in order
     for answer in answers:
-        if answer.value == scoring.NOT_MET:
-            not_met[answer.audit_id].append(answer.criterion)
+        if answer.value in (scoring.NOT_MET, scoring.PARTLY_MET):
+            short[answer.audit_id].append((answer.value == scoring.NOT_MET, answer.criterion))
     findings = []
     for audit, _request, _quality in answer_rows:
-        shortfalls = [c for c in not_met[audit.pk] if _theme_of(c) is not None]
+        shortfalls = [(n, c) for n, c in short[audit.pk] if _theme_of(c) is not None]
         if not shortfalls or rng.random() > FINDING_SHARE:
             continue
-        criterion = next((c for c in shortfalls if c.critical), rng.choice(shortfalls))
+        not_met = [c for n, c in shortfalls if n]
+        criterion = next(
+            (c for c in not_met if c.critical),
+            rng.choice(not_met or [c for _n, c in shortfalls]),
+        )
         theme = _theme_of(criterion)
         findings.append(
             Finding(
                 audit=audit,
                 theme=theme,
                 text=rng.choice(SHORTFALLS[theme.key]),
-                needs_action=criterion.critical or rng.random() < NEEDS_ACTION_SHARE,
+                needs_action=(criterion.critical and criterion in not_met)
+                or rng.random() < NEEDS_ACTION_SHARE,
                 created_at=audit.submitted_at,
             )
         )
@@ -301,24 +342,35 @@ def _voice(rng, quality: float) -> str:
     return "yes" if roll < quality else ("partly" if roll < quality + 0.15 else "no")
 
 
-def _true_answer(rng, criterion: Criterion, quality: float) -> str:
+def _true_answer(rng, criterion: Criterion, quality: float, *, weak: bool = False) -> str:
+    """Met as often as the team's quality (less on its weak criteria); a shortfall is not
+    met in `WEAK_NOT_MET_SHARE` of them on a weak criterion, `NOT_MET_SHARE` elsewhere."""
     if criterion.scale != scoring.Scale.MET_PARTLY_NOT:
         return ""
     if not criterion.critical and rng.random() < 0.05:
         return scoring.NOT_APPLICABLE
     roll = rng.random()
+    if weak:
+        quality = max(0.1, quality - WEAK_GAP)
     if roll < quality:
         return scoring.MET
-    return scoring.PARTLY_MET if roll < quality + (1 - quality) / 2 else scoring.NOT_MET
+    not_met = WEAK_NOT_MET_SHARE if weak else NOT_MET_SHARE
+    return scoring.NOT_MET if roll >= 1 - (1 - quality) * not_met else scoring.PARTLY_MET
 
 
 def _as_judged(rng, value: str, leniency: float) -> str:
     """A generous auditor sometimes sees a shortfall as one step better than it is."""
     if value in ORDER[1:] and rng.random() < leniency:
         return ORDER[ORDER.index(value) - 1]
-    if value in ORDER and rng.random() < 0.05:  # honest disagreement happens too
-        return rng.choice(ORDER)
+    if value in ORDER and rng.random() < 0.05:  # honest disagreement happens too: a step
+        return rng.choice(_next_to(value))
     return value
+
+
+def _next_to(value: str) -> list[str]:
+    """The answers a step away: met or not met for partly met, partly met for the others."""
+    i = ORDER.index(value)
+    return [ORDER[j] for j in (i - 1, i + 1) if 0 <= j < len(ORDER)]
 
 
 def _scoring_answer(criterion: Criterion, value: str) -> scoring.CriterionAnswer:

@@ -25,7 +25,7 @@ from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionDetails
 from careaudit.lib import scoring
 from careaudit.lib.dates import add_months, month_start
-from careaudit.lib.words import shorten_at_word, without_end_stop
+from careaudit.lib.words import shorten, without_end_stop
 from careaudit.lib.workdays import add_working_days
 from careaudit.organisation.models import Team
 from careaudit.portal.demo import DemoContext
@@ -127,7 +127,7 @@ def _action(context, team_id, criterion, audits, agreed, target, records, weeks)
             by=staff["quality_lead"],
             source=services.source_of(findings),
             details=ActionDetails(
-                title=f"Every record meets “{shorten_at_word(without_end_stop(criterion.text), 170)}”",
+                title=f"Every record meets “{shorten(without_end_stop(criterion.text), 170)}”",
                 description="Practice session at the team meeting, a recording template, and "
                 "a check in supervision.",
                 lead=staff["advanced_practitioner"],
