@@ -273,6 +273,13 @@ def test_the_move_page_does_not_close_an_action_below_its_target(loop, monday, c
     assert "Before and after" in shown and "30.0 points short" in shown
 
 
+def test_an_action_awaiting_its_reaudit_is_sent_back_not_started(loop, monday, client, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=2))
+    page = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").content.decode()
+    assert ">Send back to in progress</button>" in page
+    assert "Start the action" not in page
+
+
 def test_the_daily_tick_judges_a_reaudit_once_and_never_closes_it_below_target(loop, monday):
     action = send_for_verification(loop, reaudit_action(loop, records=2, target=80))
     first, second = AuditRequest.objects.filter(mode=RequestMode.REAUDIT).order_by("pk")

@@ -41,13 +41,21 @@ from careaudit.organisation.models import Capability
 
 PAGE_SIZE = 50
 
-# The words on each move's button.
+# The words on each move's button. Going to in progress from awaiting verification is going
+# back, not starting (`move_label`).
 MOVE_LABELS = {
     ActionStatus.IN_PROGRESS: "Start the action",
     ActionStatus.AWAITING_VERIFICATION: "Send for verification",
     ActionStatus.CLOSED: "Verify and close",
     ActionStatus.ABANDONED: "Abandon the action",
 }
+
+
+def move_label(status: str, to: str) -> str:
+    """The words on the button moving an action from `status` to `to`."""
+    if to == ActionStatus.IN_PROGRESS and status != ActionStatus.OPEN:
+        return "Send back to in progress"
+    return MOVE_LABELS[to]
 
 
 @capability_required(*TRACKER_CAPABILITIES)
@@ -248,7 +256,7 @@ def _detail(
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
-            "moves": [(to, MOVE_LABELS.get(to, "Return to in progress")) for to in moves],
+            "moves": [(to, move_label(action.status, to)) for to in moves],
             "move_form": move_form or MoveForm(),
             "update_form": update_form or UpdateForm(),
             "may_update": action.is_open and may_add_update(action, staff),
