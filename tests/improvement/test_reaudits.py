@@ -125,6 +125,98 @@ def test_sending_for_verification_draws_the_reaudit_of_the_teams_avoiding_baseli
     assert action.updates.filter(note__startswith="Re-audit drawn: 2 of the 2").exists()
 
 
+def at(day: date, hour: int = 9):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_fixed_timezone(0)),
+        tick=False,
+    )
+
+
+def test_the_baseline_is_the_practice_before_the_action_not_only_the_audits_that_failed(loop):
+    """The audits an action answers were chosen because they failed: the baseline is every
+    audit of the standard in the action's teams from the month of the earliest of them up to
+    the action's creation, passing ones too; other teams and later audits are not in it."""
+    people, organisation = loop.people, loop.audit.organisation
+    programme = loop.audit.request.programme
+    for ref in ("C3", "C4", "C5"):
+        _case(organisation, people.social_worker, ref)
+    case = {c.case_ref: c for c in Case.objects.filter(organisation=organisation)}
+    other_teams_case = _case(organisation, people.peer_social_worker, "D1")
+
+    def audit(day, auditor, case, value):
+        with at(day):
+            return submitted_audit(_request(programme, auditor, case, RequestMode.SAMPLE), value)
+
+    too_early = audit(date(2027, 1, 29), people.service_manager, case["C3"], "met")
+    passing = audit(date(2027, 2, 3), people.service_manager, case["C4"], "met")
+    failing = audit(date(2027, 2, 10), people.advanced_practitioner, case["C1"], "not_met")
+    other_team = audit(date(2027, 2, 12), people.service_manager, other_teams_case, "met")
+    with at(date(2027, 2, 15)):
+        finding = Finding.objects.create(
+            audit=failing, theme=loop.recording.theme, text="Plans lack signs.", needs_action=True
+        )
+        action = an_action(
+            loop,
+            findings=[finding],
+            standard=failing.request.standard,
+            teams=(people.team,),
+            reaudit_records=2,
+            reaudit_weeks=4,
+            target_percent=80,
+        )
+        services.action_move(action=action, by=people.social_worker, to="in_progress")
+    after = audit(date(2027, 2, 16), people.service_manager, case["C5"], "met")
+
+    with at(date(2027, 3, 1)):
+        send_for_verification(loop, action)
+
+    reaudit = action.reaudits.get()
+    baseline = set(reaudit.baseline_audits.all())
+    assert baseline == {passing, failing}
+    assert not baseline & {too_early, other_team, after}
+    # From the month of the audit it answers to the action's creation, kept with the draw.
+    assert (reaudit.baseline_from, reaudit.baseline_until) == (date(2027, 2, 1), date(2027, 2, 15))
+    # Half the answers met, not the 0% of the failing audit alone.
+    assert reaudit.baseline_percent == 50 and reaudit.baseline_answers > 0
+    # Nobody who did a baseline audit re-audits, if anyone else can.
+    assert {people.service_manager.pk, people.advanced_practitioner.pk} <= set(
+        reaudit.draw.avoided_auditor_ids
+    )
+
+
+def test_without_findings_the_baseline_is_the_three_months_before_the_action(loop):
+    people, organisation = loop.people, loop.audit.organisation
+    programme = loop.audit.request.programme
+    for ref in ("C3", "C4"):
+        _case(organisation, people.social_worker, ref)
+    case = {c.case_ref: c for c in Case.objects.filter(organisation=organisation)}
+    with at(date(2027, 1, 10)):
+        old = submitted_audit(_request(programme, people.service_manager, case["C3"], "sample"))
+    with at(date(2027, 3, 20)):
+        recent = submitted_audit(
+            _request(programme, people.service_manager, case["C4"], "sample"), value="not_met"
+        )
+    with at(date(2027, 5, 3)):
+        action = services.action_create(
+            by=people.quality_lead,
+            source="governance",
+            details=details(
+                people.social_worker,
+                standard=recent.request.standard,
+                teams=(people.team,),
+                reaudit_records=1,
+                reaudit_weeks=4,
+                target_percent=80,
+            ),
+        )
+        services.action_move(action=action, by=people.social_worker, to="in_progress")
+        send_for_verification(loop, action)
+
+    reaudit = action.reaudits.get()
+    assert set(reaudit.baseline_audits.all()) == {recent}
+    assert reaudit.baseline_from == date(2027, 2, 3) and old.submitted_at.month == 1
+
+
 def test_the_whole_organisation_is_drawn_from_when_the_action_names_no_team(loop, monday):
     _case(loop.audit.organisation, loop.people.peer_social_worker, "D1")
     action = send_for_verification(loop, reaudit_action(loop, records=10, teams=()))
@@ -215,9 +307,32 @@ def test_the_action_closes_when_the_reaudit_reaches_exactly_the_target(loop, mon
     assert action.status == ActionStatus.CLOSED and action.closed_at is not None
     reaudit = action.reaudits.get()
     assert reaudit.outcome == ReauditOutcome.MET and reaudit.reaudit_percent == 50
+    # The re-audit closed it, not the re-auditor whose submit was the last one in.
     closing = action.updates.get(new_status=ActionStatus.CLOSED)
-    assert "met the target" in closing.note and "Baseline: 0.0%" in closing.note
+    assert closing.author is None and closing.by == "The re-audit"
+    assert closing.note.startswith("The re-audit met the target: 50.0% against 50%; closed.")
+    assert "Baseline, the practice before the action: 0.0%" in closing.note
     assert "Difference: +50.0 points (95% CI" in closing.note
+    assert action.closing_note == "The re-audit met the target: 50.0% against 50%."
+
+
+def test_the_action_page_says_the_reaudit_closed_it_and_why(loop, monday, client, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=50))
+    do_reaudits(action, "met", "partly_met")
+    reauditors = {r.auditor.full_name for r in AuditRequest.objects.filter(mode="reaudit")}
+    n = action.reaudits.get().reaudit_answers
+
+    shown = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").content.decode()
+
+    closed_line = shown[shown.index(">Closed</dt>") :].split("</dd>")[0]
+    assert "The re-audit met the target: 75.0% against 50%." in closed_line
+    # How 75% of n answers comes about, in plain words next to the figures.
+    assert f"{n * 3 / 4:g} of {n}" in shown
+    assert "partly met counts as half (the audit tool’s value)" in shown
+    assert f"So {n * 3 / 4:g} of {n} answers met is 75.0%." in shown
+    timeline = shown[shown.index(">Updates</h2>") :]
+    assert "The re-audit – moved to <strong>verified and closed</strong>" in timeline
+    assert not any(f"{name} – moved to <strong>verified" in timeline for name in reauditors)
 
 
 def test_below_the_target_the_action_goes_back_to_in_progress_with_the_shortfall(loop, monday):
@@ -228,7 +343,11 @@ def test_below_the_target_the_action_goes_back_to_in_progress_with_the_shortfall
     action.refresh_from_db()
     assert action.status == ActionStatus.IN_PROGRESS and action.closed_at is None
     back = action.updates.get(new_status=ActionStatus.IN_PROGRESS, note__contains="fell short")
-    assert "(1.0 points short)" in back.note
+    assert back.note.startswith(
+        "The re-audit fell short of the target: 50.0% against 51% (1.0 points short); back to "
+        "in progress."
+    )
+    assert back.author is None
     assert action.reaudits.get().outcome == ReauditOutcome.SHORT
 
 
