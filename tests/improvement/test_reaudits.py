@@ -30,8 +30,10 @@ from careaudit.improvement.models import (
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.models import Team
 from careaudit.programme import planning
+from careaudit.programme.cycle import recently_requested_case_ids
 from careaudit.programme.models import AuditRequest, ReauditDraw, RequestMode, RequestStatus
 from careaudit.programme.reaudits import plan_reaudit, reaudit_due_date, reaudit_redraw_check
+from careaudit.programme.selectors import months_with_requests
 from careaudit.programme.services import request_cancel
 from tests.audits.conftest import submitted_audit
 from tests.improvement.conftest import an_action, details
@@ -215,6 +217,25 @@ def test_without_findings_the_baseline_is_the_three_months_before_the_action(loo
     reaudit = action.reaudits.get()
     assert set(reaudit.baseline_audits.all()) == {recent}
     assert reaudit.baseline_from == date(2027, 2, 3) and old.submitted_at.month == 1
+
+
+def test_reaudit_requests_are_filed_under_the_month_they_were_drawn_in(loop, monday, tmp_path):
+    """Drawn on 1 March 2027 and due on 29 April: filed under March, so March's download has
+    them and a later monthly draw's repeat rule counts their cases from March."""
+    action = send_for_verification(loop, reaudit_action(loop, records=2, weeks=8))
+    draw = action.reaudits.get().draw
+    assert draw.due_date.month == 4
+    assert set(draw.requests.values_list("month", flat=True)) == {date(2027, 3, 1)}
+    assert months_with_requests(draw.organisation)[0] == date(2027, 3, 1)
+    assert set(draw.requests.values_list("case", flat=True)) <= recently_requested_case_ids(
+        draw.organisation, date(2027, 4, 1), 1
+    )
+
+    out = tmp_path / "requests.csv"
+    call_command("export", "requests", "--month", "2027-03", "-o", str(out))
+    exported = {int(r["request_id"]) for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert set(draw.requests.values_list("pk", flat=True)) <= exported
+    assert reaudit_redraw_check(draw).reproduced
 
 
 def test_the_whole_organisation_is_drawn_from_when_the_action_names_no_team(loop, monday):
