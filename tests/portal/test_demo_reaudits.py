@@ -96,7 +96,14 @@ def test_the_demo_closes_one_action_by_its_reaudit_and_sends_one_back(
             "2005 and show how the person was tested on understanding, retaining, using or "
             "weighing the information and communicating a decision.",
             "mental capacity assessments follow the five principles of the Mental Capacity Act "
-            "2005 and show how the person was tested on understanding, retaining",
+            "2005",
+        ),
+        (
+            "Best-interests decisions were made by the appropriate decision-maker, taking into "
+            "account the person's past and present wishes, advance decisions and the views of "
+            "people with authority (attorney, deputy).",
+            "best-interests decisions were made by the appropriate decision-maker, taking into "
+            "account the person's past and present wishes, advance decisions",
         ),
         ("IMCA instructed.", "IMCA instructed"),
     ],

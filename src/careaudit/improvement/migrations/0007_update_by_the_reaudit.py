@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('improvement', '0006_repeated_finding_key_holds_a_criterion_id'),
-        ('organisation', '0006_staff_id_and_issued_email'),
+        ("improvement", "0006_repeated_finding_key_holds_a_criterion_id"),
+        ("organisation", "0006_staff_id_and_issued_email"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='actionupdate',
-            name='author',
-            field=models.ForeignKey(blank=True, help_text="Who wrote it; none for the re-audit's judgement.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.staffmember'),
+            model_name="actionupdate",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who wrote it; none for the re-audit's judgement.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="organisation.staffmember",
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('improvement', '0007_update_by_the_reaudit'),
+        ("improvement", "0007_update_by_the_reaudit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reaudit',
-            name='baseline_from',
+            model_name="reaudit",
+            name="baseline_from",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reaudit',
-            name='baseline_until',
+            model_name="reaudit",
+            name="baseline_until",
             field=models.DateField(blank=True, null=True),
         ),
     ]

@@ -37,7 +37,7 @@ from careaudit.standards.models import Criterion
 
 ACTION_DAYS_AGO = 60  # the action is agreed about two months before today
 REAUDIT_WEEKS = 6
-SUBJECT_LENGTH = 150  # "Every record to show that " + this fits an action's title (200)
+SUBJECT_LENGTH = 170  # "Every record to show that " + this fits an action's title (200)
 
 
 def build(context: DemoContext) -> None:
@@ -103,7 +103,9 @@ def subject_of(criterion: Criterion) -> str:
     """
     text = re.sub(r"\s*\([^)]*\)", "", criterion.text).strip().rstrip(".")
     while len(text) > SUBJECT_LENGTH:
-        cut = max(text.rfind(", ", 0, SUBJECT_LENGTH), text.rfind(" and ", 0, SUBJECT_LENGTH))
+        cut = text.rfind(" and ", 0, SUBJECT_LENGTH)
+        if cut <= 0:
+            cut = text.rfind(", ", 0, SUBJECT_LENGTH)
         if cut <= 0:
             break
         text = text[:cut]
