@@ -12,13 +12,15 @@ The re-audits are drawn after the latest monthly draw (this month's, once drawn)
 under their draw's month, as the product files them: a re-audit request made before a
 monthly draw it was not there for would change what that draw's re-draw sees
 (`check_draws`). So they are drawn and done in the working days from the latest draw to the
-day before today; with none (today is that draw's day), the demo has no re-audits.
+day before today; when that draw is today's, in the time since it (`Schedule`).
 """
 
 import re
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+import time_machine
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,15 +39,15 @@ from careaudit.standards.models import Criterion
 
 ACTION_DAYS_AGO = 60  # the action is agreed about two months before today
 REAUDIT_WEEKS = 6
+MOST_RECORDS = 4  # the most records a demo re-audit asks for
 SUBJECT_LENGTH = 170  # "Every record to show that " + this fits an action's title (200)
 
 
 def build(context: DemoContext) -> None:
     today = context.today
     agreed = add_working_days(today - timedelta(days=ACTION_DAYS_AGO), 1)
-    days = _days_after_the_latest_draw(context)
-    if not days:
-        context.notes.append("Re-audits: none yet, today's monthly draw has only just been made.")
+    schedule = Schedule.after_the_latest_draw(context)
+    if schedule is None:
         return
     before = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     weak = _weak_spots(context, agreed)
@@ -59,9 +61,9 @@ def build(context: DemoContext) -> None:
         action = _action(context, team_id, criterion, audits, agreed, target, records)
         if action is None:
             continue
-        if not _verify(context, action, days[0]):
+        if not _verify(context, action, schedule):
             continue
-        _do_reaudits(context, action, criterion, improved=outcome == "improved", days=days)
+        _do_reaudits(context, action, criterion, improved=outcome == "improved", when=schedule)
         _embedding_check(context, action, criterion, outcome)
         done.append(Action.objects.get(pk=action.pk))
     # Like the history's requests, the re-audits' emails were never sent.
@@ -73,24 +75,53 @@ def build(context: DemoContext) -> None:
     )
 
 
-def _days_after_the_latest_draw(context: DemoContext) -> list[date]:
-    """The working days from the day of the latest monthly draw to the day before today."""
-    latest = (
-        MonthlyDraw.objects.filter(
-            programme__organisation=context.organisation, completed_at__isnull=False
+@dataclass(frozen=True)
+class Schedule:
+    """When the re-audits are drawn and done: after the latest monthly draw, and before now.
+
+    On the working days from the latest draw's day to the day before today: drawn at 10:00
+    on the first, done on the days after it. When the latest draw is today's, in the time
+    between it and now, in equal steps of a minute at least (so, on a demo built in the
+    minutes after that draw, a few minutes past the build's start, still today)."""
+
+    draw_day_moment: datetime
+    starts: tuple[datetime, ...]  # when each re-audit is started
+    submits: tuple[datetime, ...]  # and submitted
+
+    @classmethod
+    def after_the_latest_draw(cls, context: DemoContext) -> "Schedule | None":
+        latest = (
+            MonthlyDraw.objects.filter(
+                programme__organisation=context.organisation, completed_at__isnull=False
+            )
+            .order_by("-completed_at")
+            .values_list("completed_at", flat=True)
+            .first()
         )
-        .order_by("-completed_at")
-        .values_list("completed_at", flat=True)
-        .first()
-    )
-    if latest is None:
-        return []
-    day, days = timezone.localdate(latest), []
-    while day < context.today:
-        if is_working_day(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+        if latest is None:
+            return None
+        day, days = timezone.localdate(latest), []
+        while day < context.today:
+            if is_working_day(day):
+                days.append(day)
+            day += timedelta(days=1)
+        if days:
+            later = days[1:] or days[:1]
+            starts = tuple(
+                _moment(later[i * len(later) // MOST_RECORDS], 11 + i) for i in range(MOST_RECORDS)
+            )
+            return cls(_moment(days[0], 10), starts, tuple(t + timedelta(hours=5) for t in starts))
+        step = max((context.built_at - latest) / (2 * MOST_RECORDS + 2), timedelta(minutes=1))
+        starts = tuple(latest + (2 * i + 2) * step for i in range(MOST_RECORDS))
+        return cls(latest + step, starts, tuple(t + step for t in starts))
+
+
+def _moment(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def _at(moment: datetime):
+    return time_machine.travel(moment, tick=True)
 
 
 def subject_of(criterion: Criterion) -> str:
@@ -193,8 +224,8 @@ def _action(context, team_id, criterion, audits, agreed, target, records):
     return action
 
 
-def _verify(context, action: Action, day: date) -> bool:
-    with context.on(day, hour=10):
+def _verify(context, action: Action, when: Schedule) -> bool:
+    with _at(when.draw_day_moment):
         try:
             services.action_move(
                 action=action, by=context.staff["advanced_practitioner"], to="awaiting_verification"
@@ -204,9 +235,8 @@ def _verify(context, action: Action, day: date) -> bool:
     return True
 
 
-def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, days):
-    """Each re-audit started and submitted on the working days after the draw (the draw's
-    own day too, when it is the only one), a little later each time."""
+def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, when: Schedule):
+    """Each re-audit started and submitted after the draw, as the schedule says."""
     rng = context.rng
     requests = list(
         AuditRequest.objects.filter(
@@ -215,10 +245,9 @@ def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: boo
         .select_related("auditor", "tool_version")
         .order_by("pk")
     )
-    later = days[1:] or days[:1]
     for index, request in enumerate(requests):
-        day = later[index * len(later) // len(requests)]
-        with context.on(day, hour=11 + index):
+        day = timezone.localdate(when.starts[index])
+        with _at(when.starts[index]):
             audit = audit_services.audit_start(audit_request=request, by=request.auditor)
             for c in audit_services.criteria_of(audit):
                 value = _answer(rng, c, criterion, improved=improved, index=index)
@@ -238,7 +267,7 @@ def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: boo
                 involvement_date=day,
                 involvement_how="Looked at the record together",
             )
-        with context.on(day, hour=16 + index):
+        with _at(when.submits[index]):
             audit.refresh_from_db()
             audit_services.audit_submit(
                 audit=audit, by=request.auditor, lock_version=audit.lock_version
