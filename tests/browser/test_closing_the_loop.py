@@ -214,7 +214,7 @@ def test_a_repeated_finding_becomes_an_action_that_escalates_is_reaudited_and_cl
     expect(page.get_by_role("alert", name="Success")).to_contain_text("awaiting verification")
     expect(page.locator("main")).to_contain_text("The re-audit decides when it closes")
     expect(page.get_by_role("button", name="Verify and close")).to_have_count(0)
-    forge_close(page, "Return to in progress")
+    forge_close(page, "Send back to in progress")
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "it closes when the re-audit meets the target, not when someone closes it"
     )

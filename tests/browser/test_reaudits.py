@@ -24,6 +24,11 @@ def test_the_action_page_shows_before_and_after_and_takes_an_embedding_check(pag
     page.reload()
     expect(page.locator("main")).to_contain_text("Verified and closed")
     expect(page.locator("main")).to_contain_text("95% confidence interval")
+    # How the figures are counted, beside them; who closed it: the re-audit.
+    expect(page.locator("main")).to_contain_text("partly met counts as half")
+    expect(page.locator("main")).to_contain_text("The practice before the action:")
+    expect(page.locator("main")).to_contain_text("The re-audit met the target: 50.0% against 50%.")
+    expect(page.locator("main")).to_contain_text("The re-audit – moved to verified and closed")
     assert_accessible(page)
 
     page.get_by_label("Spot check").check()

@@ -170,7 +170,7 @@ def test_no_one_closes_an_action_that_requires_a_reaudit_over_http(login, loop):
     page = client.get(f"/actions/{action.pk}/").text
     assert "Verify and close" not in page and "The re-audit decides" in page
     # Moving it back is not starting it again.
-    assert "Return to in progress" in page and "Start the action" not in page
+    assert "Send back to in progress" in page and "Start the action" not in page
 
     response = client.post(f"/actions/{action.pk}/move", {"to": "closed", "note": "All good"})
 

@@ -30,8 +30,10 @@ from careaudit.improvement.models import (
 from careaudit.improvement.services import ActionError
 from careaudit.organisation.models import Team
 from careaudit.programme import planning
+from careaudit.programme.cycle import recently_requested_case_ids
 from careaudit.programme.models import AuditRequest, ReauditDraw, RequestMode, RequestStatus
 from careaudit.programme.reaudits import plan_reaudit, reaudit_due_date, reaudit_redraw_check
+from careaudit.programme.selectors import months_with_requests
 from careaudit.programme.services import request_cancel
 from tests.audits.conftest import submitted_audit
 from tests.improvement.conftest import an_action, details
@@ -125,6 +127,117 @@ def test_sending_for_verification_draws_the_reaudit_of_the_teams_avoiding_baseli
     assert action.updates.filter(note__startswith="Re-audit drawn: 2 of the 2").exists()
 
 
+def at(day: date, hour: int = 9):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_fixed_timezone(0)),
+        tick=False,
+    )
+
+
+def test_the_baseline_is_the_practice_before_the_action_not_only_the_audits_that_failed(loop):
+    """The audits an action answers were chosen because they failed: the baseline is every
+    audit of the standard in the action's teams from the month of the earliest of them up to
+    the action's creation, passing ones too; other teams and later audits are not in it."""
+    people, organisation = loop.people, loop.audit.organisation
+    programme = loop.audit.request.programme
+    for ref in ("C3", "C4", "C5"):
+        _case(organisation, people.social_worker, ref)
+    case = {c.case_ref: c for c in Case.objects.filter(organisation=organisation)}
+    other_teams_case = _case(organisation, people.peer_social_worker, "D1")
+
+    def audit(day, auditor, case, value):
+        with at(day):
+            return submitted_audit(_request(programme, auditor, case, RequestMode.SAMPLE), value)
+
+    too_early = audit(date(2027, 1, 29), people.service_manager, case["C3"], "met")
+    passing = audit(date(2027, 2, 3), people.service_manager, case["C4"], "met")
+    failing = audit(date(2027, 2, 10), people.advanced_practitioner, case["C1"], "not_met")
+    other_team = audit(date(2027, 2, 12), people.service_manager, other_teams_case, "met")
+    with at(date(2027, 2, 15)):
+        finding = Finding.objects.create(
+            audit=failing, theme=loop.recording.theme, text="Plans lack signs.", needs_action=True
+        )
+        action = an_action(
+            loop,
+            findings=[finding],
+            standard=failing.request.standard,
+            teams=(people.team,),
+            reaudit_records=2,
+            reaudit_weeks=4,
+            target_percent=80,
+        )
+        services.action_move(action=action, by=people.social_worker, to="in_progress")
+    after = audit(date(2027, 2, 16), people.service_manager, case["C5"], "met")
+
+    with at(date(2027, 3, 1)):
+        send_for_verification(loop, action)
+
+    reaudit = action.reaudits.get()
+    baseline = set(reaudit.baseline_audits.all())
+    assert baseline == {passing, failing}
+    assert not baseline & {too_early, other_team, after}
+    # From the month of the audit it answers to the action's creation, kept with the draw.
+    assert (reaudit.baseline_from, reaudit.baseline_until) == (date(2027, 2, 1), date(2027, 2, 15))
+    # Half the answers met, not the 0% of the failing audit alone.
+    assert reaudit.baseline_percent == 50 and reaudit.baseline_answers > 0
+    # Nobody who did a baseline audit re-audits, if anyone else can.
+    assert {people.service_manager.pk, people.advanced_practitioner.pk} <= set(
+        reaudit.draw.avoided_auditor_ids
+    )
+
+
+def test_without_findings_the_baseline_is_the_three_months_before_the_action(loop):
+    people, organisation = loop.people, loop.audit.organisation
+    programme = loop.audit.request.programme
+    for ref in ("C3", "C4"):
+        _case(organisation, people.social_worker, ref)
+    case = {c.case_ref: c for c in Case.objects.filter(organisation=organisation)}
+    with at(date(2027, 1, 10)):
+        old = submitted_audit(_request(programme, people.service_manager, case["C3"], "sample"))
+    with at(date(2027, 3, 20)):
+        recent = submitted_audit(
+            _request(programme, people.service_manager, case["C4"], "sample"), value="not_met"
+        )
+    with at(date(2027, 5, 3)):
+        action = services.action_create(
+            by=people.quality_lead,
+            source="governance",
+            details=details(
+                people.social_worker,
+                standard=recent.request.standard,
+                teams=(people.team,),
+                reaudit_records=1,
+                reaudit_weeks=4,
+                target_percent=80,
+            ),
+        )
+        services.action_move(action=action, by=people.social_worker, to="in_progress")
+        send_for_verification(loop, action)
+
+    reaudit = action.reaudits.get()
+    assert set(reaudit.baseline_audits.all()) == {recent}
+    assert reaudit.baseline_from == date(2027, 2, 3) and old.submitted_at.month == 1
+
+
+def test_reaudit_requests_are_filed_under_the_month_they_were_drawn_in(loop, monday, tmp_path):
+    """Drawn on 1 March 2027 and due on 29 April: filed under March, so March's download has
+    them and a later monthly draw's repeat rule counts their cases from March."""
+    action = send_for_verification(loop, reaudit_action(loop, records=2, weeks=8))
+    draw = action.reaudits.get().draw
+    assert draw.due_date.month == 4
+    assert set(draw.requests.values_list("month", flat=True)) == {date(2027, 3, 1)}
+    assert months_with_requests(draw.organisation)[0] == date(2027, 3, 1)
+    assert set(draw.requests.values_list("case", flat=True)) <= recently_requested_case_ids(
+        draw.organisation, date(2027, 4, 1), 1
+    )
+
+    out = tmp_path / "requests.csv"
+    call_command("export", "requests", "--month", "2027-03", "-o", str(out))
+    exported = {int(r["request_id"]) for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert set(draw.requests.values_list("pk", flat=True)) <= exported
+    assert reaudit_redraw_check(draw).reproduced
+
+
 def test_the_whole_organisation_is_drawn_from_when_the_action_names_no_team(loop, monday):
     _case(loop.audit.organisation, loop.people.peer_social_worker, "D1")
     action = send_for_verification(loop, reaudit_action(loop, records=10, teams=()))
@@ -215,9 +328,32 @@ def test_the_action_closes_when_the_reaudit_reaches_exactly_the_target(loop, mon
     assert action.status == ActionStatus.CLOSED and action.closed_at is not None
     reaudit = action.reaudits.get()
     assert reaudit.outcome == ReauditOutcome.MET and reaudit.reaudit_percent == 50
+    # The re-audit closed it, not the re-auditor whose submit was the last one in.
     closing = action.updates.get(new_status=ActionStatus.CLOSED)
-    assert "met the target" in closing.note and "Baseline: 0.0%" in closing.note
+    assert closing.author is None and closing.by == "The re-audit"
+    assert closing.note.startswith("The re-audit met the target: 50.0% against 50%; closed.")
+    assert "Baseline, the practice before the action: 0.0%" in closing.note
     assert "Difference: +50.0 points (95% CI" in closing.note
+    assert action.closing_note == "The re-audit met the target: 50.0% against 50%."
+
+
+def test_the_action_page_says_the_reaudit_closed_it_and_why(loop, monday, client, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=50))
+    do_reaudits(action, "met", "partly_met")
+    reauditors = {r.auditor.full_name for r in AuditRequest.objects.filter(mode="reaudit")}
+    n = action.reaudits.get().reaudit_answers
+
+    shown = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").content.decode()
+
+    closed_line = shown[shown.index(">Closed</dt>") :].split("</dd>")[0]
+    assert "The re-audit met the target: 75.0% against 50%." in closed_line
+    # How 75% of n answers comes about, in plain words next to the figures.
+    assert f"{n * 3 / 4:g} of {n}" in shown
+    assert "partly met counts as half (the audit tool’s value)" in shown
+    assert f"So {n * 3 / 4:g} of {n} answers met is 75.0%." in shown
+    timeline = shown[shown.index(">Updates</h2>") :]
+    assert "The re-audit – moved to <strong>verified and closed</strong>" in timeline
+    assert not any(f"{name} – moved to <strong>verified" in timeline for name in reauditors)
 
 
 def test_the_action_page_says_the_reaudit_closed_it(loop, monday, login):
@@ -238,7 +374,11 @@ def test_below_the_target_the_action_goes_back_to_in_progress_with_the_shortfall
     action.refresh_from_db()
     assert action.status == ActionStatus.IN_PROGRESS and action.closed_at is None
     back = action.updates.get(new_status=ActionStatus.IN_PROGRESS, note__contains="fell short")
-    assert "(1.0 points short)" in back.note
+    assert back.note.startswith(
+        "The re-audit fell short of the target: 50.0% against 51% (1.0 points short); back to "
+        "in progress."
+    )
+    assert back.author is None
     assert action.reaudits.get().outcome == ReauditOutcome.SHORT
 
 
@@ -281,6 +421,13 @@ def test_the_move_page_does_not_close_an_action_below_its_target(loop, monday, c
 
     shown = page.get(f"/actions/{action.pk}/").content.decode()
     assert "Before and after" in shown and "30.0 points short" in shown
+
+
+def test_an_action_awaiting_its_reaudit_is_sent_back_not_started(loop, monday, client, login):
+    action = send_for_verification(loop, reaudit_action(loop, records=2))
+    page = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").content.decode()
+    assert ">Send back to in progress</button>" in page
+    assert "Start the action" not in page
 
 
 def test_the_daily_tick_judges_a_reaudit_once_and_never_closes_it_below_target(loop, monday):

@@ -189,10 +189,19 @@ def evidence_path(update: "ActionUpdate", filename: str) -> str:
 
 class ActionUpdate(models.Model):
     """A dated note on an action by a person, with an evidence file or not; a status change
-    is recorded as an update too (`new_status`), so the timeline tells the whole story."""
+    is recorded as an update too (`new_status`), so the timeline tells the whole story. An
+    update with no author is the re-audit's: its result closed the action or sent it back
+    (`improvement/reaudits.py`), not whoever submitted the last re-audit."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who wrote it; none for the re-audit's judgement.",
+    )
     note = models.TextField(blank=True)
     new_status = models.CharField(max_length=30, choices=ActionStatus, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -223,6 +232,11 @@ class ActionUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"Update {self.pk} on action {self.action_id}"
+
+    @property
+    def by(self) -> str:
+        """Who the timeline says made the update."""
+        return self.author.full_name if self.author_id else "The re-audit"
 
 
 # --- Rules a quality lead sets for the organisation (issue 12) ---------------------------------
@@ -611,7 +625,12 @@ class Reaudit(models.Model):
     target_percent = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    # The practice before the change: the submitted audits of the standard in the action's
+    # scope from `baseline_from` to the action's creation (`baseline_until`), passing or not
+    # (`improvement/reaudits.py baseline_audits`). Empty dates: drawn before they were kept.
     baseline_audits = models.ManyToManyField("audits.Audit", blank=True, related_name="+")
+    baseline_from = models.DateField(null=True, blank=True)
+    baseline_until = models.DateField(null=True, blank=True)
     # Achieved = the answers' achievement summed as the product scores them (met 1, partly
     # met the tool's value, not met 0); answers = those that count (not "not applicable").
     baseline_achieved = models.DecimalField(max_digits=10, decimal_places=4, default=0)

@@ -9,17 +9,22 @@
   with the shortfall on its timeline. Nothing else closes such an action.
 - Moving the action back (or abandoning it) while its re-audit is under way withdraws it.
 
+The baseline ("before") is the practice before the change: every submitted audit of the
+standard in the action's scope from the month of the earliest audit it answers (or 3 months
+before it was made) up to its creation, passing or failing — not the audits that prompted the
+action alone, which were picked because they failed. It is kept as it was on the draw day.
+
 Compliance on a set of criteria = the answers' achievement summed as the product scores them
 (met 1, partly met the tool version's value, not met 0; yes 1, no 0; a score n of 4, n/4)
 over the answers that count (not "not applicable", not unanswered), each answer once.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from careaudit.audits.models import Answer, Audit, AuditStatus
@@ -39,6 +44,7 @@ from careaudit.improvement.models import (
 from careaudit.improvement.services import ActionError
 from careaudit.lib import scoring
 from careaudit.lib.agreement import difference_in_proportions
+from careaudit.lib.dates import month_start, months_before
 from careaudit.lib.rounding import round_half_up
 from careaudit.organisation.models import StaffMember
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
@@ -46,8 +52,7 @@ from careaudit.programme.reaudits import reaudit_draw_create
 from careaudit.programme.services import ProgrammeError, request_cancel
 from careaudit.standards.models import Criterion, Standard
 
-# Without findings, the baseline is the submitted audits of the action's standard and scope in
-# the months before the action was created.
+# Without findings, the baseline period starts this many months before the action was created.
 BASELINE_MONTHS = 3
 
 
@@ -88,22 +93,47 @@ def standard_of(action: Action, findings: list) -> Standard | None:
     return standards.pop() if len(standards) == 1 else None
 
 
-def baseline_audits(action: Action, standard: Standard, findings: list) -> QuerySet[Audit]:
-    """The audits whose findings the action answers; without findings, the submitted audits
-    of the standard in the action's scope in the BASELINE_MONTHS months before it was made."""
-    if findings:
-        return Audit.objects.filter(
-            pk__in={f.audit_id for f in findings}, status=AuditStatus.SUBMITTED
-        )
-    audits = Audit.objects.filter(
+def baseline_period(action: Action, findings: list) -> tuple[datetime, datetime]:
+    """When the practice before the change is taken from: from the start of the month of the
+    earliest submitted audit whose findings the action answers (without findings, from
+    BASELINE_MONTHS months before the action was created) up to the action's creation."""
+    submitted = [f.audit.submitted_at for f in findings if f.audit.submitted_at]
+    created = timezone.localdate(action.created_at)
+    if submitted:
+        start = month_start(min(timezone.localdate(at) for at in submitted))
+    else:
+        start = months_before(created, BASELINE_MONTHS)
+    return timezone.make_aware(datetime.combine(min(start, created), time.min)), action.created_at
+
+
+def baseline_audits(
+    action: Action, standard: Standard, findings: list, period: tuple[datetime, datetime]
+) -> QuerySet[Audit]:
+    """The practice before the change: every submitted audit of the standard with its tool
+    (any version) of a case of the action's teams (with none, of the organisation), submitted
+    in the baseline period, whether it passed or not; re-audits are left out. The audits whose
+    findings the action answers are in it too, but they are not all of it: they were chosen
+    because they failed, and a baseline of them alone would make any re-audit look like an
+    improvement (docs/decisions/0018)."""
+    start, until = period
+    in_period = Audit.objects.filter(
         organisation_id=action.organisation_id,
         status=AuditStatus.SUBMITTED,
         request__standard=standard,
-        submitted_at__lte=action.created_at,
-        submitted_at__gte=action.created_at - timedelta(days=31 * BASELINE_MONTHS),
+        submitted_at__gte=start,
+        submitted_at__lte=until,
     ).exclude(mode=RequestMode.REAUDIT)
+    tool = standard.tools.order_by("position").first()
+    if tool is not None:
+        in_period = in_period.filter(tool_version__tool=tool)
     teams = list(action.teams.values_list("pk", flat=True))
-    return audits.filter(case__team__in=teams) if teams else audits
+    if teams:
+        in_period = in_period.filter(case__team__in=teams)
+    answered = {f.audit_id for f in findings if f.audit.request.standard_id == standard.pk}
+    return Audit.objects.filter(
+        Q(pk__in=in_period.values("pk"))
+        | Q(pk__in=answered, status=AuditStatus.SUBMITTED, organisation_id=action.organisation_id)
+    )
 
 
 def criterion_keys(action: Action, draw) -> list[str]:
@@ -128,7 +158,8 @@ def reaudit_start(action: Action, by: StaffMember) -> Reaudit:
             "The re-audit cannot be drawn: the action names no standard to re-audit. Change "
             "the action to say which standard, then send it for verification."
         )
-    baseline = list(baseline_audits(action, standard, findings).order_by("pk"))
+    period = baseline_period(action, findings)
+    baseline = list(baseline_audits(action, standard, findings, period).order_by("pk"))
     teams = list(action.teams.select_related("service"))
     try:
         draw = reaudit_draw_create(
@@ -153,6 +184,8 @@ def reaudit_start(action: Action, by: StaffMember) -> Reaudit:
         target_percent=action.target_percent,
         baseline_achieved=achieved,
         baseline_answers=answers,
+        baseline_from=timezone.localdate(period[0]),
+        baseline_until=timezone.localdate(period[1]),
     )
     reaudit.baseline_audits.set(baseline)
     drawn = draw.requests.count()
@@ -189,11 +222,14 @@ def reaudit_withdraw(action: Action, by: StaffMember, why: str) -> None:
 
 
 @transaction.atomic
-def reaudit_judge(reaudit: Reaudit, *, by: StaffMember | None = None) -> str | None:
+def reaudit_judge(reaudit: Reaudit) -> str | None:
     """If every re-audit request not cancelled is submitted (and at least one is), compare the
     re-audit with the target: the action closes at or above it, else goes back to in progress
     with the shortfall on its timeline. Returns the outcome, or None if nothing changed (still
-    under way, or judged already): safe to call twice."""
+    under way, or judged already): safe to call twice.
+
+    The timeline's entry is the re-audit's own (no author): its result moved the action, not
+    the person whose submit happened to be the last one in."""
     action = Action.objects.select_for_update().get(pk=reaudit.action_id)
     reaudit = Reaudit.objects.select_for_update().get(pk=reaudit.pk)
     if reaudit.outcome != ReauditOutcome.PENDING or action.status != (
@@ -206,15 +242,12 @@ def reaudit_judge(reaudit: Reaudit, *, by: StaffMember | None = None) -> str | N
     if requests.exclude(status=RequestStatus.SUBMITTED).exists():
         return None
     audits = Audit.objects.filter(request__in=requests, status=AuditStatus.SUBMITTED)
-    last = audits.select_related("auditor").order_by("-submitted_at", "-pk").first()
-    author = by or (last.auditor if last else None) or action.lead
     now = timezone.now()
-    if last is None:
+    if not audits.exists():
         reaudit.outcome, reaudit.evaluated_at = ReauditOutcome.CANCELLED, now
         reaudit.save(update_fields=["outcome", "evaluated_at"])
         _back_to_in_progress(
             action,
-            author,
             "Every re-audit request was cancelled, so the re-audit showed nothing. Send the "
             "action for verification again to draw a new re-audit.",
         )
@@ -228,29 +261,26 @@ def reaudit_judge(reaudit: Reaudit, *, by: StaffMember | None = None) -> str | N
     result = BeforeAfter.of(reaudit, audits_submitted=audits.count())
     if met:
         action.status, action.closed_at = ActionStatus.CLOSED, now
-        action.save(update_fields=["status", "closed_at"])
+        action.closing_note = f"{result.verdict()}."
+        action.save(update_fields=["status", "closed_at", "closing_note"])
         ActionUpdate.objects.create(
             action=action,
-            author=author,
+            author=None,
             new_status=ActionStatus.CLOSED,
-            note=f"The re-audit met the target, so the action is verified and closed. "
-            f"{result.in_words()}",
+            note=f"{result.verdict()}; closed. {result.in_words()}",
         )
     else:
         _back_to_in_progress(
-            action,
-            author,
-            f"The re-audit fell short of the target, so the action goes back to in progress. "
-            f"{result.in_words()}",
+            action, f"{result.verdict()}; back to in progress. {result.in_words()}"
         )
     return reaudit.outcome
 
 
-def _back_to_in_progress(action: Action, author: StaffMember, note: str) -> None:
+def _back_to_in_progress(action: Action, note: str) -> None:
     action.status = ActionStatus.IN_PROGRESS
     action.save(update_fields=["status"])
     ActionUpdate.objects.create(
-        action=action, author=author, new_status=ActionStatus.IN_PROGRESS, note=note
+        action=action, author=None, new_status=ActionStatus.IN_PROGRESS, note=note
     )
 
 
@@ -283,17 +313,43 @@ def _pct(value) -> str:
     return "–" if value is None else f"{value}%"
 
 
+def _number(value: Decimal) -> str:
+    """3.5000 → "3.5", 3.0000 → "3": an answer count as a person reads it."""
+    return f"{round_half_up(float(value), 2).normalize():f}"
+
+
+_FRACTIONS = {
+    Decimal("0"): "nothing",
+    Decimal("0.25"): "a quarter",
+    Decimal("0.5"): "half",
+    Decimal("0.75"): "three quarters",
+    Decimal("1"): "a whole answer met",
+}
+
+
+def partly_met_words(value) -> str:
+    """How much a partly met answer counts, in words: "half" for 0.5."""
+    value = Decimal(str(value))
+    return _FRACTIONS.get(value.normalize(), f"{_number(value)} of an answer met")
+
+
 @dataclass
 class BeforeAfter:
-    """An action's re-audit as its page shows it: baseline and re-audit side by side."""
+    """An action's re-audit as its page shows it: baseline and re-audit side by side.
+
+    `answered_ids`: the audits whose findings the action answers, to say how many of the
+    baseline are those (the rest is the practice around them)."""
 
     reaudit: Reaudit
     audits_submitted: int = 0
     requests: list = field(default_factory=list)
+    answered_ids: frozenset = frozenset()
 
     @classmethod
-    def of(cls, reaudit: Reaudit, *, audits_submitted: int = 0, requests=()) -> "BeforeAfter":
-        return cls(reaudit, audits_submitted, list(requests))
+    def of(
+        cls, reaudit: Reaudit, *, audits_submitted: int = 0, requests=(), answered_ids=()
+    ) -> "BeforeAfter":
+        return cls(reaudit, audits_submitted, list(requests), frozenset(answered_ids))
 
     @property
     def baseline_percent(self):
@@ -302,6 +358,29 @@ class BeforeAfter:
     @property
     def reaudit_percent(self):
         return self.reaudit.reaudit_percent
+
+    @property
+    def baseline_met(self) -> str:
+        return _number(self.reaudit.baseline_achieved)
+
+    @property
+    def reaudit_met(self) -> str | None:
+        r = self.reaudit
+        return None if r.reaudit_achieved is None else _number(r.reaudit_achieved)
+
+    @property
+    def partly_met(self) -> str:
+        """How much a partly met answer counts, by the re-audit's tool: "half"."""
+        return partly_met_words(self.reaudit.draw.tool_version.partly_met_value)
+
+    @property
+    def baseline_count(self) -> int:
+        return len(self.reaudit.baseline_audits.all())  # prefetched by `before_and_after`
+
+    @property
+    def baseline_answered(self) -> int:
+        """How many of the baseline's audits are those whose findings the action answers."""
+        return sum(1 for a in self.reaudit.baseline_audits.all() if a.pk in self.answered_ids)
 
     @property
     def met(self) -> bool | None:
@@ -339,33 +418,50 @@ class BeforeAfter:
     def live_requests(self) -> int:
         return sum(1 for q in self.requests if q.status != RequestStatus.CANCELLED)
 
+    def verdict(self) -> str:
+        """ "The re-audit met the target: 87.5% against 75%" (or fell short of it)."""
+        r = self.reaudit
+        against = f"{_pct(self.reaudit_percent)} against {r.target_percent}%"
+        if self.met:
+            return f"The re-audit met the target: {against}"
+        return f"The re-audit fell short of the target: {against} ({self.shortfall} points short)"
+
     def in_words(self) -> str:
         r = self.reaudit
         words = (
-            f"Re-audit: {_pct(self.reaudit_percent)} of {r.reaudit_answers} answers on the "
-            f"action's criteria, against a target of {r.target_percent}%"
+            f"Re-audit: {_pct(self.reaudit_percent)} ({self.reaudit_met} of "
+            f"{r.reaudit_answers} answers met) on the action's criteria, against a target of "
+            f"{r.target_percent}%. Baseline, the practice before the action: "
+            f"{_pct(self.baseline_percent)} ({self.baseline_met} of {r.baseline_answers} "
+            f"answers met)."
         )
-        if self.shortfall is not None:
-            words += f" ({self.shortfall} points short)"
-        words += f". Baseline: {_pct(self.baseline_percent)} of {r.baseline_answers} answers."
         if self.difference is not None:
             d, lower, upper = self.difference
             words += f" Difference: {d:+} points (95% CI {lower:+} to {upper:+})."
-        return words
+        return words + f" A partly met answer counts as {self.partly_met}."
 
 
 def before_and_after(action: Action) -> list[BeforeAfter]:
-    """Every re-audit of the action, newest first, with its requests (three queries however many)."""
+    """Every re-audit of the action, newest first, with its requests (five queries however
+    many)."""
     reaudits = list(
-        action.reaudits.select_related("draw__standard").prefetch_related("baseline_audits")
+        action.reaudits.select_related("draw__standard", "draw__tool_version").prefetch_related(
+            "baseline_audits", "draw__teams"
+        )
     )
+    if not reaudits:
+        return []
     requests = AuditRequest.objects.filter(
         reaudit_id__in=[r.draw_id for r in reaudits]
     ).select_related("auditor__user", "case")
     by_draw: dict[int, list] = {}
     for request in requests.order_by("due_date", "pk"):
         by_draw.setdefault(request.reaudit_id, []).append(request)
-    return [BeforeAfter.of(r, requests=by_draw.get(r.draw_id, ())) for r in reaudits]
+    answered = set(action.findings.values_list("audit_id", flat=True))
+    return [
+        BeforeAfter.of(r, requests=by_draw.get(r.draw_id, ()), answered_ids=answered)
+        for r in reaudits
+    ]
 
 
 # --- Embedding checks --------------------------------------------------------------------------

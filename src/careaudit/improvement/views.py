@@ -43,14 +43,21 @@ from careaudit.organisation.models import Capability
 
 PAGE_SIZE = 50
 
-# The words on each move's button; moving back from awaiting verification is not a start.
+# The words on each move's button. Going to in progress from awaiting verification is going
+# back, not starting (`move_label`).
 MOVE_LABELS = {
     ActionStatus.IN_PROGRESS: "Start the action",
     ActionStatus.AWAITING_VERIFICATION: "Send for verification",
     ActionStatus.CLOSED: "Verify and close",
     ActionStatus.ABANDONED: "Abandon the action",
 }
-BACK_TO_IN_PROGRESS = "Return to in progress"
+
+
+def move_label(status: str, to: str) -> str:
+    """The words on the button moving an action from `status` to `to`."""
+    if to == ActionStatus.IN_PROGRESS and status != ActionStatus.OPEN:
+        return "Send back to in progress"
+    return MOVE_LABELS[to]
 
 
 @capability_required(*TRACKER_CAPABILITIES)
@@ -255,7 +262,7 @@ def _detail(
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
-            "moves": [(to, _move_label(action, to)) for to in moves],
+            "moves": [(to, move_label(action.status, to)) for to in moves],
             "move_form": move_form or MoveForm(),
             "update_form": update_form or UpdateForm(),
             "may_update": action.is_open and may_add_update(action, staff),
@@ -269,12 +276,6 @@ def _detail(
         },
         status=status,
     )
-
-
-def _move_label(action: Action, to: str) -> str:
-    if to == ActionStatus.IN_PROGRESS and action.status == ActionStatus.AWAITING_VERIFICATION:
-        return BACK_TO_IN_PROGRESS
-    return MOVE_LABELS[to]
 
 
 @require_POST

@@ -227,7 +227,9 @@ def reaudit_draw_create(
             organisation=organisation,
             programme=programme,
             reaudit=reaudit,
-            month=month_start(due_date),
+            # Filed under the month it was drawn, like the monthly draw's: that month's
+            # export and page list it, and later draws' repeat rule counts it from then.
+            month=month_start(on),
             mode=RequestMode.REAUDIT,
             auditor_id=p.auditor_id,
             auditor_role_id=people[p.auditor_id].role_id,

@@ -2,18 +2,25 @@
 
 Each answers real findings: the demo's audits of one team in the months before the action
 that did not meet one criterion. The action is started, sent for verification (drawing its
-re-audit with a recorded seed, as the product does), and its re-audits are done and submitted
-through the audits' services, which judge it: one re-audit shows the improvement and closes
-its action, the other falls short and sends its action back to in progress. An embedding
-check follows on each.
+re-audit with a recorded seed, as the product does, against a baseline of the team's audits
+of the standard from those findings' month to the action), and its re-audits are done and
+submitted through the audits' services, which judge it: one re-audit shows the improvement
+and closes its action, the other falls short and sends its action back to in progress. An
+embedding check of the same practice follows on each.
 
-The re-audits are due in the month after today's: a request of a month already drawn, created
-before that month's draw, would change what the draw's re-draw sees (`check_draws`).
+The re-audits are drawn after the latest monthly draw (this month's, once drawn) and filed
+under their draw's month, as the product files them: a re-audit request made before a
+monthly draw it was not there for would change what that draw's re-draw sees
+(`check_draws`). So they are drawn and done in the working days from the latest draw to the
+day before today; when that draw is today's, in the time since it (`Schedule`).
 """
 
+import re
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+import time_machine
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,40 +31,40 @@ from careaudit.improvement import reaudits, services
 from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionDetails
 from careaudit.lib import scoring
-from careaudit.lib.dates import add_months, month_start
-from careaudit.lib.words import shorten, without_end_stop
-from careaudit.lib.workdays import add_working_days
+from careaudit.lib.workdays import add_working_days, is_working_day
 from careaudit.organisation.models import Team
 from careaudit.portal.demo import DemoContext
-from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
+from careaudit.programme.models import AuditRequest, MonthlyDraw, RequestMode, RequestStatus
 from careaudit.standards.models import Criterion
 
 ACTION_DAYS_AGO = 60  # the action is agreed about two months before today
-VERIFY_AFTER_DAYS = 21  # and sent for verification three weeks later
+REAUDIT_WEEKS = 6
+MOST_RECORDS = 4  # the most records a demo re-audit asks for
+SUBJECT_LENGTH = 170  # "Every record to show that " + this fits an action's title (200)
 
 
 def build(context: DemoContext) -> None:
     today = context.today
     agreed = add_working_days(today - timedelta(days=ACTION_DAYS_AGO), 1)
-    verify = add_working_days(agreed + timedelta(days=VERIFY_AFTER_DAYS), 1)
-    # Due in the month after today's, whole weeks after the verification day.
-    weeks = ((add_months(month_start(today), 1) - verify).days + 6) // 7 + 1
+    schedule = Schedule.after_the_latest_draw(context)
+    if schedule is None:
+        return
     before = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     weak = _weak_spots(context, agreed)
     plans = [
-        # (what the re-audit finds on the action's criterion, target)
+        # (what the re-audit finds on the action's criterion, target, records)
         ("improved", 75, 4),
         ("not yet", 80, 3),
     ]
     done = []
     for (team_id, criterion, audits), (outcome, target, records) in zip(weak, plans, strict=False):
-        action = _action(context, team_id, criterion, audits, agreed, target, records, weeks)
+        action = _action(context, team_id, criterion, audits, agreed, target, records)
         if action is None:
             continue
-        if not _verify(context, action, verify):
+        if not _verify(context, action, schedule):
             continue
-        _do_reaudits(context, action, criterion, improved=outcome == "improved", start=verify)
-        _embedding_check(context, action, outcome)
+        _do_reaudits(context, action, criterion, improved=outcome == "improved", when=schedule)
+        _embedding_check(context, action, criterion, outcome)
         done.append(Action.objects.get(pk=action.pk))
     # Like the history's requests, the re-audits' emails were never sent.
     OutgoingEmail.objects.filter(pk__gt=before).delete()
@@ -66,6 +73,76 @@ def build(context: DemoContext) -> None:
         f"Re-audits: {len(done)} actions re-audited, {closed} verified and closed by the "
         "re-audit, the rest back in progress."
     )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the re-audits are drawn and done: after the latest monthly draw, and before now.
+
+    On the working days from the latest draw's day to the day before today: drawn at 10:00
+    on the first, done on the days after it. When the latest draw is today's, in the time
+    between it and now, in equal steps of a minute at least (so, on a demo built in the
+    minutes after that draw, a few minutes past the build's start, still today)."""
+
+    draw_day_moment: datetime
+    starts: tuple[datetime, ...]  # when each re-audit is started
+    submits: tuple[datetime, ...]  # and submitted
+
+    @classmethod
+    def after_the_latest_draw(cls, context: DemoContext) -> "Schedule | None":
+        latest = (
+            MonthlyDraw.objects.filter(
+                programme__organisation=context.organisation, completed_at__isnull=False
+            )
+            .order_by("-completed_at")
+            .values_list("completed_at", flat=True)
+            .first()
+        )
+        if latest is None:
+            return None
+        day, days = timezone.localdate(latest), []
+        while day < context.today:
+            if is_working_day(day):
+                days.append(day)
+            day += timedelta(days=1)
+        if days:
+            later = days[1:] or days[:1]
+            starts = tuple(
+                _moment(later[i * len(later) // MOST_RECORDS], 11 + i) for i in range(MOST_RECORDS)
+            )
+            return cls(_moment(days[0], 10), starts, tuple(t + timedelta(hours=5) for t in starts))
+        step = max((context.built_at - latest) / (2 * MOST_RECORDS + 2), timedelta(minutes=1))
+        starts = tuple(latest + (2 * i + 2) * step for i in range(MOST_RECORDS))
+        return cls(latest + step, starts, tuple(t + step for t in starts))
+
+
+def _moment(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def _at(moment: datetime):
+    return time_machine.travel(moment, tick=True)
+
+
+def subject_of(criterion: Criterion) -> str:
+    """The criterion as a clause to follow "that": its first letter lower case (unless an
+    abbreviation), without its full stop or asides in brackets, and short enough for a
+    title — cut at a clause's end, never in the middle of a word.
+
+    >>> subject_of(Criterion(text="A current supervision agreement, signed by both, is in place."))
+    'a current supervision agreement, signed by both, is in place'
+    """
+    text = re.sub(r"\s*\([^)]*\)", "", criterion.text).strip().rstrip(".")
+    while len(text) > SUBJECT_LENGTH:
+        cut = text.rfind(" and ", 0, SUBJECT_LENGTH)
+        if cut <= 0:
+            cut = text.rfind(", ", 0, SUBJECT_LENGTH)
+        if cut <= 0:
+            break
+        text = text[:cut]
+    if len(text) > 1 and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion, list[Audit]]]:
@@ -106,7 +183,7 @@ def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion
     return spots
 
 
-def _action(context, team_id, criterion, audits, agreed, target, records, weeks):
+def _action(context, team_id, criterion, audits, agreed, target, records):
     staff = context.staff
     standard = audits[0].request.standard
     theme = criterion.themes.order_by("pk").first()
@@ -127,7 +204,7 @@ def _action(context, team_id, criterion, audits, agreed, target, records, weeks)
             by=staff["quality_lead"],
             source=services.source_of(findings),
             details=ActionDetails(
-                title=f"Every record meets “{shorten(without_end_stop(criterion.text), 170)}”",
+                title=f"Every record to show that {subject_of(criterion)}",
                 description="Practice session at the team meeting, a recording template, and "
                 "a check in supervision.",
                 lead=staff["advanced_practitioner"],
@@ -138,7 +215,7 @@ def _action(context, team_id, criterion, audits, agreed, target, records, weeks)
                 theme=theme,
                 teams=(Team.objects.get(pk=team_id),),
                 reaudit_records=records,
-                reaudit_weeks=weeks,
+                reaudit_weeks=REAUDIT_WEEKS,
                 target_percent=target,
             ),
             findings=findings,
@@ -147,8 +224,8 @@ def _action(context, team_id, criterion, audits, agreed, target, records, weeks)
     return action
 
 
-def _verify(context, action: Action, day: date) -> bool:
-    with context.on(day, hour=10):
+def _verify(context, action: Action, when: Schedule) -> bool:
+    with _at(when.draw_day_moment):
         try:
             services.action_move(
                 action=action, by=context.staff["advanced_practitioner"], to="awaiting_verification"
@@ -158,7 +235,8 @@ def _verify(context, action: Action, day: date) -> bool:
     return True
 
 
-def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, start: date):
+def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, when: Schedule):
+    """Each re-audit started and submitted after the draw, as the schedule says."""
     rng = context.rng
     requests = list(
         AuditRequest.objects.filter(
@@ -168,8 +246,8 @@ def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: boo
         .order_by("pk")
     )
     for index, request in enumerate(requests):
-        day = add_working_days(start, 2 + 2 * index)
-        with context.on(day, hour=11):
+        day = timezone.localdate(when.starts[index])
+        with _at(when.starts[index]):
             audit = audit_services.audit_start(audit_request=request, by=request.auditor)
             for c in audit_services.criteria_of(audit):
                 value = _answer(rng, c, criterion, improved=improved, index=index)
@@ -189,7 +267,7 @@ def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: boo
                 involvement_date=day,
                 involvement_how="Looked at the record together",
             )
-        with context.on(day, hour=15):
+        with _at(when.submits[index]):
             audit.refresh_from_db()
             audit_services.audit_submit(
                 audit=audit, by=request.auditor, lock_version=audit.lock_version
@@ -214,9 +292,12 @@ def _answer(rng, c: Criterion, target: Criterion, *, improved: bool, index: int)
     return {"value": "3"}
 
 
-def _embedding_check(context, action: Action, outcome: str) -> None:
+def _embedding_check(context, action: Action, criterion: Criterion, outcome: str) -> None:
+    """A check of the same practice the action is about, a few working days after the
+    re-audit's result."""
     judged = action.updates.filter(~Q(new_status="")).order_by("-created_at", "-pk").first()
     day = min(context.today, add_working_days(timezone.localdate(judged.created_at), 3))
+    subject = subject_of(criterion)
     with context.on(day, hour=13):
         reaudits.embedding_check_add(
             action=action,
@@ -225,10 +306,11 @@ def _embedding_check(context, action: Action, outcome: str) -> None:
             checked_on=day,
             checked_by=context.staff["service_manager"],
             outcome=(
-                "Asked in supervision how risk plans are recorded now: the new template is "
-                "used, and explained well."
+                f"Asked in supervision how the records now show that {subject}: the new "
+                "template is used, and explained well."
                 if outcome == "improved"
-                else "Looked at five recent records: two still miss it. Raised at the team meeting."
+                else f"Looked at five recent records: two still do not show that {subject}. "
+                "Raised at the team meeting."
             ),
             result="ok" if outcome == "improved" else "concern",
         )
