@@ -356,16 +356,6 @@ def test_the_action_page_says_the_reaudit_closed_it_and_why(loop, monday, client
     assert not any(f"{name} – moved to <strong>verified" in timeline for name in reauditors)
 
 
-def test_the_action_page_says_the_reaudit_closed_it(loop, monday, login):
-    action = send_for_verification(loop, reaudit_action(loop, records=2, target=50))
-    do_reaudits(action, "met", "met")
-
-    page = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").text
-
-    assert "1 March 2027, when the re-audit met its target" in page
-    assert "1 March 2027:" not in page  # no closing note to follow: nobody wrote one
-
-
 def test_below_the_target_the_action_goes_back_to_in_progress_with_the_shortfall(loop, monday):
     action = send_for_verification(loop, reaudit_action(loop, records=2, target=51))
 
