@@ -58,9 +58,7 @@ def assert_the_demo_closes_the_loop(client, today: date) -> None:
     assert ActionUpdate.objects.filter(action__in=in_progress, new_status="").count() >= 2
 
     quality_lead = StaffMember.objects.get(user__email=EMAILS["quality_lead"])
-    awaiting = actions.get(
-        status=ActionStatus.AWAITING_VERIFICATION, reaudit_records__isnull=True
-    )
+    awaiting = actions.get(status=ActionStatus.AWAITING_VERIFICATION, reaudit_records__isnull=True)
     assert ActionStatus.CLOSED in moves_for(awaiting, quality_lead)  # closed by hand in the demo
 
     # Some findings are still waiting for an action, grouped by standard and theme.

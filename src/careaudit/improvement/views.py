@@ -16,6 +16,7 @@ from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.improvement import governance, reaudits, selectors, services
 from careaudit.improvement.access import (
+    EVIDENCE_REFUSAL,
     TRACKER_CAPABILITIES,
     check_may_add_update,
     check_may_move_it,
@@ -25,6 +26,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
+    may_see_cases,
     visible_actions,
 )
 from careaudit.improvement.forms import (
@@ -238,13 +240,18 @@ def _detail(
 ) -> HttpResponse:
     staff = require_staff(request)
     moves = services.moves_for(action, staff)
-    findings = action.findings.select_related("theme", "audit__request__standard")
+    findings = action.findings.select_related(
+        "theme", "audit__request__standard", "audit__case__team", "audit__worker__user"
+    ).order_by("audit__submitted_at", "pk")
     return render(
         request,
         "improvement/action_detail.html",
         {
             "action": action,
             "findings": findings,
+            # The board reads results, not cases: no case reference, worker or evidence file.
+            "may_see_cases": may_see_cases(action, staff),
+            "evidence_refusal": EVIDENCE_REFUSAL,
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),
