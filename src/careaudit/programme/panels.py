@@ -21,6 +21,6 @@ def team_this_month_panel(staff: StaffMember) -> Panel | None:
     if not has_team_view(staff):
         return None
     totals = team_totals(staff, today())
-    if not (totals.requested or totals.overdue):
+    if not (totals.requested or totals.overdue or totals.overdue_earlier):
         return None
     return Panel("Your team’s audits", "programme/panels/team.html", {"totals": totals})
