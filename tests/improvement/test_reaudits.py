@@ -163,6 +163,8 @@ def test_the_draw_reproduces_from_its_seed_and_check_draws_reports_a_tampered_on
     call_command("check_draws", stdout=out)
     assert f"Re-audit {draw.pk} (" in out.getvalue()
     assert ": 2 re-audits reproduce\n" in out.getvalue()
+    # The last line counts everything it checked, the re-audit's draw included.
+    assert out.getvalue().endswith("The re-audit draw reproduces from its seed.\n")
 
     stored = draw.requests.order_by("pk").first()
     other = Case.objects.get(case_ref="C1", organisation=draw.organisation)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from careaudit.improvement.models import ActionStatus, EmbeddingCheck, Reaudit, ReauditOutcome
 from careaudit.portal.demo import build_demo
-from careaudit.programme.models import AuditRequest, ReauditDraw, RequestMode
+from careaudit.programme.models import AuditRequest, MonthlyDraw, ReauditDraw, RequestMode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a year of audit work
 
@@ -43,4 +43,9 @@ def test_the_demo_closes_one_action_by_its_reaudit_and_sends_one_back(
     out = StringIO()
     call_command("check_draws", stdout=out)
     assert out.getvalue().count(" re-audits reproduce\n") == ReauditDraw.objects.count() == 2
+    months = MonthlyDraw.objects.count()
+    assert out.getvalue().endswith(
+        f"All {months + 2} draws reproduce from their seeds: {months} monthly draws and "
+        "2 re-audit draws.\n"
+    )
     assert AuditRequest.objects.filter(mode=RequestMode.REAUDIT, month__lte=today).count() == 0
