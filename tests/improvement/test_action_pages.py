@@ -334,3 +334,31 @@ def test_findings_of_several_audits_make_an_action_from_their_theme(login, loop)
     action = Action.objects.get()
     assert action.source == "theme" and action.theme == loop.recording.theme
     assert set(action.findings.values_list("pk", flat=True)) == set(chosen)
+
+
+def test_the_criterion_list_holds_the_current_tools_criteria_once_each_grouped_by_standard(
+    login, loop
+):
+    from careaudit.improvement.forms import ActionForm
+    from careaudit.standards.models import Criterion, VersionStatus
+
+    organisation = loop.people.quality_lead.organisation
+    form = ActionForm(organisation=organisation, with_source=True)
+    groups = [choice for choice in form.fields["criterion"].choices if choice[0]]
+    offered = [pk for _, options in groups for pk, _ in options]
+
+    assert offered and len(offered) == len(set(offered))
+    criteria = Criterion.objects.filter(pk__in=offered).select_related(
+        "section__version__tool__standard"
+    )
+    keys = [(c.section.version.tool.standard_id, c.key) for c in criteria]
+    assert len(keys) == len(set(keys))  # one per criterion key
+    for criterion in criteria:
+        version = criterion.section.version
+        newest = version.tool.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number")
+        assert version == newest.first()  # the tool's current version only
+        assert version.tool.standard.framework_id == loop.framework.pk  # the programme's
+    names = [name for name, _ in groups]
+    assert len(names) == len(set(names))  # one group a standard
+    page = login(loop.people.quality_lead).get("/actions/new/").text
+    assert page.count("<optgroup") == len(names)
