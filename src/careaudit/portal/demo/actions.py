@@ -46,15 +46,15 @@ class Words:
 # fmt: off
 WORDS = {
     "voice": Words(
-        "Record the person's own views, in their words, in every assessment",
-        "Practice session on writing with the person; the AP reads two assessments a month per worker before sign-off.",
-        "A spot check of 10 assessments finds the person's views in their own words in at least 9.",
+        "Record the person's own views, in their words, with an advocate where they need one",
+        "Practice session on writing with the person and on when to offer an advocate; the AP reads two assessments a month per worker before sign-off.",
+        "A spot check of 10 assessments finds the person's views in their own words, and an advocacy decision wherever taking part was hard for them, in at least 9.",
         "Time in the team meeting; examples of good recording from the Principal Social Worker.",
     ),
     "communication": Words(
-        "Send letters in plain language, in the format each person needs",
-        "Replace the team's standard letters with plain-language versions; record communication needs at first contact.",
-        "All standard letters rewritten and checked by the Making It Real group; 10 recent letters checked with no jargon.",
+        "Write to people in plain language, in the format they need, and say who their worker is",
+        "Replace the team's standard letters with plain-language versions naming the worker and how to reach them; record communication needs at first contact.",
+        "All standard letters rewritten and checked by the Making It Real group; 10 recent letters checked: no jargon, the worker named.",
         "Help from the communications team to rewrite the letters; easy-read templates.",
     ),
     "recording": Words(
@@ -76,9 +76,9 @@ WORDS = {
         "A place on the strengths-based practice course for each worker.",
     ),
     "carers": Words(
-        "Offer every carer an assessment and record their answer",
-        "Carers' assessments discussed in every allocation; the offer and the answer recorded on the carer's own record.",
-        "A spot check of 10 cases with a carer finds the offer and the carer's answer recorded in all 10.",
+        "Involve carers and families: offer every carer an assessment and record their views",
+        "Carers' assessments discussed in every allocation; the offer, the answer, the family's views and the person's consent to involve them recorded.",
+        "A spot check of 10 cases with a carer finds the offer, the carer's answer and the family's views recorded in all 10.",
         "Carers' assessment refresher from the carers' lead.",
     ),
     "risk": Words(
@@ -106,9 +106,9 @@ WORDS = {
         "The weekly report from the business intelligence team.",
     ),
     "safeguarding": Words(
-        "Progress every safeguarding concern within the timescale, with manager oversight",
-        "Daily safeguarding huddle to screen new concerns; the manager records oversight on each decision.",
-        "A spot check of 10 safeguarding records finds a timely decision and recorded oversight in all 10.",
+        "Progress every safeguarding concern on time, with manager oversight and the person's outcomes",
+        "Daily safeguarding huddle to screen new concerns; the manager records oversight on each decision; the person's desired outcomes are asked and recorded at the start.",
+        "A spot check of 10 safeguarding records finds a timely decision, recorded oversight and the person's desired outcomes in all 10.",
         "Cover for the huddle when the AP is on leave.",
     ),
     "equality": Words(
@@ -224,6 +224,7 @@ class _Demo:
         self.people = _people(context)
         self.created: list = []
         self.used: set[int] = set()
+        self.themes: set[int] = set()  # the themes the step's actions answer
 
     def day(self, working_days_ago: int) -> date:
         """The working day this many working days before the demo's today (after it, when
@@ -257,7 +258,10 @@ class _Demo:
         if not waiting:
             return None
         ours = [f for f in waiting if f.audit.case and f.audit.case.team_id == team.pk]
-        chosen = self.context.rng.choice(ours or waiting)
+        # A theme no action of the demo answers yet, where there is one: the tracker shows
+        # several kinds of change, not the same one five times.
+        fresh = [f for f in ours or waiting if f.theme_id not in self.themes]
+        chosen = self.context.rng.choice(fresh or ours or waiting)
         # The audit's findings of the chosen one's theme: the words are the theme's.
         findings = [
             f for f in waiting if f.audit_id == chosen.audit_id and f.theme_id == chosen.theme_id
@@ -282,6 +286,7 @@ class _Demo:
                 by=by, source=ActionSource.FINDING, details=details, findings=findings
             )
         self.used.update(f.pk for f in findings)
+        self.themes.add(action.theme_id)
         self.created.append(action)
         return action
 
@@ -301,6 +306,7 @@ class _Demo:
         waiting = self._waiting(day)
         audits_by_theme = Counter(theme for theme, _ in {(f.theme_id, f.audit_id) for f in waiting})
         themes = [t for t, n in audits_by_theme.most_common() if n >= 2]
+        themes = [t for t in themes if t not in self.themes] or themes  # a new one if any
         if not themes:
             return None
         findings = [f for f in waiting if f.theme_id == themes[0]][:5]
@@ -327,6 +333,7 @@ class _Demo:
                 by=by, source=ActionSource.THEME, details=details, findings=findings
             )
         self.used.update(f.pk for f in findings)
+        self.themes.add(action.theme_id)
         self.created.append(action)
         if started:
             self.start(action, working_days - 5, "Theme shared with each team's AP.")
