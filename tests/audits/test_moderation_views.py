@@ -347,6 +347,16 @@ def test_my_work_lists_the_audits_to_moderate(login, council, four_moderations):
     assert page.count('href="/moderation/') >= len(four_moderations)
 
 
+def test_my_work_lists_each_moderation_once(login, council, four_moderations):
+    """The "Audits to moderate" panel owns the moderations: "My audits" does not repeat them."""
+    page = login(council.moderator).get("/").content.decode()
+
+    mine = [m for m in four_moderations if m.moderator_id == council.moderator.pk]
+    assert mine
+    for moderation in mine:
+        assert page.count(f'href="/moderation/{moderation.pk}/"') == 1
+
+
 def test_my_work_has_no_moderation_panel_for_someone_with_nothing_to_moderate(login, council):
     response = login(council.practitioners[0]).get("/")
 

@@ -266,7 +266,7 @@ def test_evidence_that_is_too_big_or_of_the_wrong_kind_is_refused(
     assert evidence_files() == before
 
 
-def test_evidence_is_downloaded_only_by_those_who_may_see_the_action(login, loop):
+def test_evidence_is_downloaded_only_by_those_who_may_see_the_cases_behind_it(login, loop):
     action = an_action(loop)
     upload = SimpleUploadedFile("notes.txt", b"Observed practice: good")
     login(loop.people.social_worker).post(
@@ -275,7 +275,8 @@ def test_evidence_is_downloaded_only_by_those_who_may_see_the_action(login, loop
     url = f"/actions/{action.pk}/updates/{ActionUpdate.objects.get().pk}/evidence"
 
     assert login(loop.people.advanced_practitioner).get(url).status_code == 200  # supervisor
-    assert login(loop.people.board_member).get(url).status_code == 200  # reads every action
+    # The board reads every action, but evidence can name cases: results, not cases.
+    assert login(loop.people.board_member).get(url).status_code == 403
     assert login(loop.people.moderator).get(url).status_code == 403
     assert login(loop.people.outsider).get(url).status_code == 404
 
@@ -370,3 +371,31 @@ def test_findings_of_several_audits_make_an_action_from_their_theme(login, loop)
     action = Action.objects.get()
     assert action.source == "theme" and action.theme == loop.recording.theme
     assert set(action.findings.values_list("pk", flat=True)) == set(chosen)
+
+
+def test_the_criterion_list_holds_the_current_tools_criteria_once_each_grouped_by_standard(
+    login, loop
+):
+    from careaudit.improvement.forms import ActionForm
+    from careaudit.standards.models import Criterion, VersionStatus
+
+    organisation = loop.people.quality_lead.organisation
+    form = ActionForm(organisation=organisation, with_source=True)
+    groups = [choice for choice in form.fields["criterion"].choices if choice[0]]
+    offered = [pk for _, options in groups for pk, _ in options]
+
+    assert offered and len(offered) == len(set(offered))
+    criteria = Criterion.objects.filter(pk__in=offered).select_related(
+        "section__version__tool__standard"
+    )
+    keys = [(c.section.version.tool.standard_id, c.key) for c in criteria]
+    assert len(keys) == len(set(keys))  # one per criterion key
+    for criterion in criteria:
+        version = criterion.section.version
+        newest = version.tool.versions.filter(status=VersionStatus.PUBLISHED).order_by("-number")
+        assert version == newest.first()  # the tool's current version only
+        assert version.tool.standard.framework_id == loop.framework.pk  # the programme's
+    names = [name for name, _ in groups]
+    assert len(names) == len(set(names))  # one group a standard
+    page = login(loop.people.quality_lead).get("/actions/new/").text
+    assert page.count("<optgroup") == len(names)

@@ -276,6 +276,8 @@ def test_the_draw_reproduces_from_its_seed_and_check_draws_reports_a_tampered_on
     call_command("check_draws", stdout=out)
     assert f"Re-audit {draw.pk} (" in out.getvalue()
     assert ": 2 re-audits reproduce\n" in out.getvalue()
+    # The last line counts everything it checked, the re-audit's draw included.
+    assert out.getvalue().endswith("The re-audit draw reproduces from its seed.\n")
 
     stored = draw.requests.order_by("pk").first()
     other = Case.objects.get(case_ref="C1", organisation=draw.organisation)
@@ -571,3 +573,35 @@ def test_the_action_page_reads_the_same_number_of_queries_however_many_reaudits(
     with django_assert_max_num_queries(len(few.captured_queries)):
         shown = page.get(f"/actions/{action.pk}/").content.decode()
     assert "Earlier re-audit" in shown
+
+
+def test_the_lead_does_not_see_which_cases_the_reaudit_will_look_at(loop, monday, login):
+    """The lead, whose practice the re-audit checks, could tidy those records first: the
+    cases drawn are shown to those who manage actions, not to the lead."""
+    action = send_for_verification(loop, reaudit_action(loop, records=2, target=80))
+    drawn = [
+        request.case.case_ref
+        for request in AuditRequest.objects.filter(mode=RequestMode.REAUDIT).select_related("case")
+    ]
+
+    lead_page = login(loop.people.social_worker).get(f"/actions/{action.pk}/").text
+    manager_page = login(loop.people.quality_lead).get(f"/actions/{action.pk}/").text
+
+    assert drawn and all(f">{ref}<" in manager_page for ref in drawn)
+    assert not any(f">{ref}<" in lead_page for ref in drawn)
+
+
+def test_a_second_run_of_the_reaudit_looks_at_other_records_where_it_can(loop, monday):
+    action = send_for_verification(loop, reaudit_action(loop, records=1, target=80))
+    do_reaudits(action, "not_met")  # short: back to in progress
+    action.refresh_from_db()
+    assert action.status == ActionStatus.IN_PROGRESS
+
+    send_for_verification(loop, action)
+
+    first, second = (
+        AuditRequest.objects.filter(mode=RequestMode.REAUDIT)
+        .order_by("pk")
+        .values_list("case_id", flat=True)
+    )
+    assert first != second  # the team has other eligible cases: the second run takes one

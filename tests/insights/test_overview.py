@@ -285,3 +285,29 @@ def test_a_practitioner_who_supervises_nobody_has_no_team_panel(council, login, 
     time_machine.move_to(date(2023, 9, 4), tick=False)
 
     assert "Your team’s audits" not in login(council.practitioners[0]).get("/").text
+
+
+def test_the_team_panel_counts_the_months_overdue_apart_from_earlier_months(
+    council, login, time_machine
+):
+    """ "In October: 0 of N submitted" is followed by October's overdue only; September's
+    still-open requests are counted on their own line, never added to October's."""
+    run_cycle(FIRST_WORKING_DAY)
+    run_cycle(date(2023, 10, 2))
+    manager = council.service_managers[0]
+    time_machine.move_to(date(2023, 10, 4), tick=False)  # October's not yet due
+
+    page = login(manager).get("/").text
+    panel = page.split("Your team’s audits")[1].split("</section>")[0]
+
+    looked_after = AuditRequest.objects.filter(auditor__team__service=manager.service).exclude(
+        auditor=manager
+    )
+    october = looked_after.filter(month=date(2023, 10, 1)).exclude(mode=RequestMode.MODERATION)
+    september_late = looked_after.filter(month=date(2023, 9, 1)).open()
+    assert october.exists() and september_late.exists()
+    assert f"In October: 0 of {october.count()} audits submitted.</p>" in panel
+    assert (
+        f'From earlier months: <strong class="govuk-tag govuk-tag--red">{september_late.count()} overdue'
+        in panel
+    )

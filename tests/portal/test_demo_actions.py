@@ -13,11 +13,20 @@ import time_machine
 from django.utils import timezone
 from django.utils.html import escape
 
-from careaudit.improvement.models import Action, ActionSource, ActionStatus, ActionUpdate
+from careaudit.improvement.models import (
+    Action,
+    ActionSource,
+    ActionStatus,
+    ActionUpdate,
+    rules_for,
+)
 from careaudit.improvement.selectors import findings_needing_action
 from careaudit.improvement.services import moves_for
+from careaudit.lib.dates import add_months
+from careaudit.lib.workdays import first_working_day
 from careaudit.organisation.models import StaffMember
-from careaudit.portal.demo import PERSONAS, build_demo
+from careaudit.portal.demo import DEMO_ORGANISATION_CODE, PERSONAS, build_demo
+from careaudit.programme.models import Programme, ProgrammeStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 
@@ -27,8 +36,19 @@ EMAILS = {persona.key: persona.email for persona in PERSONAS}
 def test_the_demo_built_mid_month_has_actions_in_every_status(client):
     today = date(2027, 6, 16)
     with time_machine.travel(today, tick=False):
-        build_demo(today)
+        context = build_demo(today)
         assert_the_demo_closes_the_loop(client, today)
+        assert_the_banner_counts_the_actions_at_the_end(context, today)
+
+
+def assert_the_banner_counts_the_actions_at_the_end(context, today: date) -> None:
+    """The banner's line about the actions counts every action the steps made, and the
+    overdue ones, from the database at the end: not what the actions step made alone."""
+    actions = Action.objects.all()
+    (line,) = [note for note in context.notes if note.startswith("Actions:")]
+    assert line.startswith(f"Actions: {actions.count()} (")
+    assert f"; {actions.overdue(today).count()} overdue" in line
+    assert context.notes[-1] == line  # the last line, after every step
 
 
 def assert_the_demo_closes_the_loop(client, today: date) -> None:
@@ -49,6 +69,20 @@ def assert_the_demo_closes_the_loop(client, today: date) -> None:
     assert not ActionUpdate.objects.filter(created_at__date__gt=today).exists()
     for action in actions.prefetch_related("findings"):
         assert all(f.created_at <= action.created_at for f in action.findings.all())
+    # What each action says fits what it answers and requires: the findings of one theme,
+    # the action's; and no completion criteria promise a re-audit the action does not require.
+    for action in actions.exclude(source=ActionSource.GOVERNANCE).prefetch_related("findings"):
+        if action.source == ActionSource.FINDING:
+            assert {f.theme_id for f in action.findings.all()} == {action.theme_id}, action.pk
+        if "re-audit" in action.completion_criteria.lower():
+            assert action.requires_reaudit, action.pk
+    # The quality lead owns the programme, and has closed any programme whose year is over.
+    organisation = quality_lead_organisation()
+    assert rules_for(organisation).programme_owner.user.email == EMAILS["quality_lead"]
+    for programme in Programme.objects.filter(organisation=organisation):
+        last = programme.months.order_by("-month").first().month
+        over = first_working_day(*divmod_month(add_months(last, 2))) <= today
+        assert (programme.status == ProgrammeStatus.CLOSED) == over, programme.name
     # Closed by a person (with a closing note) and by a re-audit; abandoned with a reason.
     closed = actions.filter(status=ActionStatus.CLOSED)
     assert closed.filter(reaudit_records__isnull=True).exclude(closing_note="").exists()
@@ -92,3 +126,13 @@ def _assert_the_evidence_downloads(client) -> None:
     content = b"".join(response.streaming_content)
     assert content.startswith(b"%PDF-") and len(content) == update.evidence_size
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def quality_lead_organisation():
+    from careaudit.organisation.models import Organisation
+
+    return Organisation.objects.get(code=DEMO_ORGANISATION_CODE)
+
+
+def divmod_month(month: date) -> tuple[int, int]:
+    return month.year, month.month

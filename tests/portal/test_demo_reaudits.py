@@ -15,7 +15,7 @@ from careaudit.improvement.models import ActionStatus, EmbeddingCheck, Reaudit, 
 from careaudit.lib.dates import month_start
 from careaudit.portal.demo import build_demo
 from careaudit.portal.demo.reaudits import subject_of
-from careaudit.programme.models import AuditRequest, ReauditDraw, RequestMode
+from careaudit.programme.models import AuditRequest, MonthlyDraw, ReauditDraw, RequestMode
 from careaudit.standards.models import Criterion
 
 
@@ -80,6 +80,11 @@ def test_the_demo_closes_one_action_by_its_reaudit_and_sends_one_back(
     out = StringIO()
     call_command("check_draws", stdout=out)  # raises CommandError (exit 1) on a difference
     assert out.getvalue().count(" re-audits reproduce\n") == ReauditDraw.objects.count() == 2
+    months = MonthlyDraw.objects.count()
+    assert out.getvalue().endswith(
+        f"All {months + 2} draws reproduce from their seeds: {months} monthly draws and "
+        "2 re-audit draws.\n"
+    )
     assert set(
         AuditRequest.objects.filter(mode=RequestMode.REAUDIT).values_list("month", flat=True)
     ) == {drawn_in}

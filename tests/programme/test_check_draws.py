@@ -15,6 +15,7 @@ from careaudit.audits.models import Moderation
 from careaudit.cases.models import Case
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.fairness import redraw_check
+from careaudit.programme.management.commands.check_draws import reproduced_line
 from careaudit.programme.models import AuditRequest, MonthlyDraw, RequestMode
 from careaudit.programme.services import request_pick_case
 from tests.audits.conftest import submitted_audit
@@ -145,3 +146,18 @@ def test_a_month_not_written_as_year_and_month_is_refused_clearly(council, month
 def test_an_unknown_programme_is_refused_clearly(council):
     with pytest.raises(CommandError, match="There is no programme 999999"):
         check_draws("--programme", "999999")
+
+
+@pytest.mark.parametrize(
+    ("months", "reaudits", "line"),
+    [
+        (1, 0, "The draw reproduces from its seed."),
+        (0, 1, "The re-audit draw reproduces from its seed."),
+        (10, 0, "All 10 draws reproduce from their seeds."),
+        (0, 3, "All 3 re-audit draws reproduce from their seeds."),
+        (10, 2, "All 12 draws reproduce from their seeds: 10 monthly draws and 2 re-audit draws."),
+        (1, 1, "All 2 draws reproduce from their seeds: 1 monthly draw and 1 re-audit draw."),
+    ],
+)
+def test_the_last_line_counts_every_draw_checked_the_reaudits_included(months, reaudits, line):
+    assert reproduced_line(months, reaudits) == line

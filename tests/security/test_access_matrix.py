@@ -402,7 +402,10 @@ MATRIX: dict[str, Entry] = dict(
             "action_evidence",
             "action",
             "evidence",
-            expect=everyone_signed_in(object_route=True, moderator=FORBIDDEN),
+            # Evidence can name cases: the board reads the action, not its files.
+            expect=everyone_signed_in(
+                object_route=True, moderator=FORBIDDEN, board_member=FORBIDDEN
+            ),
         ),
         # Governance meetings: the board and those who manage actions read them and their
         # agenda packs; those who manage actions record them. "You said, we did" is for

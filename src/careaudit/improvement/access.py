@@ -7,6 +7,11 @@ through here, and the services ask the same questions of `by`.
   progress → awaiting verification.
 - People who "view all reports" (the board) read every action and the tracker; the lead's
   supervisor reads the actions of the people they supervise.
+- Board members read results, not cases: the case behind a finding (its case reference, its
+  worker) and the action's evidence files (which may name cases) are for the action's lead,
+  those who manage actions, the lead's supervisor and those who "see case-level audits".
+  Everyone else who sees the action reads its findings by theme, standard, date and team, and
+  sees the evidence file's name with a sentence saying why they cannot download it.
 
 - Escalation rules (`/actions/rules/`: when an overdue action escalates, who the programme
   owner and the moderators' lead are, when an auditor is flagged for calibration) are changed
@@ -136,12 +141,32 @@ def get_action_for_user(request: HttpRequest, pk: int, *, manage: bool = False) 
     return action
 
 
+def may_see_cases(action: Action, staff: StaffMember) -> bool:
+    """Whether this person sees the cases behind the action's findings (case reference and
+    worker) and downloads its evidence: its lead, the lead's supervisor, those who manage
+    actions and those who see case-level audits. The board reads results, not cases."""
+    return (
+        action.lead_id == staff.pk
+        or (action.lead_id is not None and action.lead.supervisor_id == staff.pk)
+        or can_any(staff, Capability.MANAGE_ACTIONS, Capability.VIEW_CASE_RECORDS)
+    )
+
+
+# Said beside an evidence file to those who may read the action but not download its files.
+EVIDENCE_REFUSAL = (
+    "Evidence files can name cases, so they are for the action’s lead, their supervisor, "
+    "those who manage actions and those who see case-level audits."
+)
+
+
 def get_evidence_for_user(request: HttpRequest, pk: int, update_pk: int) -> ActionUpdate:
-    """An update with evidence on an action this person may see."""
+    """An update with evidence on an action this person may see, if they may download it."""
     action = get_action_for_user(request, pk)
     update = get_object_or_404(
         ActionUpdate.objects.exclude(evidence=""), pk=update_pk, action=action
     )
+    if not may_see_cases(action, require_staff(request)):
+        raise PermissionDenied(EVIDENCE_REFUSAL)
     update.action = action
     return update
 

@@ -1,6 +1,7 @@
 """The action forms. They validate and convert; the services decide and save."""
 
 from django import forms
+from django.db.models import Q
 
 from careaudit.core.forms import DateField, GovukForm
 from careaudit.improvement.models import (
@@ -14,7 +15,14 @@ from careaudit.improvement.services import ActionDetails
 from careaudit.lib.action_hints import vague_action_hint
 from careaudit.lib.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
 from careaudit.organisation.models import Organisation, StaffMember, Team
-from careaudit.standards.models import Criterion, Framework, Standard, Theme, VersionStatus
+from careaudit.standards.models import (
+    Criterion,
+    Framework,
+    Standard,
+    Theme,
+    ToolVersion,
+    VersionStatus,
+)
 
 
 def _staff_choices(organisation: Organisation):
@@ -154,18 +162,53 @@ class ActionForm(GovukForm):
         frameworks = Framework.objects.visible_to(organisation)
         self.fields["lead"].queryset = _staff_choices(organisation)
         self.fields["standard"].queryset = Standard.objects.filter(framework__in=frameworks)
-        self.fields["criterion"].queryset = (
-            Criterion.objects.filter(
-                section__version__tool__standard__framework__in=frameworks,
-                section__version__status=VersionStatus.PUBLISHED,
-            )
-            .select_related("section__version__tool__standard")
-            .order_by("section__version__tool__standard__position", "section__position", "position")
-        )
+        self._criterion_choices(organisation, frameworks)
         self.fields["theme"].queryset = Theme.objects.filter(framework__in=frameworks)
         self.fields["teams"].queryset = Team.objects.filter(
             service__organisation=organisation
         ).select_related("service")
+
+    def _criterion_choices(self, organisation: Organisation, frameworks) -> None:
+        """The criteria of the current (newest published) version of each tool of the
+        frameworks the organisation's programmes use (all it may use when it has none yet),
+        one per criterion key, grouped by standard; plus the criterion already chosen, if
+        it is of an older version."""
+        used = frameworks.filter(programmes__organisation=organisation).distinct()
+        if used.exists():
+            frameworks = used
+        current: dict[int, int] = {}
+        versions = ToolVersion.objects.filter(
+            tool__standard__framework__in=frameworks, status=VersionStatus.PUBLISHED
+        ).order_by("tool_id", "-number")
+        for version_pk, tool_pk in versions.values_list("pk", "tool_id"):
+            current.setdefault(tool_pk, version_pk)
+        chosen = self.initial.get("criterion")
+        chosen = getattr(chosen, "pk", chosen)
+        queryset = (
+            Criterion.objects.filter(
+                Q(section__version__in=current.values()) | Q(pk=chosen if chosen else None)
+            )
+            .select_related("section__version__tool__standard")
+            .order_by(
+                "section__version__tool__standard__position",
+                "section__version__tool__standard__code",
+                "section__position",
+                "position",
+            )
+        )
+        field = self.fields["criterion"]
+        field.queryset = queryset
+        groups: dict[str, list[tuple[int, str]]] = {}
+        seen: set[tuple[int, str]] = set()
+        for criterion in queryset:
+            standard = criterion.section.version.tool.standard
+            if (standard.pk, criterion.key) in seen and criterion.pk != chosen:
+                continue
+            seen.add((standard.pk, criterion.key))
+            groups.setdefault(f"{standard.code} {standard.title}", []).append(
+                (criterion.pk, criterion.text)
+            )
+        field.choices = [("", "No particular criterion"), *groups.items()]
 
     @property
     def vague_hint(self) -> str | None:

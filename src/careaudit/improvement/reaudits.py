@@ -171,7 +171,14 @@ def reaudit_start(action: Action, by: StaffMember) -> Reaudit:
             reason=f"Re-audit for action {action.pk}: {action.title}",
             by=by,
             avoid_auditor_ids={a.auditor_id for a in baseline},
-            baseline_case_ids={a.case_id for a in baseline if a.case_id},
+            # Cases drawn last: the baseline's, and those an earlier run of this re-audit
+            # looked at (a second run should look at other records where it can).
+            baseline_case_ids={a.case_id for a in baseline if a.case_id}
+            | set(
+                AuditRequest.objects.filter(
+                    reaudit__in=action.reaudits.values("draw"), case__isnull=False
+                ).values_list("case_id", flat=True)
+            ),
         )
     except ProgrammeError as error:
         raise ActionError(str(error)) from None

@@ -16,6 +16,7 @@ from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.improvement import governance, reaudits, repeat_selectors, selectors, services
 from careaudit.improvement.access import (
+    EVIDENCE_REFUSAL,
     TRACKER_CAPABILITIES,
     check_may_add_update,
     check_may_move_it,
@@ -25,6 +26,7 @@ from careaudit.improvement.access import (
     may_add_update,
     may_change_rules,
     may_manage,
+    may_see_cases,
     may_see_repeats,
     visible_actions,
 )
@@ -248,7 +250,9 @@ def _detail(
 ) -> HttpResponse:
     staff = require_staff(request)
     moves = services.moves_for(action, staff)
-    findings = action.findings.select_related("theme", "audit__request__standard")
+    findings = action.findings.select_related(
+        "theme", "audit__request__standard", "audit__case__team", "audit__worker__user"
+    ).order_by("audit__submitted_at", "pk")
     return render(
         request,
         "improvement/action_detail.html",
@@ -259,6 +263,13 @@ def _detail(
             # those who may open them.
             "repeated": repeat_selectors.answered_by(action),
             "may_see_repeats": may_see_repeats(staff),
+            # The board reads results, not cases: no case reference, worker or evidence file.
+            "may_see_cases": may_see_cases(action, staff),
+            # Which cases the re-audit will look at is not for the lead whose practice it
+            # checks (unless they manage actions): they could tidy those records first.
+            "may_see_reaudit_cases": may_see_cases(action, staff)
+            and (action.lead_id != staff.pk or may_manage(staff)),
+            "evidence_refusal": EVIDENCE_REFUSAL,
             "teams": action.teams.order_by("name"),
             "updates": action.updates.select_related("author__user"),
             "escalations": selectors.escalations_of(action),

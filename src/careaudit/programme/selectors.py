@@ -297,13 +297,15 @@ class TeamTotals:
     month: date
     requested: int
     submitted: int
-    overdue: int  # this month's and any earlier month's
+    overdue: int  # of `month`'s requests
+    overdue_earlier: int  # of earlier months' requests, still open past their due date
 
 
 def team_totals(staff: StaffMember, on: date) -> TeamTotals:
     """The latest month's requests of the people a manager looks after (this month's, or in a
-    skipped month or before they go out, the last month that had any), and all their overdue
-    ones."""
+    skipped month or before they go out, the last month that had any): how many, how many
+    submitted and how many overdue; and, apart, how many of earlier months are still overdue
+    (so "22 of 27 submitted" is never followed by "27 overdue")."""
     people = looked_after(staff, on)
     latest = (
         AuditRequest.objects.filter(auditor__in=people.values("pk"), month__lte=month_start(on))
@@ -312,6 +314,7 @@ def team_totals(staff: StaffMember, on: date) -> TeamTotals:
         .aggregate(latest=Max("month"))["latest"]
     )
     month = latest or month_start(on)
+    late = Q(status__in=OPEN_STATUSES, due_date__lt=on)
     totals = (
         AuditRequest.objects.filter(auditor__in=people.values("pk"))
         .exclude(status=RequestStatus.CANCELLED)
@@ -319,7 +322,8 @@ def team_totals(staff: StaffMember, on: date) -> TeamTotals:
         .aggregate(
             requested=Count("pk", filter=Q(month=month)),
             submitted=Count("pk", filter=Q(month=month, status=RequestStatus.SUBMITTED)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=on)),
+            overdue=Count("pk", filter=Q(month=month) & late),
+            overdue_earlier=Count("pk", filter=Q(month__lt=month) & late),
         )
     )
     return TeamTotals(month, **totals)

@@ -95,6 +95,7 @@ def _steps() -> list[Step]:
         reaudits,
         repeats,
         standards,
+        summary,
     )
 
     return [
@@ -107,7 +108,9 @@ def _steps() -> list[Step]:
         actions.build,
         reaudits.build,
         escalations.build,
-        governance.build,  # last: the board reviews what the steps before made
+        governance.build,  # the board reviews what the steps before made
+        programme.close_finished,  # a programme whose year is over, its work done
+        summary.build,  # last: the banner's counts, from the database
     ]
 
 

@@ -1,5 +1,5 @@
-"""Demo step: escalation (issue 12). The quality lead names the moderators' lead in the
-organisation's rules (and looks at an auditor's last 4 moderated audits, not 5); an action led by the social worker has run past its deadline, and the
+"""Demo step: escalation (issue 12). The quality lead names herself the programme owner and
+the moderators' lead in the organisation's rules (and looks at an auditor's last 4 moderated audits, not 5); an action led by the social worker has run past its deadline, and the
 daily tick of each working day since escalated it (to the advanced practitioner, their
 supervisor, and then to everyone who manages the programme) and flagged any auditor whose
 moderation agreement stayed poor.
@@ -41,6 +41,9 @@ def build(context: DemoContext) -> None:
             by=quality_lead,
             values={
                 **{name: getattr(rules, name) for name in escalation.RULE_FIELDS},
+                # The quality lead owns the programme: escalations past the supervisor come
+                # to her, not to everyone who manages the programme.
+                "programme_owner": quality_lead,
                 "moderators_lead": context.staff["moderator"],
                 # About six audits a month are moderated: five would take most auditors
                 # more than a year to reach.

@@ -14,8 +14,12 @@ from careaudit.programme.cycle import (
     pick_self_audits,
     send_month_requests,
 )
-from careaudit.programme.models import AuditRequest
-from careaudit.programme.services import find_template, programme_create_from_template
+from careaudit.programme.models import AuditRequest, ProgrammeStatus
+from careaudit.programme.services import (
+    find_template,
+    programme_close,
+    programme_create_from_template,
+)
 from careaudit.standards.models import Framework
 
 
@@ -75,3 +79,19 @@ def _as_if_the_tick_had_run(context: DemoContext) -> None:
 
 def _at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+
+def close_finished(context: DemoContext) -> None:
+    """A later step: the quality lead closes a programme once its year is over, on the first
+    working day two months after its last month (its last audits done and moderated), as
+    she would. It runs after the other steps, which draw, audit and moderate its months."""
+    for programme in context.programmes:
+        last = programme.months.order_by("-month").values_list("month", flat=True).first()
+        if last is None or programme.status != ProgrammeStatus.ACTIVE:
+            continue
+        after = add_months(last, 2)
+        day = first_working_day(after.year, after.month)
+        if day <= context.today:
+            with context.on(day, hour=9):
+                programme_close(programme=programme, by=context.staff["quality_lead"])
+            context.notes.append(f"Programme: {programme.name} closed on {day:%-d %B %Y}.")

@@ -76,12 +76,7 @@ class Command(BaseCommand):
                 ),
                 returncode=1,
             )
-        if draws:
-            self.stdout.write(
-                f"All {len(draws)} draws reproduce from their seeds."
-                if len(draws) > 1
-                else "The draw reproduces from its seed."
-            )
+        self.stdout.write(reproduced_line(len(draws), len(reaudits)))
 
     def _check_reaudits(self, reaudits: list) -> int:
         """One line for each re-audit draw (after a heading); how many differ."""
@@ -95,3 +90,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
             differing += not check.reproduced
         return differing
+
+
+def reproduced_line(months: int, reaudits: int) -> str:
+    """The last line when every draw checked reproduces: it counts everything checked, the
+    months' draws and the re-audits' alike ("All 12 draws reproduce from their seeds: 10
+    monthly draws and 2 re-audit draws.")."""
+    total = months + reaudits
+    if total == 1:
+        return f"The {'' if months else 're-audit '}draw reproduces from its seed."
+    if not months:
+        return f"All {total} re-audit draws reproduce from their seeds."
+    if not reaudits:
+        return f"All {total} draws reproduce from their seeds."
+    return (
+        f"All {total} draws reproduce from their seeds: {months} monthly draw"
+        f"{'s' if months != 1 else ''} and {reaudits} re-audit draw{'s' if reaudits != 1 else ''}."
+    )
