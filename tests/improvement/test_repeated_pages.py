@@ -104,6 +104,9 @@ def test_an_item_is_named_in_its_criterions_words_on_every_page(login, repeats):
             by=repeats.people.quality_lead,
             details=MeetingDetails(held_on=date(2025, 7, 20), repeated_findings_reviewed=(item,)),
         )
+    # The item's page says which meeting reviewed it, and links to it.
+    reviewed = client.get(f"/actions/repeated/{item.pk}/").text
+    assert f'href="/actions/meetings/{meeting.pk}/"' in reviewed
     shown = client.get(f"/actions/meetings/{meeting.pk}/").text
     assert f'href="/actions/repeated/{item.pk}/">{named}</a>' in shown
     # The agenda pack, on paper, has nowhere to click: it gives the criterion in full.

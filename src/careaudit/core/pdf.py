@@ -17,7 +17,9 @@ def render_pdf(template: str, context: dict, *, base_url: str = "") -> bytes:
 
     html = render_to_string(template, context)
     fetcher = URLFetcher(allowed_protocols=("data",))
-    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    # Tagged (headings, paragraphs, tables as structure), so a screen reader can read it.
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return document.write_pdf(pdf_tags=True)
 
 
 def qr_code_data_uri(text: str) -> str:

@@ -66,6 +66,8 @@ def _detail(request: HttpRequest, item, *, link_form=None, status: int = 200) ->
             "audits": repeat_selectors.item_audits(item),
             "openable": openable_audits(item, staff),
             "actions": item.actions.select_related("lead__user").order_by("pk"),
+            # The meetings that reviewed it, for those who read meetings (the same people).
+            "meetings": item.meetings.order_by("held_on", "pk"),
             "may_manage": manage,
             "link_form": (link_form or LinkActionForm(item=item)) if manage else None,
         },
