@@ -150,8 +150,8 @@ def subject_of(criterion: Criterion) -> str:
 
 
 def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion, list[Audit]]]:
-    """(team, criterion, audits) where the team's audits of the three months before the day
-    most often did not meet a criterion, one per team, weakest first."""
+    """(team, criterion, audits): for each team, the criterion its audits of the three months
+    before the day missed and its practice met least often; weakest first."""
     audits = (
         Audit.objects.filter(
             organisation=context.organisation,
@@ -175,15 +175,23 @@ def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion
         key = (audit.case.team_id, audit.request.standard_id, criterion_id)
         counts[key] += 1
         where.setdefault(key, []).append(audit)
+    # Each team's weakest: of the criteria it missed, the one its practice before the day met
+    # least often (as the re-audit's baseline will measure it), the most missed first.
+    candidates = []
+    for key, n in counts.items():
+        team_id, _standard, criterion_id = key
+        found = sorted(where[key], key=lambda a: a.pk)[:3]
+        criterion = Criterion.objects.get(pk=criterion_id)
+        baseline = _baseline_percent(context, team_id, criterion, found, until=before)
+        candidates.append((baseline, -n, key, criterion, found))
     spots, teams = [], set()
-    for (team_id, _standard, criterion_id), _n in sorted(
-        counts.items(), key=lambda item: (-item[1], item[0])
+    for _baseline, _n, (team_id, _standard, _criterion_id), criterion, found in sorted(
+        candidates, key=lambda c: c[:3]
     ):
         if team_id in teams:
             continue
         teams.add(team_id)
-        found = sorted(where[(team_id, _standard, criterion_id)], key=lambda a: a.pk)[:3]
-        spots.append((team_id, Criterion.objects.get(pk=criterion_id), found))
+        spots.append((team_id, criterion, found))
     return spots
 
 
