@@ -179,6 +179,8 @@ def _second_board(context: DemoContext, day: date) -> None:
                 due_date=add_working_days(day, 40),
                 completion_criteria="A re-audit of 10 risk plans finds early warning signs in 9.",
                 theme=_theme(context, "Working with risk"),
+                # The item's standard with its criterion: the re-audit needs a standard.
+                standard=next((i.standard for i in about_risk if i.criterion_id), None),
                 criterion=next((i.criterion for i in about_risk if i.criterion_id), None),
                 reaudit_records=10,
                 reaudit_weeks=4,
