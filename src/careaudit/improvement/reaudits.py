@@ -94,30 +94,54 @@ def standard_of(action: Action, findings: list) -> Standard | None:
 
 
 def baseline_period(action: Action, findings: list) -> tuple[datetime, datetime]:
-    """When the practice before the change is taken from: from the start of the month of the
-    earliest submitted audit whose findings the action answers (without findings, from
-    BASELINE_MONTHS months before the action was created) up to the action's creation."""
+    """When the practice before the change is taken from (`period_before`): the action's
+    answered audits and its creation."""
     submitted = [f.audit.submitted_at for f in findings if f.audit.submitted_at]
-    created = timezone.localdate(action.created_at)
+    return period_before(submitted, action.created_at)
+
+
+def period_before(submitted: list[datetime], until: datetime) -> tuple[datetime, datetime]:
+    """From the start of the month of the earliest of the `submitted` audits (with none, from
+    BASELINE_MONTHS months before `until`) up to `until`."""
+    created = timezone.localdate(until)
     if submitted:
         start = month_start(min(timezone.localdate(at) for at in submitted))
     else:
         start = months_before(created, BASELINE_MONTHS)
-    return timezone.make_aware(datetime.combine(min(start, created), time.min)), action.created_at
+    return timezone.make_aware(datetime.combine(min(start, created), time.min)), until
 
 
 def baseline_audits(
     action: Action, standard: Standard, findings: list, period: tuple[datetime, datetime]
 ) -> QuerySet[Audit]:
+    """The practice before the change (`practice_audits`) in the action's teams (with none,
+    the organisation), with the audits whose findings the action answers."""
+    return practice_audits(
+        organisation_id=action.organisation_id,
+        standard=standard,
+        team_ids=list(action.teams.values_list("pk", flat=True)),
+        period=period,
+        answered={f.audit_id for f in findings if f.audit.request.standard_id == standard.pk},
+    )
+
+
+def practice_audits(
+    *,
+    organisation_id: int,
+    standard: Standard,
+    team_ids: list[int],
+    period: tuple[datetime, datetime],
+    answered: set[int] = frozenset(),
+) -> QuerySet[Audit]:
     """The practice before the change: every submitted audit of the standard with its tool
-    (any version) of a case of the action's teams (with none, of the organisation), submitted
-    in the baseline period, whether it passed or not; re-audits are left out. The audits whose
-    findings the action answers are in it too, but they are not all of it: they were chosen
+    (any version) of a case of the teams (with none, of the organisation), submitted in the
+    period, whether it passed or not; re-audits are left out. The `answered` audits (whose
+    findings the action answers) are in it too, but they are not all of it: they were chosen
     because they failed, and a baseline of them alone would make any re-audit look like an
     improvement (docs/decisions/0018)."""
     start, until = period
     in_period = Audit.objects.filter(
-        organisation_id=action.organisation_id,
+        organisation_id=organisation_id,
         status=AuditStatus.SUBMITTED,
         request__standard=standard,
         submitted_at__gte=start,
@@ -126,13 +150,11 @@ def baseline_audits(
     tool = standard.tools.order_by("position").first()
     if tool is not None:
         in_period = in_period.filter(tool_version__tool=tool)
-    teams = list(action.teams.values_list("pk", flat=True))
-    if teams:
-        in_period = in_period.filter(case__team__in=teams)
-    answered = {f.audit_id for f in findings if f.audit.request.standard_id == standard.pk}
+    if team_ids:
+        in_period = in_period.filter(case__team__in=team_ids)
     return Audit.objects.filter(
         Q(pk__in=in_period.values("pk"))
-        | Q(pk__in=answered, status=AuditStatus.SUBMITTED, organisation_id=action.organisation_id)
+        | Q(pk__in=answered, status=AuditStatus.SUBMITTED, organisation_id=organisation_id)
     )
 
 

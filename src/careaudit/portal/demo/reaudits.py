@@ -57,9 +57,6 @@ def build(context: DemoContext) -> None:
         ("improved", 85, 4),
         ("not yet", 85, 3),
     ]
-    # A target is set above the team's practice before the action: only weak spots whose
-    # baseline (as the re-audit will take it) is well below the target are taken.
-    weak = [spot for spot in weak if _baseline_percent(context, *spot, until=agreed) < TARGET_BELOW]
     done = []
     for (team_id, criterion, audits), (outcome, target, records) in zip(weak, plans, strict=False):
         action = _action(context, team_id, criterion, audits, agreed, target, records)
@@ -151,7 +148,9 @@ def subject_of(criterion: Criterion) -> str:
 
 def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion, list[Audit]]]:
     """(team, criterion, audits): for each team, the criterion its audits of the three months
-    before the day missed and its practice met least often; weakest first."""
+    before the day missed and its practice met least often; weakest first. A target is set
+    above the team's practice before the action, so only spots whose baseline (as the
+    re-audit will take it) is below TARGET_BELOW are taken."""
     audits = (
         Audit.objects.filter(
             organisation=context.organisation,
@@ -183,7 +182,8 @@ def _weak_spots(context: DemoContext, before: date) -> list[tuple[int, Criterion
         found = sorted(where[key], key=lambda a: a.pk)[:3]
         criterion = Criterion.objects.get(pk=criterion_id)
         baseline = _baseline_percent(context, team_id, criterion, found, until=before)
-        candidates.append((baseline, -n, key, criterion, found))
+        if baseline < TARGET_BELOW:
+            candidates.append((baseline, -n, key, criterion, found))
     spots, teams = [], set()
     for _baseline, _n, (team_id, _standard, _criterion_id), criterion, found in sorted(
         candidates, key=lambda c: c[:3]
@@ -200,19 +200,15 @@ TARGET_BELOW = 80  # a weak spot's baseline is below this, under the 85% target
 
 def _baseline_percent(context, team_id, criterion, audits, *, until: date) -> float:
     """The team's compliance on the criterion before the action, as the re-audit's baseline
-    takes it (`improvement.reaudits.baseline_audits`): every submitted audit of the standard
-    of the team's cases from the month of the earliest audit answered until the action."""
-    standard = audits[0].request.standard
-    start = min(timezone.localdate(a.submitted_at) for a in audits).replace(day=1)
-    team_audits = Audit.objects.filter(
-        organisation=context.organisation,
-        status=AuditStatus.SUBMITTED,
-        request__standard=standard,
-        case__team_id=team_id,
-        submitted_at__date__gte=start,
-        submitted_at__date__lte=until,
-    ).exclude(mode=RequestMode.REAUDIT)
-    achieved, answers = reaudits.compliance(team_audits, [criterion.key])
+    will take it (`improvement.reaudits.practice_audits`), the action agreed on `until`."""
+    practice = reaudits.practice_audits(
+        organisation_id=context.organisation.pk,
+        standard=audits[0].request.standard,
+        team_ids=[team_id],
+        period=reaudits.period_before([a.submitted_at for a in audits], _moment(until, 10)),
+        answered={a.pk for a in audits},
+    )
+    achieved, answers = reaudits.compliance(practice, [criterion.key])
     return float(achieved) * 100 / answers if answers else 100.0
 
 
