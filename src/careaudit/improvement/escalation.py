@@ -24,7 +24,6 @@ auditor is not cleared, nor for the same newest moderated audit once it is.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -45,6 +44,7 @@ from careaudit.improvement.models import (
     ImprovementRules,
     rules_for,
 )
+from careaudit.lib.rounding import round_half_up
 from careaudit.lib.workdays import working_days_between
 from careaudit.organisation.models import Organisation, StaffMember
 
@@ -212,10 +212,6 @@ def escalate_overdue_actions(
 # --- Calibration ------------------------------------------------------------------------------
 
 
-def _one_place(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def latest_moderations(organisation: Organisation, on: date, k: int) -> dict[int, list]:
     """Each auditor's last `k` completed moderations by `on` (newest first), in one query."""
     ranked = (
@@ -270,7 +266,7 @@ def flag_for_calibration(
         told = told or moderators_lead(rules, on)
         text = (
             f"{auditor.full_name}’s agreement with the moderators averaged "
-            f"{_one_place(mean)}% over their last {k} moderated audits (the rule flags below "
+            f"{round_half_up(mean, 1)}% over their last {k} moderated audits (the rule flags below "
             f"{threshold}%): flagged for calibration to {told.description}."
         )
         with transaction.atomic():
@@ -279,7 +275,7 @@ def flag_for_calibration(
                 rule=EscalationRule.CALIBRATION,
                 auditor=auditor,
                 moderations_count=len(moderations),
-                agreement_percent=_one_place(mean),
+                agreement_percent=round_half_up(mean, 1),
                 newest_moderation=newest,
                 told=told.person,
                 told_description=told.description[:500],
