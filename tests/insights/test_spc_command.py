@@ -346,3 +346,19 @@ def test_from_the_command_line_json_goes_to_standard_output_and_messages_to_stan
     assert result.stderr.strip().splitlines() == [
         f"CommandError: {bad} line 2: the denominator is 0; a period needs at least 1 case."
     ]
+
+
+# The example in docs/spc.md
+
+
+def test_the_documented_example_is_what_the_command_writes(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "spc.md").read_text()
+    data = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "compliance.csv").write_text(data, encoding="utf-8")
+    console = doc.split("```console\n$ careaudit spc compliance.csv ", 1)[1].split("```", 1)[0]
+    command, *shown = console.splitlines()
+    out, _ = spc(tmp_path / "compliance.csv", *command.split())
+    written = out.splitlines()
+    shown = [line for line in shown if line != "…"]
+    assert len(shown) == 5  # the header and four rows
+    assert all(line in written for line in shown)
