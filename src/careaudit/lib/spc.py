@@ -47,6 +47,9 @@ when the latest segment is provisional (:attr:`XmRChart.too_few_points`).
 The variation icon is that of the latest point; the assurance icon compares a target
 with the limits: a target outside the limits will consistently be passed or failed,
 one inside will be hit and missed.
+
+docs/spc.md explains the rules in plain words and lists every place they deliberately
+differ from NHSRplotthedots.
 """
 
 import math
@@ -148,7 +151,7 @@ class Segment:
 
     start: int
     stop: int
-    centre: float | None
+    centre: float
     limits: Limits | None
     baseline_points: int
     assurance: Assurance | None = None
@@ -237,8 +240,8 @@ def xmr(
     for number, (start, stop) in enumerate(_segment_bounds(rebase_at, len(values))):
         segment_values = values[start:stop]
         base = segment_values[: _baseline_length(baseline, len(segment_values))]
+        centre = fmean(base)
         if len(base) < 2:
-            centre = fmean(base)
             mmr = None
             segments.append(Segment(start, stop, centre, None, len(base)))
             points.extend(
@@ -246,7 +249,6 @@ def xmr(
                 for value in segment_values
             )
             continue
-        centre = fmean(base)
         mmr = mean_moving_range(base, screen=screen)
         limits = _limits(centre, LIMIT_SIGMA * mmr)
         segment = Segment(
@@ -409,7 +411,6 @@ def _judge(
 ) -> list[SpcPoint]:
     """Apply the four special cause rules to one segment and give each point its variation."""
     centre = segment.centre
-    assert centre is not None
     compare = _Comparison(max(abs(x) for x in [*values, centre]))
     outside = [
         compare.beyond(v, lim.lower, lim.upper) for v, lim in zip(values, limits, strict=True)
