@@ -398,7 +398,9 @@ def test_a_funnel_with_every_team_inside_says_the_differences_are_chance():
         [charts.FunnelEntry("A", 40, 50), charts.FunnelEntry("B", 41, 50)], title="Teams"
     )
 
-    assert "All 2 are within the 95% limits" in chart.summary
+    assert "Both are within the 95% limits: the differences between them are what chance" in (
+        chart.summary
+    )
 
 
 def test_compliance_bars_draw_each_interval_and_summarise_against_the_target():

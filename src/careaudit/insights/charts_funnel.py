@@ -120,9 +120,10 @@ def _summary(units: Sequence[FunnelEntry], result: Funnel, decimals: int) -> str
             parts.append(f"{words}: {_and(groups[words])}.")
     inside = len(units) - sum(len(names) for names in groups.values())
     if not groups:
+        everyone = {1: "It is", 2: "Both are"}.get(len(units), f"All {len(units)} are")
         parts.append(
-            f"All {len(units)} are within the 95% limits: the differences between them are "
-            "what chance alone would give."
+            f"{everyone} within the 95% limits: the differences between them are what chance "
+            "alone would give."
         )
     elif inside:
         parts.append(f"The other {inside} {'is' if inside == 1 else 'are'} within the limits.")
