@@ -485,7 +485,14 @@ def test_a_page_of_every_chart_prints_to_pdf_with_its_words(monkeypatch):
     assert "Hospital" in words and "Consent recorded" in words
 
 
-@pytest.mark.parametrize("module", [charts_svg, charts_spc])
+def test_each_period_can_link_to_the_audits_behind_it():
+    urls = [f"/insights/audits/?month=2025-{m:02d}" for m in range(1, 13)]
+    chart = charts.spc_chart(xmr(STEADY), MONTHS[:12], title="A", urls=urls)
+
+    assert chart.table.rows[2][0] == charts.Cell("Mar 2025", url="/insights/audits/?month=2025-03")
+
+
+@pytest.mark.parametrize("module", [charts, charts_svg, charts_spc])
 def test_the_docstring_examples_hold(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -23,6 +23,9 @@ docs/decisions/0020-charts-are-svg-drawn-on-the-server.md.
 Values shown as percentages are proportions from 0 to 1 (``format_value``).
 """
 
+from collections.abc import Iterable
+from datetime import date
+
 from careaudit.insights.charts_bars import Bar, Category, compliance_bars, distribution_chart
 from careaudit.insights.charts_funnel import FunnelEntry, funnel_chart
 from careaudit.insights.charts_spc import (
@@ -37,6 +40,18 @@ from careaudit.insights.charts_spc import (
     variation_icon,
 )
 from careaudit.insights.charts_svg import Cell, Chart, Icon, Table, ValueFormat, format_value
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_labels(months: Iterable[date]) -> list[str]:
+    """Period labels for monthly charts, the same on every chart and in every summary.
+
+    >>> month_labels([date(2026, 3, 1), date(2026, 4, 1)])
+    ['Mar 2026', 'Apr 2026']
+    """
+    return [f"{MONTHS[month.month - 1]} {month.year}" for month in months]
+
 
 __all__ = [
     "Bar",
@@ -54,6 +69,7 @@ __all__ = [
     "distribution_chart",
     "format_value",
     "funnel_chart",
+    "month_labels",
     "plot_points",
     "spc_chart",
     "spc_icon_words",

@@ -380,6 +380,7 @@ def spc_chart(
     decimals: int = 1,
     rebases: Sequence[Rebase | str] = (),
     counts: Sequence[tuple[int, int]] | None = None,
+    urls: Sequence[str] | None = None,
 ) -> Chart:
     """An SPC chart of a lib.spc XmR chart or p-chart, with its summary, icons and table.
 
@@ -387,11 +388,14 @@ def spc_chart(
     ``"percent"`` for proportions from 0 to 1 (as ``p_chart`` gives) or ``"number"``.
     The target is the chart's own (``lib.spc``'s ``target=``). ``rebases`` mark where the
     limits were worked out afresh (a period label, or a :class:`Rebase` with its reason).
-    ``counts`` (numerator, denominator) per point adds them to the table of a p-chart.
+    ``counts`` (numerator, denominator) per point adds them to the table of a p-chart;
+    ``urls``, one per point ("" for none), link each period in the table to its audits.
     """
     points = plot_points(chart, labels)
     if counts is not None and len(counts) != len(points):
         raise ValueError("an SPC chart needs one (numerator, denominator) per point")
+    if urls is not None and len(urls) != len(points):
+        raise ValueError('an SPC chart needs one address (or "") per point')
     few = too_few_points(points)
     judged = few is None
     rebase_list = [r if isinstance(r, Rebase) else Rebase(str(r)) for r in rebases]
@@ -410,7 +414,7 @@ def spc_chart(
         body=_draw(points, chart, judged, value_format, decimals, rebase_list),
         key=f"spc|{value_name}|{'|'.join(labels)}",
     )
-    table = _table(title, value_name, points, chart, judged, value_format, decimals, counts)
+    table = _table(title, value_name, points, chart, judged, value_format, decimals, counts, urls)
     return Chart(title=title, svg=svg, summary=summary, table=table, icons=icons, notes=notes)
 
 
@@ -517,7 +521,11 @@ def _draw(points, chart, judged, value_format, decimals, rebases) -> list[str]:
                 stroke_dasharray="2 3",
             )
         )
-        body.append(text(bx + 4, PLOT_TOP + 10, rebase.reason or "Limits re-based", size=SMALL))
+        words = rebase.reason or "Limits re-based"
+        if bx + 4 + text_width(words, SMALL) <= WIDTH - 4:
+            body.append(halo_text(bx + 4, PLOT_TOP + 10, words, size=SMALL))
+        else:  # near the right-hand end: written to the left of the line
+            body.append(halo_text(bx - 4, PLOT_TOP + 10, words, size=SMALL, anchor="end"))
 
     # Centre and limits, drawn per segment of equal centre: steps where limits vary
     # (a p-chart's denominators), straight where they do not (XmR).
@@ -625,7 +633,7 @@ def _segments(points: Sequence[PlotPoint]) -> list[list[int]]:
     return segments
 
 
-def _table(title, value_name, points, chart, judged, value_format, decimals, counts) -> Table:
+def _table(title, value_name, points, chart, judged, value_format, decimals, counts, urls) -> Table:
     fmt = lambda v: "" if v is None else format_value(v, value_format, decimals)  # noqa: E731
     head = ["Period", value_name]
     if counts is not None:
@@ -635,7 +643,7 @@ def _table(title, value_name, points, chart, judged, value_format, decimals, cou
         head.append("Variation")
     rows = []
     for i, point in enumerate(points):
-        row = [Cell(point.label), Cell(fmt(point.value), numeric=True)]
+        row = [Cell(point.label, url=urls[i] if urls else ""), Cell(fmt(point.value), True)]
         if counts is not None:
             numerator, denominator = counts[i]
             row.append(Cell(f"{numerator:,} of {denominator:,}", numeric=True))
