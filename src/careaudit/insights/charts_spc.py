@@ -168,7 +168,7 @@ def too_few_points(points: Sequence[PlotPoint]) -> int | None:
         return 0
     if len(points) < FEW_POINTS:
         return len(points)
-    if getattr(points[-1], "provisional", False) and _rebased(points):
+    if points[-1].provisional and _rebased(points):
         latest_centre = points[-1].centre
         count = 0
         for point in reversed(points):
