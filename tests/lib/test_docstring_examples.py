@@ -10,6 +10,7 @@ MODULES = [
     "agreement",
     "dates",
     "evidence",
+    "funnel",
     "redact",
     "rounding",
     "sampling",
