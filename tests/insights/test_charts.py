@@ -1,6 +1,5 @@
 """The product's charts: SVG a browser, WeasyPrint and a screen reader can all read."""
 
-import dataclasses
 import doctest
 import xml.etree.ElementTree as ET
 
@@ -10,7 +9,7 @@ from django.template.loader import render_to_string
 
 from careaudit.core.pdf import render_pdf
 from careaudit.insights import charts, charts_spc, charts_svg
-from careaudit.lib.spc import SpcPoint, Variation, p_chart, xmr
+from careaudit.lib.spc import Variation, p_chart, xmr
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [
@@ -329,41 +328,34 @@ def test_the_table_shows_the_percentages_and_a_p_charts_counts():
 # Re-based limits, as lib.spc will give them (a centre on each point)
 
 
-@dataclasses.dataclass(frozen=True)
-class RebasedPoint(SpcPoint):
-    centre: float | None = None
-    provisional: bool = False
+def test_limits_rebased_at_a_change_draw_one_centre_line_per_stretch():
+    values = [0.7, 0.72, 0.68, 0.71, 0.69, 0.7, 0.72, 0.68, 0.7, 0.71, 0.69, 0.7] + [
+        0.86,
+        0.88,
+        0.87,
+        0.86,
+        0.88,
+        0.87,
+        0.86,
+        0.88,
+        0.87,
+        0.86,
+        0.88,
+        0.87,
+    ]
+    rebased = xmr(values, rebase_at=[12])
+    labels = [f"M{i}" for i in range(len(values))]
 
-
-def test_points_with_their_own_centre_draw_one_line_per_set_of_limits():
-    chart = improving_chart()
-    points = tuple(
-        RebasedPoint(
-            **{f.name: getattr(p, f.name) for f in dataclasses.fields(SpcPoint)},
-            centre=0.7 if i < 12 else 0.87,
-        )
-        for i, p in enumerate(chart.points)
-    )
-    rebased = dataclasses.replace(chart, points=points)
-
-    plotted = charts.plot_points(rebased, MONTHS)
-    assert {p.centre for p in plotted} == {0.7, 0.87}
-    table = charts.spc_chart(rebased, MONTHS, title="A").table
+    plotted = charts.plot_points(rebased, labels)
+    assert [round(c, 2) for c in sorted({p.centre for p in plotted})] == [0.7, 0.87]
+    table = charts.spc_chart(rebased, labels, title="A").table
     means = {row[table.head.index("Mean")].text for row in table.rows}
     assert means == {"70.0%", "87.0%"}
 
 
-def test_a_new_segment_on_provisional_limits_gets_no_icons():
-    chart = improving_chart()
-    points = tuple(
-        RebasedPoint(
-            **{f.name: getattr(p, f.name) for f in dataclasses.fields(SpcPoint)},
-            centre=0.7 if i < 20 else 0.87,
-            provisional=i >= 20,
-        )
-        for i, p in enumerate(chart.points)
-    )
-    rebased = dataclasses.replace(chart, points=points)
+def test_a_new_stretch_on_provisional_limits_gets_no_icons():
+    values = [0.7, 0.72, 0.68, 0.71, 0.69, 0.7, 0.72, 0.68, 0.7, 0.71, 0.69, 0.7] * 2
+    rebased = xmr(values, rebase_at=[20])
 
     assert charts.spc_icon_words(rebased) == ["Too few points for reliable limits (4 of 12)"]
 

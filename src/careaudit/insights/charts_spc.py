@@ -45,7 +45,7 @@ from careaudit.insights.charts_svg import (
     text_width,
     tick_decimals,
 )
-from careaudit.lib.spc import FEW_POINTS, PROVISIONAL_LIMITS, Assurance, PChart, Variation, XmRChart
+from careaudit.lib.spc import FEW_POINTS, Assurance, PChart, Variation, XmRChart
 
 COLOUR = {
     Variation.COMMON_CAUSE: GREY,
@@ -106,25 +106,23 @@ class PlotPoint:
     direction: int  # +1 high, -1 low, 0 common cause
     rule: str  # why it is special cause, in words; "" when it is not
     provisional: bool  # its limits rest on fewer than 12 points
+    segment: int = 0  # re-bases before it (0 for the first stretch of limits)
 
 
 def plot_points(chart: XmRChart | PChart, labels: Sequence[str]) -> list[PlotPoint]:
     """The one adapter from a lib.spc chart to what the drawing needs.
 
-    A point's centre is its own ``centre`` where lib.spc gives one (re-based limits),
-    else the chart's mean; likewise ``provisional``.
+    A point's centre is its own segment's (limits re-based at a recorded change); the
+    chart's mean only where lib.spc could draw no limits (fewer than 2 points).
     """
     if len(labels) != len(chart.points):
         raise ValueError(
             f"an SPC chart needs one label per point: {len(chart.points)} points, "
             f"{len(labels)} labels"
         )
-    chart_provisional = PROVISIONAL_LIMITS in chart.notes
     result = []
     for label, point in zip(labels, chart.points, strict=True):
-        centre = getattr(point, "centre", None)
-        if centre is None:
-            centre = chart.mean
+        centre = point.centre if point.centre is not None else chart.mean
         limits = point.limits
         result.append(
             PlotPoint(
@@ -137,7 +135,8 @@ def plot_points(chart: XmRChart | PChart, labels: Sequence[str]) -> list[PlotPoi
                 special_cause=point.special_cause,
                 direction=point.direction,
                 rule=_rule_words(point),
-                provisional=bool(getattr(point, "provisional", chart_provisional)),
+                provisional=point.provisional or limits is None,
+                segment=point.segment,
             )
         )
     return result
@@ -168,19 +167,10 @@ def too_few_points(points: Sequence[PlotPoint]) -> int | None:
         return 0
     if len(points) < FEW_POINTS:
         return len(points)
-    if points[-1].provisional and _rebased(points):
-        latest_centre = points[-1].centre
-        count = 0
-        for point in reversed(points):
-            if point.centre != latest_centre:
-                break
-            count += 1
-        return count if count < FEW_POINTS else None
+    if points[-1].provisional:
+        latest = sum(1 for point in points if point.segment == points[-1].segment)
+        return latest if latest < FEW_POINTS else None
     return None
-
-
-def _rebased(points: Sequence[PlotPoint]) -> bool:
-    return len({p.centre for p in points}) > 1
 
 
 def too_few_words(count: int) -> str:
