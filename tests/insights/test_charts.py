@@ -329,20 +329,8 @@ def test_the_table_shows_the_percentages_and_a_p_charts_counts():
 
 
 def test_limits_rebased_at_a_change_draw_one_centre_line_per_stretch():
-    values = [0.7, 0.72, 0.68, 0.71, 0.69, 0.7, 0.72, 0.68, 0.7, 0.71, 0.69, 0.7] + [
-        0.86,
-        0.88,
-        0.87,
-        0.86,
-        0.88,
-        0.87,
-        0.86,
-        0.88,
-        0.87,
-        0.86,
-        0.88,
-        0.87,
-    ]
+    before = [0.7, 0.72, 0.68, 0.71, 0.69, 0.7, 0.72, 0.68, 0.7, 0.71, 0.69, 0.7]
+    values = [*before, *[0.86, 0.88, 0.87] * 4]
     rebased = xmr(values, rebase_at=[12])
     labels = [f"M{i}" for i in range(len(values))]
 
