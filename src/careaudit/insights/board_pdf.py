@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from careaudit.core.pdf import render_pdf
 from careaudit.insights.board_report import (
+    NO_TEAM,
     BoardReport,
     CompletionRow,
     Series,
     charted_months,
     percent,
 )
+from careaudit.programme.selectors import NO_TEAM as NO_TEAM_WORDS
 
 TEMPLATE = "insights/board_report.html"
 # Page 1 names this many of each list, and says how many more are in the sections behind.
@@ -43,7 +45,11 @@ def rollup(rows: list[CompletionRow], by: str) -> list[Rollup]:
         total = sums[getattr(row, by)]
         for i, n in enumerate((row.requested, row.submitted, row.overdue, row.no_eligible_case)):
             total[i] += n
-    return [Rollup(label, *counts) for label, counts in sorted(sums.items())]
+    # The spreadsheet's "(no team)" is for machines; here it says who they are, last.
+    return [
+        Rollup(NO_TEAM_WORDS if label == NO_TEAM else label, *counts)
+        for label, counts in sorted(sums.items(), key=lambda item: (item[0] == NO_TEAM, item[0]))
+    ]
 
 
 def change_words(change: Decimal | None, unit: str = "points") -> str:
@@ -89,12 +95,7 @@ def board_pdf(report: BoardReport) -> bytes:
         "first": FIRST_PAGE_ITEMS,
         "compliance_words": change_words(report.compliance_change),
         "completion_words": change_words(report.completion_change),
-        "voice_words": change_words(
-            report.voice.rate - report.voice.before_rate
-            if report.voice and report.voice.rate is not None and report.voice.before_rate
-            is not None
-            else None
-        ),
+        "voice_words": change_words(report.voice_change),
         "escalated": actions.escalated,
         "escalated_more": max(len(actions.escalated) - FIRST_PAGE_ITEMS, 0),
         "awaiting_review": report.awaiting_review,

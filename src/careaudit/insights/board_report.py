@@ -204,6 +204,10 @@ class Result:
     def change(self) -> Decimal | None:
         return points_between(self.before.percent if self.before else None, self.now.percent)
 
+    @property
+    def short_label(self) -> str:
+        return shorten(self.label, 90)
+
 
 @dataclass(frozen=True)
 class Movement:
@@ -259,13 +263,16 @@ class Series:
         """The variation in words, as the chart's text summary says it."""
         if not self.points:
             return f"{self.name}: nothing to chart."
-        if not self.reliable:
-            return (
-                f"{self.name}: {len(self.points)} month{'s' if len(self.points) != 1 else ''} "
-                f"with data; {TOO_FEW_POINTS} (at least {spc.FEW_POINTS} are needed), so no "
-                "special cause is claimed. The average and limits shown are provisional."
-            )
         latest = self.points[-1]
+        if not self.reliable:
+            values = [point.value for point in self.points]
+            months = f"{len(values)} month{'s' if len(values) != 1 else ''}"
+            return (
+                f"{self.name}: {latest.value}% in {latest.month:%B}; {months} with data, from "
+                f"{min(values)}% to {max(values)}% around an average of {latest.mean}%. "
+                f"{TOO_FEW_POINTS.capitalize()} (at least {spc.FEW_POINTS} are needed), so no "
+                "special cause is claimed."
+            )
         first_flagged = None
         for point in reversed(self.points):
             if point.special_cause and point.variation == latest.variation:
@@ -408,7 +415,8 @@ class BoardReport:
     month: date
     as_of: date
     previous: date | None  # last month with requests
-    standards: list[str]  # what the month audited ("PQ3 Title")
+    standards: list[str]  # what the month's timetable audited ("PQ3 Title")
+    other_standards: list[str]  # what its extra audits and re-audits were of
     previous_standards: list[str]
     programmes: list[str]
     completion_rows: list[CompletionRow] = field(default_factory=list)
@@ -450,6 +458,17 @@ class BoardReport:
     @property
     def unreliable_series(self) -> int:
         return sum(1 for series in self.series if series.points and not series.reliable)
+
+    @property
+    def least_met(self) -> list[Result]:
+        """The criteria met least often this month, from enough answers to mean something."""
+        return [r for r in self.by_criterion if r.now.answers >= FEW_ANSWERS][:2]
+
+    @property
+    def voice_change(self) -> Decimal | None:
+        if self.voice is None:
+            return None
+        return points_between(self.voice.before_rate, self.voice.rate)
 
     @property
     def awaiting_review(self) -> list[RepeatedItem]:
@@ -503,13 +522,15 @@ def board_report(
     step = progress or (lambda text: None)
 
     previous = _previous_month(organisation, month)
+    standards, other_standards = _standards_of(organisation, month)
     report = BoardReport(
         organisation=organisation.name,
         month=month,
         as_of=as_of,
         previous=previous,
-        standards=_standards_of(organisation, month),
-        previous_standards=_standards_of(organisation, previous) if previous else [],
+        standards=standards,
+        other_standards=other_standards,
+        previous_standards=_standards_of(organisation, previous)[0] if previous else [],
         programmes=[p.name for p in programmes_covering(organisation, month)],
     )
     step("Counting the month’s requests")
@@ -562,19 +583,25 @@ def _previous_month(organisation: Organisation, month: date) -> date | None:
     )
 
 
-def _standards_of(organisation: Organisation, month: date) -> list[str]:
-    """The standards the month audited: its timetable's, and any other requested."""
-    timetabled = ProgrammeMonth.objects.filter(
-        programme__organisation=organisation, month=month, standard__isnull=False
-    ).values_list("standard__code", "standard__title", "standard__position")
-    requested = (
+def _standards_of(organisation: Organisation, month: date) -> tuple[list[str], list[str]]:
+    """The standards the month's timetable audited, and the others its requests were of
+    (extra audits, re-audits)."""
+    timetabled = set(
+        ProgrammeMonth.objects.filter(
+            programme__organisation=organisation, month=month, standard__isnull=False
+        ).values_list("standard__code", "standard__title", "standard__position")
+    )
+    requested = set(
         AuditRequest.objects.filter(organisation=organisation, month=month)
         .exclude(mode=RequestMode.MODERATION)
         .values_list("standard__code", "standard__title", "standard__position")
         .distinct()
     )
-    found = set(timetabled) | set(requested)
-    return [f"{code} {title}" for code, title, _ in sorted(found, key=lambda s: (s[2], s[0]))]
+
+    def named(found) -> list[str]:
+        return [f"{code} {title}" for code, title, _ in sorted(found, key=lambda s: (s[2], s[0]))]
+
+    return named(timetabled), named(requested - timetabled)
 
 
 # --- Completion ----------------------------------------------------------------------------------
@@ -730,9 +757,7 @@ def _movements(by_team: list[Result]) -> list[Movement]:
     """The teams whose compliance moved most since last month, from enough answers both
     months to mean something."""
     moved = [
-        Movement(
-            r.label, r.before.percent, r.now.percent, r.change, r.before.audits, r.now.audits
-        )
+        Movement(r.label, r.before.percent, r.now.percent, r.change, r.before.audits, r.now.audits)
         for r in by_team
         if r.before is not None
         and r.before.answers >= MOVEMENT_ANSWERS
@@ -940,7 +965,12 @@ def _voice(audits: QuerySet[Audit], before: QuerySet[Audit] | None) -> Voice:
     ):
         answers = Counter(r[index] for r in contacted)
         questions.append(
-            (question, answers[VoiceAnswer.YES], answers[VoiceAnswer.PARTLY], answers[VoiceAnswer.NO])
+            (
+                question,
+                answers[VoiceAnswer.YES],
+                answers[VoiceAnswer.PARTLY],
+                answers[VoiceAnswer.NO],
+            )
         )
     return Voice(
         audits=len(rows),
@@ -1094,9 +1124,7 @@ def proposed_priorities(report: BoardReport) -> list[Priority]:
             )
             if repeats:
                 why += f" Also a repeated finding: {_where(repeats)}."
-            priorities.append(
-                Priority(f"“{shorten(result.label, 90)}” ({result.code})", why)
-            )
+            priorities.append(Priority(f"“{shorten(result.label, 90)}” ({result.code})", why))
             named.add(key)
             if len(priorities) >= 2:
                 break

@@ -20,6 +20,7 @@ PERCENT = "0.0%"
 MONTH = "mmm yyyy"
 DAY = "d mmm yyyy"
 WIDEST = 80  # characters: a criterion's text wraps beyond this
+NARROWEST = 10
 
 
 def fraction(value: Decimal | None) -> float | None:
@@ -47,7 +48,7 @@ def _sheet(book, title: str, headers: list[str], rows: list[list], formats: dict
             len(_shown(row[index])) for row in rows if index < len(row) and row[index] is not None
         ]
         letter = sheet.cell(row=1, column=index + 1).column_letter
-        sheet.column_dimensions[letter].width = min(max(values) + 2, WIDEST)
+        sheet.column_dimensions[letter].width = min(max(max(values) + 2, NARROWEST), WIDEST)
         if max(values) > WIDEST:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
