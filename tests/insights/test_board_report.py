@@ -331,3 +331,16 @@ def test_a_cancelled_request_and_a_moderation_are_not_counted(month):
     assert requests.filter(status=RequestStatus.CANCELLED).count() == 1
     assert requests.filter(mode=RequestMode.MODERATION).count() == 1
     assert report.completion.requested == requests.count() - 2
+
+
+def test_a_month_the_timetable_skips_says_so_and_still_gives_the_tracker(month):
+    out = io.BytesIO()
+
+    report = write_board_report(
+        month.council.organisation, date(2023, 12, 1), "pdf", out, as_of=date(2023, 12, 20)
+    )
+
+    page_one = pdf_text(out.getvalue()).split("\f")[0]
+    assert report.completion.requested == 0 and report.previous == OCTOBER
+    assert "No audits were requested for December 2023" in page_one
+    assert "1 overdue action has been escalated" in page_one

@@ -25,7 +25,7 @@ NARROWEST = 10
 
 def fraction(value: Decimal | None) -> float | None:
     """A percentage (87.5) as the spreadsheet's number (0.875), shown as 87.5%."""
-    return None if value is None else float(value) / 100
+    return None if value is None else float(value / 100)
 
 
 def _sheet(book, title: str, headers: list[str], rows: list[list], formats: dict | None = None):
