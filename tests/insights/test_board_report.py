@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from careaudit.audits import services as audit_services
 from careaudit.audits.models import Audit
 from careaudit.cases.models import Case
+from careaudit.core.models import AccessLog
 from careaudit.improvement import services as improvement_services
 from careaudit.improvement.models import ActionSource, Escalation, EscalationRule
 from careaudit.improvement.services import ActionDetails
@@ -30,6 +31,7 @@ from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.programme.services import request_cancel
 from tests.conftest import built_once
+from tests.core.test_pdf import _objects
 from tests.programme.conftest import Council, build_council
 
 OCTOBER = date(2023, 10, 1)
@@ -279,8 +281,12 @@ def test_the_command_writes_the_board_report(month, tmp_path):
         "--organisation", "somerset",
     )  # fmt: skip
 
-    assert path.read_bytes().startswith(b"%PDF-")
+    content = path.read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert b"/StructTreeRoot" in _objects(content)  # tagged, for screen readers
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    # It names actions' leads: logged as a read of personal data, as the agenda pack is.
+    assert AccessLog.objects.filter(object_type="board_report", object_id="2023-10").exists()
 
 
 @pytest.mark.parametrize(
