@@ -10,6 +10,7 @@ MODULES = [
     "agreement",
     "dates",
     "evidence",
+    "intervals",
     "redact",
     "rounding",
     "sampling",
