@@ -159,10 +159,14 @@ class ResultsFilterForm(GovukForm):
         default = ResultsFilter.default(today)
         fields = {
             "from": MonthField(
-                label="From", what="first month", help_text=f"For example, {default.since:%Y-%m}"
+                label="First month",
+                what="first month",
+                help_text=f"For example, {default.since:%Y-%m}",
             ),
             "to": MonthField(
-                label="To", what="last month", help_text=f"For example, {default.until:%Y-%m}"
+                label="Last month",
+                what="last month",
+                help_text=f"For example, {default.until:%Y-%m}",
             ),
         }
         self.fields = {**fields, **self.fields}
