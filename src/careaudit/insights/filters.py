@@ -154,9 +154,12 @@ class ResultsFilterForm(GovukForm):
     mode = forms.ChoiceField(label="Kind of audit", required=False)
 
     def __init__(self, data, *, organisation: Organisation, today: date, **kwargs):
+        default = ResultsFilter.default(today)
+        if not data.get("from") and not data.get("to"):
+            data = data.copy()  # the boxes show the months the page is about
+            data["from"], data["to"] = f"{default.since:%Y-%m}", f"{default.until:%Y-%m}"
         super().__init__(data, **kwargs)
         self.organisation, self.today = organisation, today
-        default = ResultsFilter.default(today)
         fields = {
             "from": MonthField(
                 label="First month",

@@ -27,13 +27,14 @@ Definitions (shared by the dashboards, the SPC charts and the board report):
   denominator the answers that count, one point per month that has answers.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Concat, NullIf
 
 from careaudit.audits import stats
 from careaudit.audits.compliance import achieved_sum, counting_answers
@@ -127,13 +128,30 @@ class MonthlySeries:
     points: list[MonthlyPoint] = field(default_factory=list)
 
 
+def natural(text: str) -> list:
+    """Sort as people count: "PQ2" before "PQ10", whatever the case.
+
+    >>> sorted(["PQ10 Supervision", "pq2 Records", "PQ1 Working"], key=natural)
+    ['PQ1 Working', 'pq2 Records', 'PQ10 Supervision']
+    """
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text.casefold())
+    ]
+
+
 # --- Grouping -----------------------------------------------------------------------------
 
 # How each breakdown groups answers (from Answer) and labels the group: (value, label).
 GROUPS = {
     "standard": (
         F("audit__request__standard_id"),
-        Coalesce(F("audit__request__standard__code"), Value("")),
+        Concat(
+            "audit__request__standard__code",
+            Value(" "),
+            "audit__request__standard__title",
+            output_field=CharField(),
+        ),
     ),
     "team": (
         Coalesce("audit__case__team_id", "audit__staff_subject__team_id"),
@@ -212,7 +230,7 @@ def by_criterion(organisation: Organisation, f: ResultsFilter) -> list[Criterion
         )
         for row in rows
     ]
-    results.sort(key=lambda r: (r.compliance.percent, -r.compliance.answers, r.key))
+    results.sort(key=lambda r: (r.compliance.percent, -r.compliance.answers, natural(r.key)))
     return results
 
 
@@ -244,7 +262,7 @@ def by_group(organisation: Organisation, f: ResultsFilter, kind: str) -> list[Gr
         raw = row["group_value"]
         name = modes.get(raw, raw) if kind == "mode" else row["group_label"] or NO_GROUP[kind]
         results.append(GroupResult(None if raw is None else str(raw), name, _totals(row)))
-    results.sort(key=lambda r: (r.value is None, r.label.casefold()))
+    results.sort(key=lambda r: (r.value is None, natural(r.label)))
     return results
 
 
@@ -344,7 +362,7 @@ def monthly_compliance(
         texts = _latest_texts({s.key for s in series.values() if s.key})
         for s in series.values():
             s.label = f"{s.key} {texts.get(s.key, '')}".strip()
-    return sorted(series.values(), key=lambda s: (s.key is None, s.label.casefold()))
+    return sorted(series.values(), key=lambda s: (s.key is None, natural(s.label)))
 
 
 def criterion_audits(criterion_key: str) -> Q:

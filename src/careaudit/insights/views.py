@@ -27,6 +27,10 @@ from careaudit.organisation.access import require_staff
 from careaudit.programme.models import RequestMode
 from careaudit.programme.selectors import today
 
+# The least-met criteria shown first; the rest are a click away, so the page stays readable
+# with a whole year of ten standards (over a hundred criteria).
+CRITERIA_FIRST = 10
+
 BREAKDOWNS = (
     ("standard", "By standard"),
     ("team", "By team"),
@@ -101,7 +105,8 @@ def _results(organisation, f: ResultsFilter, links: bool) -> dict:
         "filter": f,
         "audits": measures.audits_counted(organisation, f),
         "overall": _figure(overall, _behind(f), links),
-        "criteria": criteria,
+        "criteria": criteria[:CRITERIA_FIRST],
+        "criteria_rest": criteria[CRITERIA_FIRST:],
         "breakdowns": breakdowns,
         "bands": [
             (b, _behind(f, band="none" if b.band is None else b.band) if links else "")
