@@ -11,6 +11,7 @@ MODULES = [
     "dates",
     "evidence",
     "funnel",
+    "intervals",
     "redact",
     "rounding",
     "sampling",
