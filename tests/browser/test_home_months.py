@@ -22,9 +22,9 @@ PHONE = {"width": 375, "height": 800}
 @pytest.fixture
 def october(people, september):  # noqa: F811
     """September's sample audits in and one moderated, seen on 20 October."""
-    requests = AuditRequest.objects.filter(
-        month=date(2023, 9, 1), mode=RequestMode.SAMPLE
-    ).exclude(case=None)
+    requests = AuditRequest.objects.filter(month=date(2023, 9, 1), mode=RequestMode.SAMPLE).exclude(
+        case=None
+    )
     for request in requests.order_by("pk")[:3]:
         submit_with_evidence(request)
     mod.moderation_draw(people.quality_lead.organisation, date(2023, 9, 1), fraction=0.5)

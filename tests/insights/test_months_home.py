@@ -14,9 +14,10 @@ from careaudit.cases.models import Case
 from careaudit.improvement.models import Action
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest
+from tests.audits.conftest import submitted_audit
 from tests.audits.test_moderation_views import submit_with_evidence
 from tests.factories import StaffFactory
-from tests.insights.test_months import ON, SEPTEMBER, moderate, sample_requests
+from tests.insights.test_months import OCTOBER, ON, SEPTEMBER, moderate, sample_requests
 from tests.programme.conftest import an_administrator, build_council
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,7 @@ def on_the_20th(time_machine):
 
 def test_the_quality_lead_sees_both_months_side_by_side(council, quality_lead, login, on_the_20th):
     september_audited(council)
+    submitted_audit(sample_requests(OCTOBER).order_by("pk").first(), value="partly_met")
     requested = AuditRequest.objects.filter(month=SEPTEMBER).exclude(mode="moderation").count()
 
     panel = panel_of(login(quality_lead).get("/").text)
@@ -63,9 +65,11 @@ def test_the_quality_lead_sees_both_months_side_by_side(council, quality_lead, l
     assert "September 2023" in panel and "October 2023 so far" in panel
     assert f"3 of {requested} (" in panel  # submitted, against the audits requested
     assert "100.0%" in panel  # every answer met
+    assert "50.0%" in panel  # October's one audit: every answer partly met
+    assert "Down 50.0 percentage points</strong> from September" in panel
     assert "over 1 moderation" in panel
     assert "No moderations completed yet" in panel  # October's audits are not moderated yet
-    for hint in ("each person’s quota", "past their due date", "not “not applicable”"):
+    for hint in ("Each person’s quota", "past their due date", "not “not applicable”"):
         assert hint in panel
     assert f"/programme/{council.programme.pk}/2023-9" in panel
     assert f"/programme/{council.programme.pk}/2023-9?status=overdue" in panel
