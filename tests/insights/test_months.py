@@ -200,3 +200,10 @@ def test_compliance_and_agreement_round_halves_up_to_one_place():
     assert Compliance().percent is None
     assert Agreement(Decimal("250.0"), 3).mean == Decimal("83.3")
     assert Agreement().mean is None
+
+
+def test_the_figures_of_both_months_take_seven_queries(council, django_assert_num_queries):
+    september_and_october(council)
+
+    with django_assert_num_queries(7):
+        this_and_last_month(council.organisation, ON)

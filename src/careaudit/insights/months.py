@@ -155,7 +155,8 @@ def _start(month: date) -> datetime:
 
 
 def this_and_last_month(organisation: Organisation, on: date) -> ThisAndLastMonth:
-    """The figures of the month of `on` and of the month before it. Eight queries."""
+    """The figures of the month of `on` and of the month before it, in seven queries
+    (five when neither month has a submitted audit)."""
     this = month_start(on)
     last = add_months(this, -1)
     months = (last, this)
