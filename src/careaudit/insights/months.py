@@ -11,7 +11,7 @@ elsewhere:
   date, on the day) and with no eligible case are subsets of the requested.
 - Compliance: over the submitted audits of the month (an audit's month is its request's),
   the answers' achievement summed over the answers that count — the rule of
-  `improvement.reaudits.compliance`, called here, never copied. Its change from last month
+  `audits.compliance.compliance`, called here, never copied. Its change from last month
   is the difference of the two percentages as shown (each rounded half up to one decimal
   place), so the page adds up for a reader who subtracts.
 - The people's voice: of the submitted audits of a person's case (the only ones that ask
@@ -35,15 +35,15 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
+from careaudit.audits.compliance import compliance
 from careaudit.audits.models import Audit, AuditStatus, FeedbackResponse, ModerationStatus
 from careaudit.improvement.models import Action, Reaudit, ReauditOutcome
-from careaudit.improvement.reaudits import compliance
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.rounding import round_half_up
 from careaudit.organisation.models import Organisation
 from careaudit.programme.models import AuditRequest, ProgrammeMonth, RequestMode
 from careaudit.programme.selectors import tally_requests
-from careaudit.standards.models import Criterion, SubjectKind
+from careaudit.standards.models import SubjectKind
 
 
 @dataclass(frozen=True)
@@ -202,13 +202,10 @@ def submitted_audits_of(organisation: Organisation, month: date):
 
 
 def _compliance(organisation: Organisation, month: date, audits: int) -> Compliance:
-    """One query: every answer of the month's submitted audits, on every criterion of their
-    tools' versions."""
+    """One query: every answer that counts of the month's submitted audits."""
     if not audits:
         return Compliance()
-    submitted = submitted_audits_of(organisation, month)
-    criteria = Criterion.objects.filter(section__version__in=submitted.values("tool_version"))
-    achieved, answers = compliance(submitted, criteria.values("key"))
+    achieved, answers = compliance(submitted_audits_of(organisation, month))
     return Compliance(achieved, answers, audits)
 
 

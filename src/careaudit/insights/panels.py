@@ -5,6 +5,7 @@ figures beside last month's."""
 from careaudit.audits.access import can_see_agreement
 from careaudit.core.my_work import Panel, my_work_panel
 from careaudit.improvement.access import may_see_tracker
+from careaudit.insights.access import can_see_results
 from careaudit.insights.months import this_and_last_month
 from careaudit.insights.overview import programme_overview
 from careaudit.organisation.models import Capability, StaffMember
@@ -49,6 +50,7 @@ def this_and_last_month_panel(staff: StaffMember) -> Panel | None:
             "organisation": staff.organisation,
             "can_see_tracker": may_see_tracker(staff),
             "can_see_agreement": can_see_agreement(staff),
+            "can_see_results": can_see_results(staff),
             "moderates": staff.can(Capability.MODERATE),
         },
     )
