@@ -361,3 +361,21 @@ def test_the_list_costs_the_same_however_many_reports_there_are(
 
     with django_assert_num_queries(LIST_QUERIES):
         assert client.get(REPORTS).status_code == 200
+
+
+def test_asking_again_for_work_cut_off_by_a_restart_starts_it_afresh(client, lead, writer):
+    client.force_login(lead.user)
+    ask(client)
+    cut_off = the_job()
+    BackgroundJob.objects.filter(pk=cut_off.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() - timedelta(minutes=31)
+    )
+
+    again = ask(client)
+
+    cut_off.refresh_from_db()
+    assert cut_off.status == JobStatus.FAILED
+    assert "stopped before it finished" in cut_off.error
+    fresh = BackgroundJob.objects.exclude(pk=cut_off.pk).get()
+    assert again["Location"] == reverse("report_job", args=[fresh.pk])
+    assert fresh.status == JobStatus.QUEUED

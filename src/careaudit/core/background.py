@@ -44,8 +44,9 @@ from careaudit.core.models import (
 logger = logging.getLogger(__name__)
 
 # A job still "running" this long after it started was cut off (the worker was killed, the
-# machine restarted): the daily tick marks it failed, so the same work can be asked again.
-STALE_AFTER = timedelta(hours=2)
+# machine restarted): it is marked failed by the daily tick, or when the same work is asked
+# for again.
+STALE_AFTER = timedelta(minutes=30)
 # A job still waiting this long: the job's page says the worker may not be running.
 SLOW_START_AFTER = timedelta(minutes=2)
 
@@ -123,8 +124,10 @@ def job_submit(
             .order_by("pk")
             .first()
         )
-        if existing is not None:
+        if existing is not None and not is_cut_off(existing):
             return existing, False
+        if existing is not None:
+            _fail_cut_off(existing)
         try:
             with transaction.atomic():
                 job = BackgroundJob.objects.create(
@@ -230,6 +233,25 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
+def is_cut_off(job: BackgroundJob, now=None) -> bool:
+    """Still "being made" long after it started: the worker died under it."""
+    now = now or timezone.now()
+    return (
+        job.status == JobStatus.RUNNING
+        and job.started_at is not None
+        and now - job.started_at > STALE_AFTER
+    )
+
+
+def _fail_cut_off(job: BackgroundJob) -> None:
+    BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED,
+        finished_at=timezone.now(),
+        progress="",
+        error=stopped_before_it_finished(job),
+    )
+
+
 def is_slow_to_start(job: BackgroundJob, now=None) -> bool:
     """Still waiting long after it was asked for: the worker may not be running."""
     now = now or timezone.now()
@@ -252,12 +274,7 @@ def tidy_background_jobs(on: date, report: TickReport) -> None:
         BackgroundJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
     )
     for job in cut_off:
-        BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED,
-            finished_at=now,
-            progress="",
-            error=stopped_before_it_finished(job),
-        )
+        _fail_cut_off(job)
     if cut_off:
         report.notes.append(f"{len(cut_off)} background jobs cut off by a restart marked failed.")
     _prune_task_results(keep_until)
