@@ -8,12 +8,14 @@ small file and tells its progress.
 """
 
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from careaudit.core.background import (
@@ -82,7 +84,13 @@ def lead(drawn):
 
 
 def run_the_worker() -> None:
-    call_command("worker", batch=True, verbosity=0)
+    """The real worker, until the queue is empty, inside the test's transaction.
+
+    Between tasks the worker closes database connections left in a transaction (as Django
+    does after a request); here the transaction is the test's own, so that is skipped.
+    """
+    with mock.patch(f"{db_worker.__name__}.close_old_connections"):
+        call_command("worker", batch=True, verbosity=0)
 
 
 def ask(client, month=SEPTEMBER, fmt="pdf"):
