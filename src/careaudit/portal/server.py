@@ -1,6 +1,7 @@
 """Serve the site with gunicorn, a production-grade WSGI server (never `runserver`)."""
 
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -13,6 +14,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from careaudit.lib.redact import redact
+
+logger = logging.getLogger("careaudit.server")
 
 
 class RedactingLogger(Logger):
@@ -59,7 +62,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before 
 
 
 @contextmanager
-def background_worker(*, stdout=None) -> Iterator[subprocess.Popen]:
+def background_worker() -> Iterator[subprocess.Popen]:
     """`careaudit worker` as a child process for as long as the block runs.
 
     It is stopped as the block ends (the server stopped): SIGTERM lets it finish the work in
@@ -70,8 +73,7 @@ def background_worker(*, stdout=None) -> Iterator[subprocess.Popen]:
         [sys.executable, "-m", "careaudit", "worker"],
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
-    if stdout is not None:
-        stdout.write(f"Background worker started (process {process.pid}).")
+    logger.info("Background worker started (process %s).", process.pid)
     try:
         yield process
     finally:
@@ -89,14 +91,12 @@ def stop_worker(process: subprocess.Popen, graceful: float = 30) -> None:
         process.wait()
 
 
-def serve(
-    *, host: str, port: int, workers: int | None = None, with_worker: bool = True, stdout=None
-) -> None:
+def serve(*, host: str, port: int, workers: int | None = None, with_worker: bool = True) -> None:
     """Serve the site; unless told not to, with a background worker beside it."""
     if not with_worker:
         _run_gunicorn(host=host, port=port, workers=workers)
         return
-    with background_worker(stdout=stdout):
+    with background_worker():
         _run_gunicorn(host=host, port=port, workers=workers)
 
 

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         collect_static()
         self._print_banner(host, port, time.monotonic() - started)
         if not no_serve:
-            serve(host=host, port=port, stdout=self.stdout)
+            serve(host=host, port=port)
 
     def _delete_database(self, path: Path) -> None:
         connections.close_all()

@@ -43,5 +43,4 @@ class Command(BaseCommand):
             port=port,
             workers=workers,
             with_worker=not no_background_worker,
-            stdout=self.stdout,
         )
