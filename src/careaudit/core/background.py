@@ -215,7 +215,7 @@ def run_job(job_id: int) -> None:
 def something_went_wrong(job: BackgroundJob) -> str:
     return (
         f"Something went wrong on our side while making this, and nothing was made. "
-        f"The details are in the server's log for your administrator (job {job.pk}). "
+        f"The details are in the server’s log for your administrator (job {job.pk}). "
         "Try again; if it fails again, tell your administrator."
     )
 
