@@ -31,7 +31,12 @@ def writer():
     if previous is None:
         unregister_work(BOARD_REPORT)
     else:
-        register_work(previous.name, previous.function, arguments=previous.arguments)
+        register_work(
+            previous.name,
+            previous.function,
+            arguments=previous.arguments,
+            refusals=previous.refusals,
+        )
 
 
 def test_the_board_report_is_asked_for_followed_and_downloaded(page, people, writer):

@@ -75,6 +75,7 @@ def writer():
             previous.function,
             arguments=previous.arguments,
             personal_data=previous.personal_data,
+            refusals=previous.refusals,
         )
 
 
@@ -271,6 +272,21 @@ def test_a_refusal_is_told_in_its_own_words(client, lead, writer):
     assert "No audits were submitted in September 2023." in client.get(page_url).content.decode()
 
 
+def test_the_writers_own_refusals_are_told_in_their_words_too(client, lead, writer):
+    class ReportError(ValueError):
+        """As the board report's own: its message is written for the person."""
+
+    register_work(BOARD_REPORT, writer, arguments=board_report_arguments, refusals=(ReportError,))
+    client.force_login(lead.user)
+    page_url = ask(client)["Location"]
+    writer.fail_with = ReportError("September 2023 is before the programme began.")
+
+    run_the_worker()
+
+    assert the_job().error == "September 2023 is before the programme began."
+    assert "before the programme began" in client.get(page_url).content.decode()
+
+
 def test_a_job_is_done_once_even_if_its_task_runs_twice(lead, writer):
     job, _ = board_report_submit(
         organisation=lead.organisation, month=SEPTEMBER, fmt="pdf", by=lead.user
@@ -289,7 +305,12 @@ def test_without_a_board_report_writer_the_page_says_so(client, lead):
         response = ask(client)
     finally:
         if previous:
-            register_work(previous.name, previous.function, arguments=previous.arguments)
+            register_work(
+                previous.name,
+                previous.function,
+                arguments=previous.arguments,
+                refusals=previous.refusals,
+            )
     assert "Board reports cannot be made on this server yet" in page
     assert response.status_code == 200
     assert not BackgroundJob.objects.exists()

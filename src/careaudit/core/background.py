@@ -3,16 +3,22 @@
 A kind of work is a function registered by name, by the app that owns it (in its
 `AppConfig.ready`), like the daily jobs and the exports:
 
-    register_work("board_report", write_board_report, arguments=board_report_arguments)
+    register_work(
+        "board_report",
+        write_board_report,
+        arguments=board_report_arguments,
+        refusals=(ReportError,),
+    )
 
 The function is called in the worker as `function(organisation, **arguments, out=out,
 progress=progress)`: `out` is a binary file to write the result to, `progress` a callable
 taking one line of text ("Drawing the charts") shown to the person while they wait, and
 `arguments` what `arguments(job.parameters)` makes of the job's JSON parameters (the
-parameters themselves when the kind gives no `arguments`). It raises `WorkRefused` with a
-sentence for the person when the work cannot be done as asked ("No audits were submitted in
-November 2026"); anything else it raises is logged with its traceback, and the person is
-told that something went wrong, never the traceback.
+parameters themselves when the kind gives no `arguments`). It raises `WorkRefused` (or one
+of the kind's `refusals`) with a sentence for the person when the work cannot be done as
+asked ("No audits were submitted in November 2026"), and the person reads that sentence;
+anything else it raises is logged with its traceback, and the person is told that something
+went wrong, never the traceback.
 
 `job_submit` writes the job and queues it through the Django Tasks API in one transaction,
 and returns at once: the request never waits for the work. The worker (`careaudit worker`,
@@ -64,6 +70,8 @@ class WorkKind:
     arguments: Callable[[dict], dict]
     # Whether the result may hold personal data: each download is then in the access log.
     personal_data: bool
+    # Exceptions whose message is written for the person, shown as `WorkRefused`'s is.
+    refusals: tuple[type[Exception], ...] = ()
 
 
 _KINDS: dict[str, WorkKind] = {}
@@ -75,9 +83,10 @@ def register_work(
     *,
     arguments: Callable[[dict], dict] | None = None,
     personal_data: bool = True,
+    refusals: tuple[type[Exception], ...] = (),
 ) -> WorkKind:
     """Register (or replace) the kind of work `name`; see the module's docstring."""
-    kind = WorkKind(name, function, arguments or dict, personal_data)
+    kind = WorkKind(name, function, arguments or dict, personal_data, tuple(refusals))
     _KINDS[name] = kind
     return kind
 
@@ -177,6 +186,7 @@ def run_job(job_id: int) -> None:
             progress=str(text)[:200]
         )
 
+    refusals = (WorkRefused, *(kind.refusals if kind else ()))
     out = io.BytesIO()
     try:
         if kind is None:
@@ -190,7 +200,7 @@ def run_job(job_id: int) -> None:
         content = out.getvalue()
         if not content:
             raise RuntimeError(f"{job.kind} wrote nothing")
-    except WorkRefused as refusal:
+    except refusals as refusal:
         logger.info("Background job %s refused: %s", job_id, refusal)
         _fail(job_id, str(refusal))
     except Exception:
