@@ -132,6 +132,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "csp",
     "auditlog",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +210,11 @@ CACHES = {
         "LOCATION": "careaudit_cache",
     }
 }
+
+# Background work (a board report…) leaves the request through the Django Tasks API: the
+# database backend queues it in the same database, and `careaudit worker` runs it (`demo`
+# and `serve` start one beside the web server; docs/operations.md, "Background work").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

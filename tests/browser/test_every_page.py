@@ -40,6 +40,7 @@ NOT_HTML = {
     "action_evidence",
     "agenda_pack_next",
     "meeting_agenda_pack",
+    "report_download",
 }
 
 

@@ -101,7 +101,9 @@ def test_serve_starts_with_a_mail_server_or_when_told_to_log_emails(monkeypatch,
     with override_settings(**email):
         call_command("serve", "--port", "8123", stdout=io.StringIO())
 
-    assert started == [{"host": "0.0.0.0", "port": 8123, "workers": None}]  # noqa: S104
+    assert started == [
+        {"host": "0.0.0.0", "port": 8123, "workers": None, "with_worker": True}  # noqa: S104
+    ]
 
 
 @pytest.mark.parametrize(("email_host", "backend"), [("", "console"), ("smtp.example.org", None)])

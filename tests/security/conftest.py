@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from careaudit.audits import services as audit_services
 from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
+from careaudit.core.models import BackgroundJob, BackgroundJobResult, JobStatus
 from careaudit.improvement import governance
 from careaudit.improvement import services as improvement_services
 from careaudit.improvement.models import (
@@ -71,6 +72,7 @@ class Objects:
     decision: int
     calibration_flag: int  # the advanced practitioner flagged for calibration, not cleared
     repeat: int  # a repeated finding of the organisation (its criterion, the submitted audit)
+    report_job: int  # a board report, made, with its file
 
 
 @dataclass
@@ -207,6 +209,20 @@ def build_objects(
         on=MONTH,
         text="Flagged for calibration.",
     )
+    # Asked for by the advanced practitioner, for the same reason as the action above.
+    report_job = BackgroundJob.objects.create(
+        organisation=organisation,
+        kind="board_report",
+        parameters={"month": MONTH.isoformat(), "format": "pdf"},
+        fingerprint=f"board report {organisation.code}",
+        title=f"Board report for {MONTH:%B %Y} (PDF)",
+        requested_by=ap.user,
+        status=JobStatus.DONE,
+        result_name="board-report.pdf",
+        result_type="application/pdf",
+        result_size=9,
+    )
+    BackgroundJobResult.objects.create(job=report_job, content=b"%PDF-1.7\n")
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
         framework=own.pk,
@@ -236,6 +252,7 @@ def build_objects(
         decision=decision.pk,
         calibration_flag=calibration_flag.pk,
         repeat=repeat.pk,
+        report_job=report_job.pk,
     )
 
 

@@ -327,6 +327,11 @@ MATRIX: dict[str, Entry] = dict(
         ),
         E("closure_day_list", expect=needs(P)),
         E("data_download", expect=needs(CR)),
+        # Board reports made in the background: for the board and those who run the
+        # programme; the file may quote the people's voice, so each download is logged.
+        E("reports", expect=needs(R, P)),
+        E("report_job", "report_job", expect=needs(R, P, object_route=True)),
+        E("report_download", "report_job", expect=needs(R, P, object_route=True)),
         E(
             "closure_day_remove",
             "closure_day",

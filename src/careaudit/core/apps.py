@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from careaudit.core import (
+            background,  # noqa: F401 (registers the daily tidy of background jobs)
             imports,  # noqa: F401 (registers the stale-import cleanup job)
             notify,  # noqa: F401 (registers the daily job that resends emails)
         )

@@ -141,3 +141,88 @@ class ChangeScope(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The change log is append-only.")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Being made"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Deleted after its time"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class BackgroundJob(models.Model):
+    """A piece of work someone asked for that is done outside the request (`core/background.py`).
+
+    It belongs to one organisation and the person who asked for it; `kind` names a
+    registered function ("board_report") and `parameters` its arguments. The worker moves
+    it queued → running → done (with a result file) or failed (with a message for the
+    person; the traceback goes to the log only). The result file is deleted `KEEP_DAYS`
+    after the work finished (status "expired"); the row stays as the record of who asked
+    for what. While one is queued or running, the same work for the same organisation
+    (`fingerprint`: kind and parameters) is not started again.
+    """
+
+    KEEP_DAYS = 30
+
+    organisation = models.ForeignKey(
+        "organisation.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    parameters = models.JSONField(default=dict)
+    fingerprint = models.CharField(max_length=64, help_text="Kind and parameters, hashed.")
+    title = models.CharField(max_length=200, help_text="What the person asked for, in words.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=JobStatus, default=JobStatus.QUEUED)
+    progress = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, for the person.")
+    task_id = models.CharField(max_length=64, blank=True, help_text="The Tasks API's result id.")
+    result_name = models.CharField(max_length=200, blank=True)
+    result_type = models.CharField(max_length=100, blank=True)
+    result_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "kind", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "fingerprint"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_job_per_work",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+    @property
+    def has_result(self) -> bool:
+        return self.status == JobStatus.DONE
+
+
+class BackgroundJobResult(models.Model):
+    """The file a background job made, kept in the database beside its job.
+
+    In the database rather than the data folder: the worker and the web server need only
+    share the database (they may run on different machines), the file is written in the
+    same transaction that marks the job done, and backups and restores carry it with
+    everything else. Files are small (a board report), and deleted after `KEEP_DAYS`.
+    """
+
+    job = models.OneToOneField(BackgroundJob, on_delete=models.CASCADE, related_name="result")
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Result of background job {self.job_id}"

@@ -9,4 +9,5 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
-        from careaudit.insights import panels  # noqa: F401 (registers the My work panel)
+        # Registering: the My work panels, and the board report as background work.
+        from careaudit.insights import panels, reports  # noqa: F401

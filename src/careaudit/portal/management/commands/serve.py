@@ -13,8 +13,21 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument(
+            "--no-background-worker",
+            action="store_true",
+            help="Do not start `careaudit worker` beside the server (run it yourself, elsewhere).",
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int | None,
+        no_background_worker: bool,
+        **options,
+    ) -> None:
         if not settings.EMAIL_HOST and not settings.EMAIL_TO_LOG_ON_PURPOSE:
             raise CommandError(
                 "EMAIL_HOST is not set, so no email would be sent: people could not reset a "
@@ -25,4 +38,9 @@ class Command(BaseCommand):
             )
         collect_static()
         self.stdout.write(f"Serving Care Audit on http://{host}:{port}/")
-        serve(host=host, port=port, workers=workers)
+        serve(
+            host=host,
+            port=port,
+            workers=workers,
+            with_worker=not no_background_worker,
+        )
