@@ -366,6 +366,12 @@ MATRIX: dict[str, Entry] = dict(
         # Supervision: the supervisor only.
         E("supervision_record", "supervisee", expect=only(advanced_practitioner=OK)),
         E("agreement", expect=needs(R, M)),
+        # Insights: the themes of findings and the people's voice, for those who view all
+        # reports or manage the programme. A theme of the organisation's own framework is
+        # another organisation's 404.
+        E("insights_themes", expect=needs(P, R)),
+        E("insights_theme", "theme", expect=needs(P, R, object_route=True)),
+        E("insights_voice", expect=needs(P, R)),
         # Actions: the tracker for those who manage actions or view all reports; an action
         # for them, its lead (the social worker) and the lead's supervisor (the advanced
         # practitioner, who also manages actions); changed by managers and, for updates and
