@@ -51,6 +51,6 @@ def test_the_board_reads_the_themes_and_what_people_said(page, people):
     page.get_by_label("From", exact=True).select_option(label="March 2025")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#contact-rate")).to_have_text("50%")
-    expect(page.locator("#quotes ~ figure").first).to_contain_text("Kind and clear.")
+    expect(page.locator("#quote-list li").first).to_contain_text("Kind and clear.")
     expect(page.locator("main")).to_contain_text("She listened and rang back.")
     assert_accessible(page)

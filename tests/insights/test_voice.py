@@ -187,8 +187,8 @@ def test_a_team_with_fewer_than_five_audits_that_month_is_not_named_beside_a_quo
 
     page = voice_page(login(world.people.quality_lead), month_from="2025-03-01")
 
-    named = page.split("Named team.")[1].split("</figcaption>")[0]
-    small = page.split("Small team.")[1].split("</figcaption>")[0]
+    named = page.split("Named team.")[1].split("</li>")[0]
+    small = page.split("Small team.")[1].split("</li>")[0]
     assert "March 2025, Ashby Team" in named
     assert "April 2025 ·" in small and "Dunmere" not in small
 

@@ -58,7 +58,7 @@ QUESTIONS = (
     ("has_copy_of_plan", "Had a copy of their plan"),
 )
 ANSWERS = (VoiceAnswer.YES, VoiceAnswer.PARTLY, VoiceAnswer.NO, VoiceAnswer.NOT_ASKED)
-QUOTES_SHOWN = 30
+QUOTES_SHOWN = 20
 
 
 def percent(part: int, whole: int) -> Decimal | None:
