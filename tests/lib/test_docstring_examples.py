@@ -10,6 +10,8 @@ MODULES = [
     "agreement",
     "dates",
     "evidence",
+    "funnel",
+    "intervals",
     "redact",
     "rounding",
     "sampling",

@@ -6,6 +6,7 @@ from careaudit.lib.spc import (
     LIMITS_NEED_TWO_POINTS,
     PROVISIONAL_LIMITS,
     Assurance,
+    Rule,
     Variation,
     p_chart,
     screened_mean_moving_range,
@@ -338,3 +339,90 @@ def test_an_empty_p_chart_has_no_centre():
 def test_impossible_p_chart_counts_are_errors(count, message):
     with pytest.raises(ValueError, match=message):
         p_chart([count])
+
+
+# A point on the mean (tolerant comparison)
+
+# Twelve months of compliance whose mean is 77.6 %, which floating point computes as
+# 77.60000000000001; then seven months below it but for one month at exactly 77.6.
+ON_THE_MEAN_BASELINE = [78.1, 75.9, 79.0, 74.6, 74.9, 80.8, 75.2, 78.6, 81.4, 74.7, 80.4, 77.6]
+
+
+def test_a_point_equal_to_a_mean_computed_a_hair_off_is_on_the_mean_and_breaks_a_shift():
+    chart = xmr([*ON_THE_MEAN_BASELINE, 76.7, 77.2, 76.5, 77.6, 76.9, 77.4, 76.6], baseline=12)
+    assert chart.mean != 77.6  # the float artefact the tolerance is for
+    assert chart.mean == pytest.approx(77.6)
+    later = chart.points[12:]
+    assert later[3].value == 77.6
+    assert not any(point.shift for point in later)
+    assert chart.variation is Variation.COMMON_CAUSE
+
+
+def test_the_same_run_with_the_month_a_little_below_the_mean_is_a_shift():
+    chart = xmr([*ON_THE_MEAN_BASELINE, 76.7, 77.2, 76.5, 77.5, 76.9, 77.4, 76.6], baseline=12)
+    assert all(point.shift and point.direction == -1 for point in chart.points[12:])
+    assert chart.variation is Variation.CONCERN
+
+
+def test_a_point_a_hair_off_a_zero_width_limit_is_not_outside_it():
+    chart = xmr([5.0] * 10 + [5.0 + 1e-14], baseline=10)
+    assert not chart.points[-1].outside_limits
+
+
+def test_a_target_a_hair_off_a_limit_is_on_it_and_hit_and_miss():
+    upper = xmr(BASELINE).limits.upper
+    chart = xmr(BASELINE, target=upper * (1 + 1e-12))
+    assert chart.assurance is Assurance.HIT_AND_MISS
+
+
+# Which rule a point shows
+
+
+def test_a_point_outside_the_limits_in_a_shift_shows_outside_limits():
+    _, later = after_baseline(11, 12, 11, 18, 11.5, 12, 11)
+    assert later[3].shift and later[3].outside_limits
+    assert later[3].rule is Rule.OUTSIDE_LIMITS
+    assert later[0].rule is Rule.SHIFT
+
+
+def test_a_point_in_a_trend_and_a_shift_shows_the_trend():
+    _, later = after_baseline(10.6, 10.8, 11, 11.2, 11.4, 11.6, 11.8)
+    assert all(point.shift and point.trend for point in later)
+    assert {point.rule for point in later} == {Rule.TREND}
+
+
+def test_two_in_three_comes_before_a_shift():
+    _, later = after_baseline(11, 16, 11, 16, 11, 12, 11)
+    assert later[1].shift and later[1].two_in_three
+    assert later[1].rule is Rule.TWO_IN_THREE
+
+
+def test_a_common_cause_point_shows_no_rule():
+    chart = xmr(BASELINE)
+    assert {point.rule for point in chart.points} == {None}
+
+
+def test_a_rising_trend_below_the_mean_is_improvement_when_higher_is_better():
+    # The trend's direction decides, not the side of the mean the points sit on.
+    chart, later = after_baseline(5.5, 6, 7, 7.5, 8, 9, 10)
+    assert all(point.trend and point.value < chart.mean for point in later)
+    assert all(point.variation is Variation.IMPROVEMENT for point in later)
+
+
+# Screening of moving ranges
+
+
+def test_without_screening_every_moving_range_counts():
+    # Ranges: seven of 1 and two of 19, mean 5, so the limits are 2.66 × 5 from the mean.
+    values = [10, 11, 10, 11, 10, 11, 10, 11, 30, 11]
+    chart = xmr(values, screen=False)
+    assert chart.mean_moving_range == 5.0
+    assert chart.limits.upper == pytest.approx(fmean(values) + 13.3)
+    assert not chart.screened
+
+
+def test_screening_off_lets_one_extreme_month_widen_the_limits_and_hide_another():
+    values = [10, 11, 10, 11, 10, 25, 10, 11, 10, 11, 10, 11, 10, 16, 10, 11, 10, 11]
+    screened, unscreened = xmr(values), xmr(values, screen=False)
+    assert [i for i, point in enumerate(screened.points) if point.outside_limits] == [5, 13]
+    assert [i for i, point in enumerate(unscreened.points) if point.outside_limits] == [5]

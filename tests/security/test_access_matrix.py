@@ -372,6 +372,10 @@ MATRIX: dict[str, Entry] = dict(
         E("insights_themes", expect=needs(P, R)),
         E("insights_theme", "theme", expect=needs(P, R, object_route=True)),
         E("insights_voice", expect=needs(P, R)),
+        # Results: for those who run or oversee the programme; the audits behind a figure
+        # are case-level records (CR), so the board member reads figures without links.
+        E("insights_results", expect=needs(P, R)),
+        E("insights_audits", expect=needs(CR)),
         # Actions: the tracker for those who manage actions or view all reports; an action
         # for them, its lead (the social worker) and the lead's supervisor (the advanced
         # practitioner, who also manages actions); changed by managers and, for updates and

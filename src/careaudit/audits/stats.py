@@ -9,7 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from careaudit.audits.models import Answer, AuditStatus, ModerationAnswer, ModerationStatus
+from django.db.models import QuerySet
+
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    ModerationAnswer,
+    ModerationStatus,
+)
 from careaudit.lib import agreement
 from careaudit.lib.scoring import MET, NO, NOT_APPLICABLE, NOT_MET, PARTLY_MET, YES, Scale
 from careaudit.organisation.models import Organisation
@@ -285,25 +293,27 @@ class SelfAndPeer:
     peer_standards: list[str]
 
 
-def self_versus_peer(organisation: Organisation) -> SelfAndPeer:
+def self_versus_peer(
+    organisation: Organisation, audits: QuerySet[Audit] | None = None
+) -> SelfAndPeer:
     """Per criterion (matched by stable id across versions, tools and years), compliance
-    in self-audits minus compliance in peer audits, with a 95 % confidence interval."""
-    rows = (
-        Answer.objects.filter(
-            audit__organisation=organisation,
-            audit__status=AuditStatus.SUBMITTED,
-            audit__mode__in=[RequestMode.SELF, RequestMode.PEER],
-        )
-        .exclude(value__in=["", NOT_APPLICABLE])
-        .values_list(
-            "criterion__key",
-            "criterion__text",
-            "audit__mode",
-            "value",
-            "criterion__section__version__tool__standard__code",
-            "criterion__section__version__tool__standard__title",
-            "criterion__section__version__tool__standard__position",
-        )
+    in self-audits minus compliance in peer audits, with a 95 % confidence interval; of the
+    `audits` only when given (e.g. a filtered results page's)."""
+    answers = Answer.objects.filter(
+        audit__organisation=organisation,
+        audit__status=AuditStatus.SUBMITTED,
+        audit__mode__in=[RequestMode.SELF, RequestMode.PEER],
+    )
+    if audits is not None:
+        answers = answers.filter(audit__in=audits)
+    rows = answers.exclude(value__in=["", NOT_APPLICABLE]).values_list(
+        "criterion__key",
+        "criterion__text",
+        "audit__mode",
+        "value",
+        "criterion__section__version__tool__standard__code",
+        "criterion__section__version__tool__standard__title",
+        "criterion__section__version__tool__standard__position",
     )
     counts: dict[str, dict[str, list[int]]] = defaultdict(
         lambda: {RequestMode.SELF: [0, 0], RequestMode.PEER: [0, 0]}

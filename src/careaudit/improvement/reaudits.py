@@ -16,7 +16,8 @@ action alone, which were picked because they failed. It is kept as it was on the
 
 Compliance on a set of criteria = the answers' achievement summed as the product scores them
 (met 1, partly met the tool version's value, not met 0; yes 1, no 0; a score n of 4, n/4)
-over the answers that count (not "not applicable", not unanswered), each answer once.
+over the answers that count (not "not applicable", not unanswered), each answer once: the
+audits app's `compliance`, the same rule the insights pages use.
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from careaudit.audits.models import Answer, Audit, AuditStatus
+from careaudit.audits.compliance import compliance
+from careaudit.audits.models import Audit, AuditStatus
 from careaudit.audits.services import on_submit
 from careaudit.core.jobs import TickReport, daily_job
 from careaudit.improvement.access import check_may_add_update
@@ -57,21 +59,6 @@ BASELINE_MONTHS = 3
 
 
 # --- Compliance --------------------------------------------------------------------------------
-
-
-def compliance(audits: QuerySet[Audit], criterion_keys: list[str]) -> tuple[Decimal, int]:
-    """(achieved, answers that count) over the audits' answers on these criteria."""
-    rows = Answer.objects.filter(audit__in=audits, criterion__key__in=criterion_keys).values_list(
-        "criterion__scale", "value", "audit__tool_version__partly_met_value"
-    )
-    achieved, answers = Decimal(0), 0
-    for scale, value, partly in rows:
-        got = scoring.achievement(scale, value or None, float(partly))
-        if got is None:
-            continue
-        achieved += Decimal(str(got))
-        answers += 1
-    return achieved, answers
 
 
 def reaches(achieved: Decimal, answers: int, target_percent: int) -> bool:

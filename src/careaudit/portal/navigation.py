@@ -46,6 +46,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "Programme", "programme_list", (Capability.MANAGE_PROGRAMME, Capability.VIEW_ALL_REPORTS)
     ),
+    NavItem(
+        "Results", "insights_results", (Capability.MANAGE_PROGRAMME, Capability.VIEW_ALL_REPORTS)
+    ),
     NavItem("Actions", "action_tracker", (Capability.MANAGE_ACTIONS, Capability.VIEW_ALL_REPORTS)),
     NavItem("Cases", "case_list", (Capability.MANAGE_PROGRAMME,)),
     NavItem("Agreement", "agreement", AGREEMENT_CAPABILITIES),

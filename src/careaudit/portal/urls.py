@@ -27,6 +27,7 @@ urlpatterns = [
     path("actions/", include("careaudit.improvement.urls")),
     path("you-said-we-did/", include("careaudit.improvement.urls_public")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
+    path("insights/", include("careaudit.insights.urls")),
     path("insights/", include("careaudit.insights.urls_themes")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.
