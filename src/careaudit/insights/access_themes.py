@@ -1,8 +1,9 @@
-"""Who may see the Themes and People's voice dashboards (kept apart from `insights.access`,
-written at the same time for the other dashboards; merge the two when convenient).
+"""Who may see the Themes and People's voice dashboards (written beside `insights.access`,
+which was written at the same time for the results; the two may be merged).
 
 Both are for those who run or oversee the programme: people who view all reports (the
-board) and people who manage the programme. The people's voice page shows the words of
+board) and people who manage the programme, as the results are
+(`insights.access.can_see_results`). The people's voice page shows the words of
 people who agreed to be quoted, which is personal data: its views log each read
 (`views_themes.voice_dashboard`). A finding's page links an audit only for those who may
 open it (`careaudit.audits.access.visible_audits`), and a repeated finding only for those

@@ -2,8 +2,9 @@
 marked as needing an action, month by month, which themes repeat (the repeated findings the
 daily tick raised), and each theme's findings in the auditors' own words.
 
-What counts: the findings of submitted audits the filter selects (`filters_stand_in`), each
-in its audit's month (its request's month) and team. A finding with no theme is counted
+What counts: the findings of the submitted audits the filter selects (`insights.filters`,
+the rule every insights page uses), each in its audit's month (its request's month) and
+team. A finding with no theme is counted
 apart ("No theme"). Themes are counted as tagged, one row per theme: an organisation that
 moved from the shared framework to its own copy has the same theme twice, each with the
 findings tagged with it.
@@ -22,7 +23,7 @@ from django.db.models.functions import Coalesce
 
 from careaudit.audits.models import Finding
 from careaudit.improvement.models import RepeatedFinding
-from careaudit.insights.filters_stand_in import Filters, audits_matching
+from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.lib.dates import add_months
 from careaudit.organisation.models import Organisation
 from careaudit.standards.models import Theme
@@ -56,7 +57,7 @@ class ThemeRow:
 
 @dataclass
 class ThemesSummary:
-    filters: Filters
+    filters: ResultsFilter
     audits: int  # submitted audits the filter selects
     rows: list[ThemeRow]  # themes with findings, most findings first
     no_theme: ThemeRow | None  # findings nobody tagged
@@ -71,8 +72,8 @@ class ThemesSummary:
         return [row for row in self.rows if row.repeats]
 
 
-def findings_matching(organisation: Organisation, filters: Filters) -> QuerySet[Finding]:
-    return Finding.objects.filter(audit__in=audits_matching(organisation, filters).values("pk"))
+def findings_matching(organisation: Organisation, filters: ResultsFilter) -> QuerySet[Finding]:
+    return Finding.objects.filter(audit__in=counted_audits(organisation, filters).values("pk"))
 
 
 def _counts():
@@ -103,20 +104,21 @@ def _series(counts: dict[date, MonthCount], months: list[date]) -> list[MonthCou
 
 
 def repeats_of(
-    organisation: Organisation, filters: Filters, theme_ids: list[int]
+    organisation: Organisation, filters: ResultsFilter, theme_ids: list[int]
 ) -> dict[int, list[RepeatedFinding]]:
     """Theme id → the repeated findings of that theme the daily tick raised, seen within the
     filter's months and of its team or service (or of the whole organisation), those not
     yet reviewed first (one query)."""
-    items = RepeatedFinding.objects.filter(organisation=organisation, theme_id__in=theme_ids)
-    if filters.month_from:
-        items = items.filter(last_seen__gte=filters.month_from)
-    if filters.month_to:
-        items = items.filter(first_seen__lt=add_months(filters.month_to, 1))
+    items = RepeatedFinding.objects.filter(
+        organisation=organisation,
+        theme_id__in=theme_ids,
+        last_seen__gte=filters.since,
+        first_seen__lt=add_months(filters.until, 1),
+    )
     if filters.team:
-        items = items.filter(Q(team=filters.team) | Q(team__isnull=True))
+        items = items.filter(Q(team_id=filters.team) | Q(team__isnull=True))
     elif filters.service:
-        items = items.filter(Q(team__service=filters.service) | Q(team__isnull=True))
+        items = items.filter(Q(team__service_id=filters.service) | Q(team__isnull=True))
     found: dict[int, list[RepeatedFinding]] = {}
     for item in items.select_related("team").order_by(
         F("reviewed_at").desc(nulls_first=True), "-last_seen", "pk"
@@ -125,7 +127,7 @@ def repeats_of(
     return found
 
 
-def themes_summary(organisation: Organisation, filters: Filters) -> ThemesSummary:
+def themes_summary(organisation: Organisation, filters: ResultsFilter) -> ThemesSummary:
     """Every theme's findings in the filter's months: four queries."""
     months = filters.months
     findings = findings_matching(organisation, filters)
@@ -161,7 +163,7 @@ def themes_summary(organisation: Organisation, filters: Filters) -> ThemesSummar
                 total.needing_action += counts[total.month].needing_action
     return ThemesSummary(
         filters=filters,
-        audits=audits_matching(organisation, filters).count(),
+        audits=counted_audits(organisation, filters).count(),
         rows=rows,
         no_theme=no_theme,
         month_totals=month_totals,
@@ -178,7 +180,9 @@ class ThemeDetail:
     findings: QuerySet[Finding]  # newest first, to be paged
 
 
-def theme_findings(organisation: Organisation, theme: Theme, filters: Filters) -> QuerySet[Finding]:
+def theme_findings(
+    organisation: Organisation, theme: Theme, filters: ResultsFilter
+) -> QuerySet[Finding]:
     """The theme's findings, newest month first, each with its month, team and standard."""
     return (
         findings_matching(organisation, filters)
@@ -206,7 +210,7 @@ def theme_findings(organisation: Organisation, theme: Theme, filters: Filters) -
     )
 
 
-def theme_detail(organisation: Organisation, theme: Theme, filters: Filters) -> ThemeDetail:
+def theme_detail(organisation: Organisation, theme: Theme, filters: ResultsFilter) -> ThemeDetail:
     """The theme's counts by month and its findings (paged by the caller): three queries
     before the page of findings."""
     findings = findings_matching(organisation, filters).filter(theme=theme)

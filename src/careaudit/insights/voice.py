@@ -9,6 +9,9 @@ What counts, and why:
   does not, so it is in no figure here. The contact rate is the submitted audits of a case
   in which the auditor reached someone, out of all submitted audits of a case the filter
   selects, each in its request's month.
+- **Heard from.** The home page's "people's voice" (`insights.months`) counts an audit
+  whose person was reached by the auditor or answered through a feedback link; it is given
+  here too, beside the contact rate, so the two pages agree.
 - **Two sources of answers.** The auditor records the answers of the person they reached
   (`Audit.felt_listened_to`…); the person, a carer or a representative may also answer
   through the feedback link (`FeedbackResponse`). They are counted apart, each in the
@@ -31,23 +34,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from careaudit.audits.models import (
     Audit,
+    AuditStatus,
     FeedbackResponse,
     NotContactedReason,
     VoiceAnswer,
 )
 from careaudit.audits.retention import REMOVED
 from careaudit.improvement.governance import SMALL_NUMBER
-from careaudit.insights.filters_stand_in import (
-    TEAM,
-    TEAM_NAME,
-    Filters,
-    audits_matching,
-    submitted_audits,
-)
+from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.lib.rounding import round_half_up
 from careaudit.organisation.models import Organisation
 from careaudit.standards.models import SubjectKind
@@ -103,12 +102,18 @@ class VoiceMonth:
     contacted: int = 0
     not_contacted: int = 0
     responses: int = 0  # answers through the feedback link
+    heard: int = 0  # reached by the auditor, or answered through a feedback link
     from_audits: dict[str, Tally] = field(default_factory=dict)
     from_feedback: dict[str, Tally] = field(default_factory=dict)
 
     @property
     def contact_percent(self) -> Decimal | None:
         return percent(self.contacted, self.audits)
+
+    @property
+    def heard_percent(self) -> Decimal | None:
+        """The home page's "people's voice" (`insights.months`): heard from either way."""
+        return percent(self.heard, self.audits)
 
     @property
     def not_recorded(self) -> int:
@@ -130,6 +135,7 @@ class VoiceMonth:
             self.contacted + other.contacted,
             self.not_contacted + other.not_contacted,
             self.responses + other.responses,
+            self.heard + other.heard,
             added(self.from_audits, other.from_audits),
             added(self.from_feedback, other.from_feedback),
         )
@@ -151,7 +157,7 @@ class Quote:
 
 @dataclass
 class VoiceSummary:
-    filters: Filters
+    filters: ResultsFilter
     months: list[VoiceMonth]
     total: VoiceMonth
     reasons: list[tuple[str, str, int]]  # (code, in words, audits)
@@ -195,9 +201,14 @@ class AnswerTable:
         return [label for _name, label in QUESTIONS]
 
 
-def voice_audits(organisation: Organisation, filters: Filters) -> QuerySet[Audit]:
+# The team of an audit: its case's team, or the team of the staff member audited.
+TEAM = Coalesce("case__team_id", "staff_subject__team_id")
+TEAM_NAME = Coalesce("case__team__name", "staff_subject__team__name")
+
+
+def voice_audits(organisation: Organisation, filters: ResultsFilter) -> QuerySet[Audit]:
     """The submitted audits the filter selects that ask for the person's voice."""
-    return audits_matching(organisation, filters).filter(subject_kind=SubjectKind.CASE)
+    return counted_audits(organisation, filters).filter(subject_kind=SubjectKind.CASE)
 
 
 def _answer_counts(prefix: str = "", only: Q | None = None) -> dict[str, Count]:
@@ -222,6 +233,7 @@ def voice_by_month(audits: QuerySet[Audit], months: list[date]) -> list[VoiceMon
     queries. Months with no audit are given, empty, so a trend has no gaps."""
     found = {month: VoiceMonth(month) for month in months}
     reached = Q(person_contacted=True)
+    answered = Exists(FeedbackResponse.objects.filter(audit=OuterRef("pk")))
     for row in (
         audits.order_by()
         .values("request__month")
@@ -229,12 +241,13 @@ def voice_by_month(audits: QuerySet[Audit], months: list[date]) -> list[VoiceMon
             audits=Count("pk"),
             contacted=Count("pk", filter=reached),
             not_contacted=Count("pk", filter=Q(person_contacted=False)),
+            heard=Count("pk", filter=reached | Q(answered)),
             **_answer_counts(only=reached),
         )
     ):
         month = found.setdefault(row["request__month"], VoiceMonth(row["request__month"]))
         month.audits, month.contacted = row["audits"], row["contacted"]
-        month.not_contacted = row["not_contacted"]
+        month.not_contacted, month.heard = row["not_contacted"], row["heard"]
         month.from_audits = _tallies(row)
     for row in (
         FeedbackResponse.objects.filter(audit__in=audits.values("pk"))
@@ -297,12 +310,16 @@ def small_teams(organisation: Organisation, pairs: set[tuple[int, date]]) -> set
     months = {month for _team, month in pairs}
     counts = Counter(
         {
-            (row["team_id"], row["month"]): row["n"]
-            for row in submitted_audits(organisation)
-            .filter(subject_kind=SubjectKind.CASE, request__month__in=months)
-            .filter(case__team__in=teams)
+            (row["case__team_id"], row["request__month"]): row["n"]
+            for row in Audit.objects.filter(
+                organisation=organisation,
+                status=AuditStatus.SUBMITTED,
+                subject_kind=SubjectKind.CASE,
+                request__month__in=months,
+                case__team__in=teams,
+            )
             .order_by()
-            .values("team_id", "month")
+            .values("case__team_id", "request__month")
             .annotate(n=Count("pk"))
         }
     )
@@ -310,7 +327,7 @@ def small_teams(organisation: Organisation, pairs: set[tuple[int, date]]) -> set
 
 
 def quotes(
-    organisation: Organisation, audits: QuerySet[Audit], filters: Filters
+    organisation: Organisation, audits: QuerySet[Audit], filters: ResultsFilter
 ) -> tuple[list[Quote], int, int]:
     """The latest quotes, how many there are in all, and how many are withheld because the
     filter names a team too small to be named beside them. Five queries at most."""
@@ -381,7 +398,7 @@ def quotes(
     return shown, in_all, withheld
 
 
-def voice_summary(organisation: Organisation, filters: Filters) -> VoiceSummary:
+def voice_summary(organisation: Organisation, filters: ResultsFilter) -> VoiceSummary:
     audits = voice_audits(organisation, filters)
     months = voice_by_month(audits, filters.months)
     total = VoiceMonth(None)
