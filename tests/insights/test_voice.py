@@ -24,7 +24,7 @@ from tests.insights.themes_world import (
 
 pytestmark = pytest.mark.django_db
 
-MARCH, APRIL = date(2025, 3, 1), date(2025, 4, 1)
+MARCH, APRIL, MAY = date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)
 SPRING = ResultsFilter(since=MARCH, until=APRIL)
 
 
@@ -261,6 +261,17 @@ def test_the_board_reads_the_contact_rate_reasons_and_answers(world, login):
     assert 'id="contact-rate">50%' in page
     assert "No capacity to take part and no representative" in page
     assert "1 of 1 (100%)" in page
+
+
+def test_the_contact_rate_is_charted_as_a_p_chart_of_the_months_with_audits(world, login):
+    an_audit_in(world, MARCH, contacted=True)
+    an_audit_in(world, MAY, contacted=False)
+
+    page = voice_page(login(world.people.board_member), to="2025-05")
+
+    chart = page.split('class="careaudit-chart"')[1].split('id="contact-by-month"')[0]
+    assert "<svg" in chart and "Contact rate: audits of a case that reached the person" in chart
+    assert "Too few points for reliable limits (2 of 12)" in chart  # April had no audit
 
 
 def test_a_month_range_backwards_is_explained_and_nothing_breaks(world, login):

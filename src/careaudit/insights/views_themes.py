@@ -19,7 +19,7 @@ from careaudit.insights.access_themes import (
 )
 from careaudit.insights.filters import ResultsFilter, ResultsFilterForm
 from careaudit.insights.themes import theme_detail, themes_summary
-from careaudit.insights.voice import voice_summary
+from careaudit.insights.voice import contact_rate_chart, voice_summary
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import StaffMember
 from careaudit.programme.selectors import today
@@ -94,5 +94,10 @@ def voice_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/voice.html",
-        {"form": form, "summary": summary, "query": f.query_string() if f else ""},
+        {
+            "form": form,
+            "summary": summary,
+            "contact_chart": contact_rate_chart(summary) if summary else None,
+            "query": f.query_string() if f else "",
+        },
     )
