@@ -157,6 +157,9 @@ def test_filters_choose_the_team_and_the_months(world, login):
 
     assert "April 2025 to May 2025; Team: Dunmere Team (South): 1 finding in 1 submitted" in page
     assert f"?from=2025-04&amp;to=2025-05&amp;team={team}" in page
+    # The same audits on the other insights pages, one click away.
+    assert f'href="/insights/voice/?from=2025-04&amp;to=2025-05&amp;team={team}"' in page
+    assert f'href="/insights/results/?from=2025-04&amp;to=2025-05&amp;team={team}"' in page
 
 
 @pytest.mark.parametrize(
