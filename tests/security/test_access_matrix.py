@@ -371,6 +371,12 @@ MATRIX: dict[str, Entry] = dict(
         # Supervision: the supervisor only.
         E("supervision_record", "supervisee", expect=only(advanced_practitioner=OK)),
         E("agreement", expect=needs(R, M)),
+        # Insights: the themes of findings and the people's voice, for those who view all
+        # reports or manage the programme. A theme of the organisation's own framework is
+        # another organisation's 404.
+        E("insights_themes", expect=needs(P, R)),
+        E("insights_theme", "theme", expect=needs(P, R, object_route=True)),
+        E("insights_voice", expect=needs(P, R)),
         # Results: for those who run or oversee the programme; the audits behind a figure
         # are case-level records (CR), so the board member reads figures without links.
         E("insights_results", expect=needs(P, R)),

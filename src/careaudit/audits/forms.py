@@ -262,6 +262,7 @@ class VoiceForm(AuditFormMixin, GovukForm):
         "knew_who_to_contact": "knew-who-to-contact",
         "has_copy_of_plan": "has-copy-of-plan",
         "what_they_said": "what-they-said",
+        "may_quote": "may-quote",
         "not_contacted_reason": "not-contacted-reason",
         "contact_attempts": "contact-attempts",
         "not_contacted_detail": "not-contacted-detail",
@@ -273,6 +274,7 @@ class VoiceForm(AuditFormMixin, GovukForm):
         "knew_who_to_contact",
         "has_copy_of_plan",
         "what_they_said",
+        "may_quote",
     )
     NOT_CONTACTED_FIELDS = ("not_contacted_reason", "contact_attempts", "not_contacted_detail")
 
@@ -293,6 +295,11 @@ class VoiceForm(AuditFormMixin, GovukForm):
         choices=VoiceAnswer.choices, required=False, widget=forms.RadioSelect
     )
     what_they_said = forms.CharField(required=False, widget=forms.Textarea)
+    # Consent to quote: never assumed. Unticked (not sent) is "no".
+    may_quote = forms.BooleanField(
+        required=False,
+        label="They agreed their words may be quoted, without their name, in reports",
+    )
     not_contacted_reason = forms.ChoiceField(
         choices=NotContactedReason.choices, required=False, widget=forms.RadioSelect
     )
@@ -333,7 +340,7 @@ class VoiceForm(AuditFormMixin, GovukForm):
                 data[name] = None if name == "contact_attempts" else ""
         elif contacted is False:
             for name in self.CONTACTED_FIELDS:
-                data[name] = ""
+                data[name] = False if name == "may_quote" else ""
             reason = data.get("not_contacted_reason")
             if reason != NotContactedReason.UNABLE_TO_REACH:
                 data["contact_attempts"] = None

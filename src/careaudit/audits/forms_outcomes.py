@@ -108,6 +108,13 @@ FEEDBACK_WORDING = {
         "has_copy_of_plan": ("Do you have a copy of your care and support plan?", ""),
         "what_went_well": ("What went well? (optional)", ""),
         "what_could_be_better": ("What could be better? (optional)", ""),
+        "may_quote": (
+            "You may quote my words in reports, without my name (optional)",
+            "Tick this if you agree. We may then use what you wrote above, word for word, in "
+            "reports on the quality of our work. We will never give your name or anything that "
+            "says who you are. If you do not tick it, we still read your answers but do not "
+            "quote them.",
+        ),
     },
     "easy_read": {
         "who": ("Who is filling in this form?", "Choose one."),
@@ -116,6 +123,10 @@ FEEDBACK_WORDING = {
         "has_copy_of_plan": ("Do you have your plan?", "Your plan says how you get support."),
         "what_went_well": ("What was good?", "You do not have to write anything."),
         "what_could_be_better": ("What could be better?", "You do not have to write anything."),
+        "may_quote": (
+            "You can use my words in your reports",
+            "We will not say your name. You do not have to tick this.",
+        ),
     },
 }
 # One message per question, so the error summary names each problem once (three "Choose
@@ -184,6 +195,8 @@ class FeedbackForm(GovukForm):
     what_could_be_better = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
     )
+    # Consent to quote their words: never assumed, so unticked is "no".
+    may_quote = forms.BooleanField(required=False)
 
     def __init__(self, *args, easy_read: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

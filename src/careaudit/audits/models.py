@@ -103,6 +103,13 @@ class Audit(HasSubject, models.Model):
     knew_who_to_contact = models.CharField(max_length=10, choices=VoiceAnswer, blank=True)
     has_copy_of_plan = models.CharField(max_length=10, choices=VoiceAnswer, blank=True)
     what_they_said = models.TextField(blank=True)
+    may_quote = models.BooleanField(
+        "The person agreed their words may be quoted, without their name, in reports",
+        default=False,
+        help_text="Asked of whoever the auditor spoke to. Only words given with this consent "
+        "appear on the people's voice dashboard and in reports, with the month and team, "
+        "never a name or case reference.",
+    )
     not_contacted_reason = models.CharField(max_length=20, choices=NotContactedReason, blank=True)
     contact_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
     not_contacted_detail = models.TextField(blank=True)
@@ -257,6 +264,10 @@ class FeedbackResponse(models.Model):
     has_copy_of_plan = models.CharField(max_length=10, choices=VoiceAnswer)
     what_went_well = models.TextField(blank=True)
     what_could_be_better = models.TextField(blank=True)
+    may_quote = models.BooleanField(
+        "They agreed their words may be quoted, without their name, in reports",
+        default=False,
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -380,6 +380,7 @@ AUDIT_FIELDS = (
     "knew_who_to_contact",
     "has_copy_of_plan",
     "what_they_said",
+    "may_quote",
     "not_contacted_reason",
     "contact_attempts",
     "not_contacted_detail",
