@@ -2,10 +2,13 @@
 month (at most 36), in the charts' own words, drawn in the PDF, and silent about special
 causes when the points are too few."""
 
+import doctest
 from datetime import date
 from decimal import Decimal
 
-from careaudit.insights import charts
+import pytest
+
+from careaudit.insights import board_pdf, board_report, charts
 from careaudit.insights.board_pdf import spc_lines
 from careaudit.insights.board_report import (
     SPC_MAX_MONTHS,
@@ -99,7 +102,7 @@ def test_many_teams_with_too_few_points_are_counted_not_listed_on_page_one():
 
     (line,) = spc_lines(report_of(*teams))
 
-    assert "compliance of each of 6 teams (5 months with data; 12 are needed)" in line.rest
+    assert "compliance of each of the 6 teams (5 months with data; 12 are needed)" in line.rest
 
 
 def test_a_month_with_nothing_to_count_is_left_out_not_drawn_as_zero():
@@ -116,3 +119,9 @@ def test_partly_met_achievement_is_charted_as_counted():
 
     assert measure.pairs == [(11.5, 14), (12, 14)]
     assert [row[2].text for row in measure.drawing.table.rows] == ["11.5 of 14", "12 of 14"]
+
+
+@pytest.mark.parametrize("module", [board_report, board_pdf], ids=["report", "pdf"])
+def test_the_docstring_examples_hold(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

@@ -81,7 +81,7 @@ class SpcLine:
     signal: bool = False
 
 
-def named(measures: list[Measure]) -> str:
+def named(measures: list[Measure], *, others: bool = False) -> str:
     """The charts named for page 1: the organisation's measures by their short names, the
     teams' together.
 
@@ -91,7 +91,7 @@ def named(measures: list[Measure]) -> str:
     teams = [m.name for m in measures if m.kind == "team"]
     parts = [SHORT_NAMES[m.kind] for m in measures if m.kind != "team"]
     if len(teams) > FIRST_PAGE_ITEMS:
-        parts.append(f"compliance of each of {len(teams)} teams")
+        parts.append(f"compliance of each of the {'other ' if others else ''}{len(teams)} teams")
     elif teams:
         parts.append("compliance of " + and_list(teams))
     return and_list(parts)
@@ -117,7 +117,8 @@ def spc_lines(report: BoardReport) -> list[SpcLine]:
         lines.append(
             SpcLine(
                 f"{lead} in the latest month",
-                f"of {named(quiet)}: the changes are within the usual month-to-month variation.",
+                f"of {named(quiet, others=any(m.kind == 'team' for m in report.signals))}: the "
+                "changes are within the usual month-to-month variation.",
             )
         )
     if report.too_few:
