@@ -125,3 +125,16 @@ def test_partly_met_achievement_is_charted_as_counted():
 def test_the_docstring_examples_hold(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_team_special_only_long_ago_is_listed_in_words_not_drawn():
+    # 30 steady months, the first one far below the rest.
+    months = months_to(NOVEMBER, 30)
+    values = [50] + [80, 82, 79, 81, 80, 83, 78, 81, 80, 82, 79, 81, 80, 82, 78] * 2
+    team = Measure(
+        "Team A", "team", {m: (v, 100) for m, v in zip(months, values[:30], strict=True)}
+    )
+
+    assert team.judged and not team.special and not team.signal
+    assert team.verdict.startswith("Special cause concern in Jun 2024")
+    assert team.verdict.endswith("only common cause variation since.")

@@ -173,6 +173,7 @@ def board_pdf(report: BoardReport) -> bytes:
         "spc_lines": spc_lines(report),
         "drawn": drawn,
         "drawn_teams": drawn_teams,
+        "teams_judged": any(m.judged for m in report.team_measures),
         "listed_teams": [m for m in report.team_measures if not m.special],
         "spc_max_months": SPC_MAX_MONTHS,
     }

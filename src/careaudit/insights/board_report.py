@@ -110,6 +110,9 @@ NO_TEAM_LABEL = "Audits of a whole service (no team)"  # results: audits of no t
 # years ago says little about today's.
 SPC_MAX_MONTHS = 36
 ORGANISATION_COMPLIANCE = "Compliance, whole organisation"
+# A team's chart is drawn when special cause shows in this many latest months; the others are
+# listed with what their chart says.
+RECENT_POINTS = 12
 # A movement is named only when both months have this many answers that count: below it a
 # team's compliance moves by several points on one answer.
 MOVEMENT_ANSWERS = 30
@@ -281,8 +284,10 @@ class Measure:
 
     @property
     def special(self) -> bool:
-        """Some month of the chart is special cause, and the chart is judged."""
-        return self.judged and any(point.special_cause for point in self.chart.points)
+        """Some month of the last RECENT_POINTS is special cause, and the chart is judged: a
+        team's chart worth drawing (an older special cause is left to the chart's words)."""
+        recent = self.chart.points[-RECENT_POINTS:]
+        return self.judged and any(point.special_cause for point in recent)
 
     @property
     def signal(self) -> bool:
@@ -475,10 +480,6 @@ class BoardReport:
     def too_few(self) -> list[Measure]:
         """The monthly charts with too few points for reliable limits: nothing claimed."""
         return [m for m in self.measures if not m.judged]
-
-    @property
-    def first_charted(self) -> date | None:
-        return min((m.months[0] for m in self.measures), default=None)
 
     @property
     def least_met(self) -> list[Result]:
