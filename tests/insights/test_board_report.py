@@ -446,6 +446,7 @@ def test_the_pdf_draws_the_monthly_charts_and_the_teams_funnel_plot(month):
     assert "Too few points for reliable limits" in page_one
     assert "no special cause is claimed" in page_one
     assert "Special-cause signal" not in text
+    assert "Teams compared fairly (funnel plot, section 2)" in " ".join(page_one.split())
     assert "Teams compared fairly: a funnel plot" in text
     assert "Compliance, whole organisation" in text
     assert "The numbers behind the charts" in text
