@@ -10,10 +10,12 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from careaudit.audits import services as audit_services
-from careaudit.audits.models import Audit
+from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.cases.models import Case
 from careaudit.core.models import AccessLog
 from careaudit.improvement import services as improvement_services
@@ -27,11 +29,13 @@ from careaudit.insights.board_report import (
 )
 from careaudit.insights.board_xlsx import COMPLETION_COLUMNS
 from careaudit.lib.scoring import is_scored
+from careaudit.organisation.models import Team
 from careaudit.programme.cycle import run_cycle
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.programme.services import request_cancel
 from tests.conftest import built_once
 from tests.core.test_pdf import _objects
+from tests.factories import StaffFactory, TeamFactory
 from tests.programme.conftest import Council, build_council
 
 OCTOBER = date(2023, 10, 1)
@@ -350,3 +354,114 @@ def test_a_month_the_timetable_skips_says_so_and_still_gives_the_tracker(month):
     assert report.completion.requested == 0 and report.previous == OCTOBER
     assert "No audits were requested for December 2023" in page_one
     assert "1 overdue action has been escalated" in page_one
+
+
+# --- Queries -------------------------------------------------------------------------------------
+
+# What the report asks the database for a month and a last month that both have answers,
+# whatever the number of audits, answers, teams, criteria or months charted: every breakdown
+# is one grouped query (the measures layer's), and each section a fixed few. (A last month
+# with no answers at all asks one query fewer: no criteria's wording to look up.)
+REPORT_QUERIES = 39
+
+
+def more_audits(month: Month, on: date, team: Team, count: int) -> None:
+    """`count` submitted audits of `on`, of cases of `team`, met on every criterion but the
+    first of each, the person reached."""
+    council, model = month.council, month.audits[0]
+    worker = StaffFactory(role="Social Worker", team=team)
+    criteria = list(audit_services.criteria_of(model))
+    for n in range(count):
+        case = Case.objects.create(
+            organisation=council.organisation,
+            case_ref=f"Q{team.pk}-{on:%Y%m}-{worker.pk}-{n}",
+            team=team,
+            worker=worker,
+            status="open",
+            opened_on=date(2023, 1, 1),
+        )
+        request = AuditRequest.objects.create(
+            organisation=council.organisation,
+            programme=council.programme,
+            month=on,
+            mode=RequestMode.SAMPLE,
+            auditor=model.auditor,
+            auditor_role=model.auditor.role,
+            auditor_team=team,
+            standard=model.request.standard,
+            tool_version=model.tool_version,
+            case=case,
+            due_date=on.replace(day=28),
+            seed=1,
+        )
+        audit = Audit.objects.create(
+            organisation=council.organisation,
+            request=request,
+            tool_version=model.tool_version,
+            auditor=model.auditor,
+            case=case,
+            worker=worker,
+            mode=RequestMode.SAMPLE,
+            status=AuditStatus.SUBMITTED,
+            person_contacted=True,
+        )
+        Answer.objects.bulk_create(
+            Answer(audit=audit, criterion=c, value="not_met" if i == 0 else "met")
+            for i, c in enumerate(criteria)
+            if is_scored(c.scale)
+        )
+        request.status = RequestStatus.SUBMITTED
+        request.save(update_fields=["status"])
+
+
+def test_the_reports_query_count_does_not_grow_with_audits_teams_or_months(month):
+    organisation = month.council.organisation
+    more_audits(month, SEPTEMBER, month.council.teams[1], 1)  # last month has answers too
+    with CaptureQueriesContext(connection) as first:
+        small = board_report(organisation, OCTOBER, as_of=AS_OF)
+
+    # Two new teams, audits in three more months, and many more audits in October.
+    new_teams = [TeamFactory(service=month.council.teams[0].service) for _ in range(2)]
+    for on in (date(2023, 6, 1), date(2023, 7, 1), date(2023, 8, 1), SEPTEMBER, OCTOBER):
+        for team in [*new_teams, month.council.teams[1]]:
+            more_audits(month, on, team, 3)
+    with CaptureQueriesContext(connection) as second:
+        large = board_report(organisation, OCTOBER, as_of=AS_OF)
+
+    assert len(large.by_team) == len(small.by_team) + 2
+    assert len(large.measures) > len(small.measures)
+    assert max(len(m.months) for m in large.measures) == 5
+    assert large.compliance.audits == small.compliance.audits + 9
+    assert large.compliance_before.audits == small.compliance_before.audits + 9
+    assert len(first.captured_queries) == len(second.captured_queries) == REPORT_QUERIES
+
+
+def test_the_pdf_draws_the_monthly_charts_and_the_teams_funnel_plot(month):
+    out = io.BytesIO()
+    report = write_board_report(month.council.organisation, OCTOBER, "pdf", out, as_of=AS_OF)
+    text = pdf_text(out.getvalue())
+    page_one = text.split("\f")[0]
+
+    # One month of audits: the charts are drawn, but nothing is claimed from them.
+    assert "Too few points for reliable limits" in page_one
+    assert "no special cause is claimed" in page_one
+    assert "Special-cause signal" not in text
+    assert "Teams compared fairly (funnel plot, section 2)" in " ".join(page_one.split())
+    assert "Teams compared fairly: a funnel plot" in text
+    assert "Compliance, whole organisation" in text
+    assert "The numbers behind the charts" in text
+    assert "SPC CHART SLOT" not in text
+    teams = [r for r in report.by_team if r.key]
+    assert len(teams) >= 2
+    assert all(m.kind != "team" or not m.judged for m in report.measures)
+
+
+def test_the_spreadsheet_claims_no_special_cause_on_too_few_points(month):
+    sheet = xlsx_of(month)["Monthly measures (SPC)"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+
+    special, limits = header.index("Special cause"), header.index("Limits")
+    assert rows and all(row[special] in ("", None) for row in rows)
+    assert all(row[limits] == "provisional (fewer than 12 points)" for row in rows)
+    organisation = next(row for row in rows if row[0] == "Compliance, whole organisation")
+    assert organisation[1] == datetime(2023, 10, 1)

@@ -9,12 +9,14 @@ What counts, and why:
   was submitted; only submitted audits count. **The team of an audit** is the team of what
   was audited: the case's team, or the team of the staff member audited (as repeated
   findings count it, `improvement/repeats.py`); an audit of a whole service has no team.
-- **Compliance** is the re-audit's rule, called, not copied (`improvement.reaudits.
-  compliance`): the answers' achievement summed as the product scores them (met 1, partly
-  met the tool version's value, not met 0; yes 1, no 0; n of 4 is n/4) over the answers
-  that count (not "not applicable", not unanswered), each answer once, unweighted. Every
-  submitted audit of the month counts, whatever its mode (sample, self, peer, extra,
-  re-audit): they are all the month's practice as audited.
+- **Compliance** and every result of the month (overall, by standard, by team, by criterion,
+  and the monthly series) are the measures layer's (`insights.measures`, through a
+  `ResultsFilter` of the month), so the report, the Results page and the SPC charts say the
+  same: the answers' achievement summed as the product scores them (met 1, partly met the
+  tool version's value, not met 0; yes 1, no 0; n of 4 is n/4) over the answers that count
+  (not "not applicable", not unanswered), each answer once, unweighted. Every submitted
+  audit of the month counts, whatever its mode (sample, self, peer, extra, re-audit): they
+  are all the month's practice as audited.
 - **Completion** counts the month's requests as the home page does
   (`programme.selectors.tally_requests`): every request of the month except moderation
   and cancelled ones; submitted, overdue and no eligible case are subsets of it.
@@ -25,11 +27,15 @@ What counts, and why:
   can be told apart.
 - **Last month** is the latest month before the report's month with requests (a skipped
   month such as December has none, so January is compared with November).
-- **Statistical process control**: monthly compliance, completion and contact rates over
-  the 12 calendar months up to the report's month, as p-charts (`lib.spc.p_chart`: the
-  denominators vary month to month). A month with nothing to count is left out, not drawn
-  as zero. With fewer than 12 points the limits are provisional and no special cause is
-  claimed in words ("too few points for reliable limits").
+- **Statistical process control**: monthly compliance (the organisation's and each
+  team's), completion and contact rates as p-charts (`lib.spc.p_chart`: the denominators
+  vary month to month), drawn and put in words by `insights.charts`. Each chart has every
+  month with something to count up to the report's month, at most SPC_MAX_MONTHS (36): the
+  limits need 12 points to be reliable, and a longer history steadies them. A month with
+  nothing to count is left out, not drawn as zero. With fewer than 12 points the limits are
+  provisional and nothing is claimed ("too few points for reliable limits").
+- **Queries**: a fixed number (pinned in tests/insights/test_board_report.py), whatever the
+  number of audits, teams, criteria or months: every breakdown is one grouped query.
 - **No personal data beyond what a board member may see**: no case references, no names
   of the people audited, no auditors' names (a flag for calibration is for the moderators'
   lead and the programme managers), no findings' or people's own words (a quote needs the
@@ -46,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,9 +61,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from careaudit.audits.models import (
-    Answer,
     Audit,
-    AuditStatus,
     ContactMethod,
     ContactWho,
     FeedbackResponse,
@@ -79,12 +84,13 @@ from careaudit.improvement.models import (
     RepeatedFinding,
     RepeatScope,
 )
-from careaudit.improvement.reaudits import compliance
+from careaudit.insights import charts, measures
+from careaudit.insights.charts_spc import too_few_words
+from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.lib import spc
-from careaudit.lib.agreement import wilson_interval
 from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.intervals import compliance_interval
 from careaudit.lib.rounding import round_half_up
-from careaudit.lib.scoring import is_scored
 from careaudit.lib.words import shorten
 from careaudit.organisation.models import Organisation, Role, Team
 from careaudit.programme.models import (
@@ -98,7 +104,15 @@ from careaudit.programme.models import (
 from careaudit.programme.selectors import tally_requests
 
 NO_TEAM = "(no team)"  # the Completion sheet's team of a request with no auditor team
-SPC_MONTHS = 12  # the months charted, up to and including the report's month
+NO_TEAM_LABEL = "Audits of a whole service (no team)"  # results: audits of no team
+# The monthly charts draw every month with data up to the report's month, at most this many:
+# limits need 12 points to be reliable, and more make them steadier, but a practice three
+# years ago says little about today's.
+SPC_MAX_MONTHS = 36
+ORGANISATION_COMPLIANCE = "Compliance, whole organisation"
+# A team's chart is drawn when special cause shows in this many latest months; the others are
+# listed with what their chart says.
+RECENT_POINTS = 12
 # A movement is named only when both months have this many answers that count: below it a
 # team's compliance moves by several points on one answer.
 MOVEMENT_ANSWERS = 30
@@ -107,7 +121,6 @@ MOVEMENTS_SHOWN = 3
 # compliance moves by ten points on one answer) and is never proposed as a priority alone.
 FEW_ANSWERS = 10
 PRIORITIES_SHOWN = 4
-TOO_FEW_POINTS = "too few points for reliable limits"
 
 Progress = Callable[[str], None] | None
 
@@ -121,15 +134,16 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Compliance:
-    """Achieved over the answers that count, in `audits` audits."""
+    """The measures layer's compliance (`insights.measures.Compliance`), as the report prints
+    it: percent and interval to one place, halves up."""
 
     achieved: Decimal
     answers: int
     audits: int = 0
 
-    @property
-    def proportion(self) -> float | None:
-        return float(self.achieved) / self.answers if self.answers else None
+    @classmethod
+    def of(cls, measured: measures.Compliance) -> "Compliance":
+        return cls(measured.achieved, measured.answers, measured.audits)
 
     @property
     def percent(self) -> Decimal | None:
@@ -137,11 +151,11 @@ class Compliance:
 
     @property
     def interval(self) -> tuple[Decimal, Decimal] | None:
-        """The 95 % Wilson interval, in percent to one place."""
-        if not self.answers:
+        """The 95 % Wilson interval (`lib.intervals`), in percent to one place."""
+        interval = compliance_interval(self.achieved, self.answers)
+        if interval is None:
             return None
-        low, high = wilson_interval(float(self.achieved), self.answers)
-        return round_half_up(low * 100, 1), round_half_up(high * 100, 1)
+        return round_half_up(interval.lower, 1), round_half_up(interval.upper, 1)
 
 
 def percent(part, whole) -> Decimal | None:
@@ -219,98 +233,99 @@ class Movement:
     audits_now: int
 
 
-@dataclass(frozen=True)
-class SeriesPoint:
-    month: date
-    numerator: float
-    denominator: int
-    value: Decimal  # percent
-    mean: Decimal
-    lower: Decimal
-    upper: Decimal
-    special_cause: bool
-    rule: str  # which rule fired, in words, or ""
-    variation: str  # spc.Variation
+def whole(number: Decimal | int) -> int | float:
+    """A count as the charts print it: 12 rather than 12.00, 11.5 as it is.
+
+    >>> whole(Decimal("12.00")), whole(Decimal("11.50")), whole(7)
+    (12, 11.5, 7)
+    """
+    if number == int(number):
+        return int(number)
+    return float(number)
 
 
 @dataclass(frozen=True)
-class Series:
-    """A monthly measure over the months charted, judged as a p-chart."""
+class Measure:
+    """A monthly measure as a p-chart (`lib.spc.p_chart`: the denominators vary month to
+    month), drawn and put in words by `insights.charts`: one point per month with something
+    to count, in the months `spc_range` allows. Compliance counts Σ achievement over the
+    answers that count; completion the requests submitted of those requested; contact the
+    audits that reached the person of those that say whether they did."""
 
     name: str
-    measure: str  # what is counted: "compliance", "completion", "contact"
-    points: tuple[SeriesPoint, ...]
-    missing: tuple[date, ...]  # months charted with nothing to count
+    kind: str  # "compliance" (the organisation's), "team", "completion" or "contact"
+    counts: dict[date, tuple[Decimal | int, int]]
 
     @property
-    def reliable(self) -> bool:
-        return len(self.points) >= spc.FEW_POINTS
+    def months(self) -> list[date]:
+        return sorted(self.counts)
 
     @property
-    def latest(self) -> SeriesPoint | None:
-        return self.points[-1] if self.points else None
+    def labels(self) -> list[str]:
+        return charts.month_labels(self.months)
 
     @property
-    def signal(self) -> str:
-        """The latest month's variation in words, or "" for common cause or too few points."""
-        latest = self.latest
-        if not self.reliable or latest is None or not latest.special_cause:
-            return ""
-        return f"{self.name}: {VARIATION_WORDS[latest.variation]} ({latest.rule})"
+    def pairs(self) -> list[tuple[int | float, int]]:
+        return [(whole(self.counts[m][0]), self.counts[m][1]) for m in self.months]
+
+    @cached_property
+    def chart(self) -> spc.PChart:
+        return spc.p_chart(self.pairs, improvement="up")
 
     @property
+    def judged(self) -> bool:
+        """Enough points for reliable limits (12): only then is any variation claimed."""
+        return not self.chart.too_few_points
+
+    @cached_property
     def summary(self) -> str:
-        """The variation in words, as the chart's text summary says it."""
-        if not self.points:
-            return f"{self.name}: nothing to chart."
-        latest = self.points[-1]
-        if not self.reliable:
-            values = [point.value for point in self.points]
-            months = f"{len(values)} month{'s' if len(values) != 1 else ''}"
-            return (
-                f"{self.name}: {latest.value}% in {latest.month:%B}; {months} with data, from "
-                f"{min(values)}% to {max(values)}% around an average of {latest.mean}%. "
-                f"{TOO_FEW_POINTS.capitalize()} (at least {spc.FEW_POINTS} are needed), so no "
-                "special cause is claimed."
-            )
-        first_flagged = None
-        for point in reversed(self.points):
-            if point.special_cause and point.variation == latest.variation:
-                first_flagged = point.month
-            else:
-                break
-        if latest.special_cause and first_flagged is not None:
-            return (
-                f"{self.name}: {VARIATION_WORDS[latest.variation]} since {first_flagged:%B %Y} "
-                f"({latest.rule}). Average {latest.mean}%."
-            )
-        return (
-            f"{self.name}: common cause variation — the month-to-month changes are within the "
-            f"usual range ({latest.lower}% to {latest.upper}% around an average of "
-            f"{latest.mean}%)."
+        """What the chart says, in the charts' own words (`charts.spc_summary`)."""
+        return charts.spc_summary(self.chart, self.labels)
+
+    @property
+    def special(self) -> bool:
+        """Some month of the last RECENT_POINTS is special cause, and the chart is judged: a
+        team's chart worth drawing (an older special cause is left to the chart's words)."""
+        recent = self.chart.points[-RECENT_POINTS:]
+        return self.judged and any(point.special_cause for point in recent)
+
+    @property
+    def signal(self) -> bool:
+        """The latest month is special cause, and the chart is judged."""
+        return self.judged and self.chart.points[-1].special_cause
+
+    @property
+    def latest(self) -> Decimal | None:
+        x, n = self.counts[self.months[-1]]
+        return percent(x, n)
+
+    @property
+    def value_name(self) -> str:
+        return {"completion": "Submitted", "contact": "Contacted"}.get(self.kind, "Compliance")
+
+    @cached_property
+    def drawing(self) -> charts.Chart:
+        return charts.spc_chart(
+            self.chart,
+            self.labels,
+            title=self.title,
+            value_name=self.value_name,
+            counts=self.pairs,
         )
 
+    @property
+    def title(self) -> str:
+        return f"Compliance, {self.name}" if self.kind == "team" else self.name
 
-VARIATION_WORDS = {
-    spc.Variation.COMMON_CAUSE: "common cause variation",
-    spc.Variation.IMPROVEMENT: "special cause improvement",
-    spc.Variation.CONCERN: "special cause concern",
-    spc.Variation.NEUTRAL: "special cause variation",
-}
+    @property
+    def mean(self) -> Decimal:
+        """The chart's centre line (p̄), in percent to one place."""
+        return round_half_up(self.chart.mean * 100, 1)
 
-
-def rule_words(point: spc.SpcPoint) -> str:
-    """Which rule the point breaks, in words (the strongest first, as NHSRplotthedots orders
-    them)."""
-    if point.outside_limits:
-        return "outside the limits"
-    if point.trend:
-        return "a trend of 7 months each higher or lower than the last"
-    if point.two_in_three:
-        return "two of three months near a limit"
-    if point.shift:
-        return "7 or more months in a row on one side of the average"
-    return ""
+    @property
+    def verdict(self) -> str:
+        """What the chart says, or that it has too few points to say anything."""
+        return self.summary if self.judged else too_few_words(len(self.months))
 
 
 @dataclass(frozen=True)
@@ -428,7 +443,7 @@ class BoardReport:
     by_team: list[Result] = field(default_factory=list)
     by_criterion: list[Result] = field(default_factory=list)  # worst first
     movements: list[Movement] = field(default_factory=list)
-    series: list[Series] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)  # the monthly charts
     themes: list[ThemeRow] = field(default_factory=list)
     repeated: list[RepeatedItem] = field(default_factory=list)
     voice: Voice | None = None
@@ -448,16 +463,23 @@ class BoardReport:
         return points_between(before, self.completion.rate)
 
     @property
-    def compliance_series(self) -> Series | None:
-        return self.series[0] if self.series else None
+    def organisation_measures(self) -> list[Measure]:
+        """The organisation's monthly measures: compliance, completion and contact."""
+        return [m for m in self.measures if m.kind != "team"]
 
     @property
-    def signals(self) -> list[str]:
-        return [series.signal for series in self.series if series.signal]
+    def team_measures(self) -> list[Measure]:
+        return [m for m in self.measures if m.kind == "team"]
 
     @property
-    def unreliable_series(self) -> int:
-        return sum(1 for series in self.series if series.points and not series.reliable)
+    def signals(self) -> list[Measure]:
+        """The monthly charts whose latest month is special cause (judged charts only)."""
+        return [m for m in self.measures if m.signal]
+
+    @property
+    def too_few(self) -> list[Measure]:
+        """The monthly charts with too few points for reliable limits: nothing claimed."""
+        return [m for m in self.measures if not m.judged]
 
     @property
     def least_met(self) -> list[Result]:
@@ -540,26 +562,38 @@ def board_report(
         report.completion_before = completion_total(completion_rows(organisation, previous, as_of))
 
     step("Working out compliance")
-    audits = month_audits(organisation, month)
-    before_audits = month_audits(organisation, previous) if previous else Audit.objects.none()
-    keys = scored_keys(organisation, [month, previous] if previous else [month])
-    report.compliance = _compliance(audits, keys)
-    if previous:
-        report.compliance_before = _compliance(before_audits, keys)
-    report.by_standard = _by_standard(audits, keys)
-    report.by_team = _by_team(organisation, audits, before_audits if previous else None, keys)
-    report.by_criterion = _by_criterion(audits, before_audits if previous else None)
+    now = month_filter(month)
+    then = month_filter(previous) if previous else None
+    report.compliance = Compliance.of(measures.overall(organisation, now))
+    if then:
+        report.compliance_before = Compliance.of(measures.overall(organisation, then))
+    report.by_standard = _results(
+        measures.by_group(organisation, now, "standard"), None, "standard"
+    )
+    report.by_team = _results(
+        measures.by_group(organisation, now, "team"),
+        measures.by_group(organisation, then, "team") if then else None,
+        "team",
+    )
+    report.by_criterion = _by_criterion(
+        measures.by_criterion(organisation, now),
+        measures.by_criterion(organisation, then) if then else None,
+    )
     report.movements = _movements(report.by_team)
 
-    step("Charting the last 12 months")
-    report.series = _series(organisation, month, as_of)
+    step("Charting the months")
+    report.measures = monthly_measures(organisation, month, as_of)
 
+    audits = month_audits(organisation, month)
+    before_audits = month_audits(organisation, previous) if previous else None
     step("Reading themes and repeated findings")
-    report.themes = _themes(audits, before_audits if previous else None)
+    report.themes = _themes(audits, before_audits)
     report.repeated = _repeated(organisation, month, as_of)
 
     step("Reading people’s voice")
-    report.voice = _voice(audits, before_audits if previous else None)
+    contact = next((m for m in report.measures if m.kind == "contact"), None)
+    before_contact = contact.counts.get(previous) if contact and previous else None
+    report.voice = _voice(audits, percent(*before_contact) if before_contact else None)
 
     step("Reading moderation agreement")
     report.moderation = _moderation(organisation, month, previous)
@@ -654,103 +688,57 @@ def completion_total(rows: list[CompletionRow]) -> Completion:
 # --- Compliance ----------------------------------------------------------------------------------
 
 
+def month_filter(month: date) -> ResultsFilter:
+    """The measures layer's filter for one programme month, nothing else narrowed."""
+    return ResultsFilter(since=month, until=month)
+
+
 def month_audits(organisation: Organisation, month: date) -> QuerySet[Audit]:
-    """The month's submitted audits (the month of an audit is its request's)."""
-    return Audit.objects.filter(
-        organisation=organisation, status=AuditStatus.SUBMITTED, request__month=month
-    )
+    """The audits the month's results count (`insights.filters.counted_audits`): submitted,
+    of the month audited, not moderations."""
+    return counted_audits(organisation, month_filter(month))
 
 
-def _team_of_audit():
-    return Coalesce("case__team_id", "staff_subject__team_id")
-
-
-def scored_keys(organisation: Organisation, months: list[date]) -> list[str]:
-    """The stable ids of the scored criteria asked in the months' submitted audits."""
-    rows = (
-        Answer.objects.filter(
-            audit__organisation=organisation,
-            audit__status=AuditStatus.SUBMITTED,
-            audit__request__month__in=months,
-        )
-        .values_list("criterion__key", "criterion__scale")
-        .distinct()
-    )
-    return sorted({key for key, scale in rows if is_scored(scale)})
-
-
-def _compliance(audits: QuerySet[Audit], keys: list[str]) -> Compliance:
-    achieved, answers = compliance(audits, keys)
-    return Compliance(achieved, answers, audits.count())
-
-
-def _by_standard(audits: QuerySet[Audit], keys: list[str]) -> list[Result]:
-    standards = (
-        audits.values_list(
-            "request__standard_id", "request__standard__code", "request__standard__title"
-        )
-        .distinct()
-        .order_by("request__standard__position", "request__standard__code")
-    )
-    return [
-        Result(f"{code} {title}", _compliance(audits.filter(request__standard_id=pk), keys))
-        for pk, code, title in standards
-    ]
-
-
-def _by_team(
-    organisation: Organisation,
-    audits: QuerySet[Audit],
-    before: QuerySet[Audit] | None,
-    keys: list[str],
+def _results(
+    now: list[measures.GroupResult], before: list[measures.GroupResult] | None, kind: str
 ) -> list[Result]:
-    team_ids = set(audits.annotate(team=_team_of_audit()).values_list("team", flat=True))
-    names = dict(Team.objects.filter(pk__in=team_ids - {None}).values_list("pk", "name"))
+    """Rows of a breakdown (`measures.by_group`), each with last month's figure for the same
+    group where it had answers that count."""
+    then = {row.value: row for row in before or []}
     results = []
-    for team_id in sorted(names, key=names.get):
-        now = _compliance(audits.annotate(team=_team_of_audit()).filter(team=team_id), keys)
-        then = None
-        if before is not None:
-            then = _compliance(before.annotate(team=_team_of_audit()).filter(team=team_id), keys)
-        results.append(Result(names[team_id], now, then if then and then.answers else None))
-    if None in team_ids:
-        now = _compliance(audits.annotate(team=_team_of_audit()).filter(team__isnull=True), keys)
-        results.append(Result("Audits of a whole service (no team)", now))
+    for row in now:
+        label = NO_TEAM_LABEL if kind == "team" and row.value is None else row.label
+        earlier = then.get(row.value)
+        results.append(
+            Result(
+                label,
+                Compliance.of(row.compliance),
+                Compliance.of(earlier.compliance)
+                if earlier and earlier.compliance.answers
+                else None,
+                key=row.value or "",
+            )
+        )
     return results
 
 
-def _by_criterion(audits: QuerySet[Audit], before: QuerySet[Audit] | None) -> list[Result]:
-    """Each scored criterion the month asked, matched by its stable id, worst first (ties: the
-    one with more answers first, then in the tool's order); those with fewer than
-    FEW_ANSWERS answers after the others, worst first too."""
-    rows = (
-        Answer.objects.filter(audit__in=audits)
-        .values_list(
-            "criterion__key",
-            "criterion__text",
-            "criterion__scale",
-            "criterion__section__version__tool__standard__code",
-            "criterion__section__version__number",
+def _by_criterion(
+    now: list[measures.CriterionResult], before: list[measures.CriterionResult] | None
+) -> list[Result]:
+    """Each criterion the month's answers counted on, worst first as the measures layer sorts
+    them, those with fewer than FEW_ANSWERS answers after the others (worst first too)."""
+    then = {row.key: row for row in before or []}
+    results = [
+        Result(
+            row.text,
+            Compliance.of(row.compliance),
+            Compliance.of(then[row.key].compliance) if row.key in then else None,
+            code=row.standard_code,
+            key=row.key,
         )
-        .distinct()
-        .order_by("criterion__section__version__number")
-    )
-    texts: dict[str, tuple[str, str]] = {}
-    for key, text, scale, code, _number in rows:
-        if is_scored(scale):
-            texts[key] = (text, code)  # the latest version's wording wins
-    results = []
-    for position, (key, (text, code)) in enumerate(texts.items()):
-        now = _compliance(audits.filter(answers__criterion__key=key).distinct(), [key])
-        if not now.answers:
-            continue
-        then = None
-        if before is not None:
-            then = _compliance(before.filter(answers__criterion__key=key).distinct(), [key])
-        result = Result(text, now, then if then and then.answers else None, code=code, key=key)
-        few = now.answers < FEW_ANSWERS
-        results.append((few, now.proportion, -now.answers, position, result))
-    return [result for *_, result in sorted(results, key=lambda item: item[:4])]
+        for row in now
+    ]
+    return sorted(results, key=lambda r: r.now.answers < FEW_ANSWERS)  # stable: worst first
 
 
 def _movements(by_team: list[Result]) -> list[Movement]:
@@ -770,103 +758,68 @@ def _movements(by_team: list[Result]) -> list[Movement]:
 # --- Statistical process control -----------------------------------------------------------------
 
 
-def charted_months(month: date) -> list[date]:
-    return [add_months(month, -back) for back in range(SPC_MONTHS - 1, -1, -1)]
+def spc_range(month: date) -> ResultsFilter:
+    """The months the charts may draw: up to and including the report's month, at most
+    SPC_MAX_MONTHS of them (each chart starts at its first month with data)."""
+    return ResultsFilter(since=add_months(month, 1 - SPC_MAX_MONTHS), until=month)
 
 
-def p_series(
-    name: str, measure: str, months: list[date], counts: dict[date, tuple[float, int]]
-) -> Series:
-    """A p-chart of the months' (numerator, denominator), months with no denominator left
-    out."""
-    present = [m for m in months if counts.get(m, (0, 0))[1] > 0]
-    missing = tuple(m for m in months if m not in present)
-    if not present:
-        return Series(name, measure, (), missing)
-    chart = spc.p_chart([counts[m] for m in present], improvement="up")
-    mean = round_half_up(chart.mean * 100, 1)
-    points = tuple(
-        SeriesPoint(
-            month=m,
-            numerator=counts[m][0],
-            denominator=counts[m][1],
-            value=round_half_up(point.value * 100, 1),
-            mean=mean,
-            lower=round_half_up(point.limits.lower * 100, 1),
-            upper=round_half_up(point.limits.upper * 100, 1),
-            special_cause=point.special_cause,
-            rule=rule_words(point),
-            variation=point.variation,
+def _points(rows) -> dict[date, tuple[Decimal | int, int]]:
+    return {period: (numerator, denominator) for period, numerator, denominator in rows}
+
+
+def monthly_measures(organisation: Organisation, month: date, as_of: date) -> list[Measure]:
+    """The monthly measures charted: compliance of the organisation and of each team (the
+    measures layer's monthly series), completion and contact rates; four grouped queries
+    however many teams, months and audits there are."""
+    f = spc_range(month)
+    whole = measures.monthly_compliance(organisation, f)
+    found = [
+        Measure(
+            ORGANISATION_COMPLIANCE,
+            "compliance",
+            _points((p.period, p.numerator, p.denominator) for s in whole for p in s.points),
         )
-        for m, point in zip(present, chart.points, strict=True)
-    )
-    return Series(name, measure, points, missing)
-
-
-def _series(organisation: Organisation, month: date, as_of: date) -> list[Series]:
-    """Monthly compliance (the organisation's, then each team's), completion and contact
-    rates over the months charted."""
-    months = charted_months(month)
-    keys = scored_keys(organisation, months)
-    audits = {m: month_audits(organisation, m) for m in months}
-    whole: dict[date, tuple[float, int]] = {}
-    for m in months:
-        achieved, answers = compliance(audits[m], keys)
-        whole[m] = (float(achieved), answers)
-    series = [p_series("Compliance, whole organisation", "compliance", months, whole)]
-
-    team_ids = set(
-        Audit.objects.filter(
-            organisation=organisation, status=AuditStatus.SUBMITTED, request__month__in=months
-        )
-        .annotate(team=_team_of_audit())
-        .values_list("team", flat=True)
-    )
-    teams = Team.objects.filter(pk__in=team_ids - {None}).order_by("name")
-    for team in teams:
-        counts = {}
-        for m in months:
-            achieved, answers = compliance(
-                audits[m].annotate(team=_team_of_audit()).filter(team=team.pk), keys
-            )
-            counts[m] = (float(achieved), answers)
-        series.append(p_series(f"Compliance, {team.name}", "compliance", months, counts))
-
+    ]
     completion = tally_requests(
-        AuditRequest.objects.filter(organisation=organisation, month__in=months).exclude(
-            mode=RequestMode.MODERATION
-        ),
+        AuditRequest.objects.filter(
+            organisation=organisation, month__gte=f.since, month__lte=f.until
+        ).exclude(mode=RequestMode.MODERATION),
         "month",
         as_of,
     )
-    series.append(
-        p_series(
-            "Completion (requests submitted)",
+    found.append(
+        Measure(
+            "Requests submitted",
             "completion",
-            months,
-            {m: (c["submitted"], c["requested"]) for m, c in completion.items()},
+            _points((m, c["submitted"], c["requested"]) for m, c in completion.items()),
         )
     )
     contact = (
-        Audit.objects.filter(
-            organisation=organisation,
-            status=AuditStatus.SUBMITTED,
-            request__month__in=months,
-            person_contacted__isnull=False,
-        )
+        counted_audits(organisation, f)
+        .filter(person_contacted__isnull=False)
         .order_by()
         .values("request__month")
         .annotate(asked=Count("pk"), contacted=Count("pk", filter=Q(person_contacted=True)))
     )
-    series.append(
-        p_series(
+    found.append(
+        Measure(
             "People contacted for their views",
             "contact",
-            months,
-            {row["request__month"]: (row["contacted"], row["asked"]) for row in contact},
+            _points((r["request__month"], r["contacted"], r["asked"]) for r in contact),
         )
     )
-    return series
+    for series in measures.monthly_compliance(organisation, f, by="team"):
+        if series.key is None:
+            continue  # audits of a whole service: no team to chart
+        found.append(
+            Measure(
+                series.label,
+                "team",
+                _points((p.period, p.numerator, p.denominator) for p in series.points),
+            )
+        )
+    return [measure for measure in found if measure.months]
 
 
 # --- Themes and repeated findings ----------------------------------------------------------------
@@ -931,20 +884,14 @@ def _start_of(day: date) -> datetime:
 # --- People's voice ------------------------------------------------------------------------------
 
 
-def _contact_rate(audits: QuerySet[Audit]) -> Decimal | None:
-    counts = audits.aggregate(
-        contacted=Count("pk", filter=Q(person_contacted=True)),
-        not_contacted=Count("pk", filter=Q(person_contacted=False)),
-    )
-    return percent(counts["contacted"], counts["contacted"] + counts["not_contacted"])
-
-
 def _labelled(counter: Counter, choices) -> list[tuple[str, int]]:
     labels = dict(choices.choices)
     return [(labels.get(value, value), n) for value, n in counter.most_common() if value]
 
 
-def _voice(audits: QuerySet[Audit], before: QuerySet[Audit] | None) -> Voice:
+def _voice(audits: QuerySet[Audit], before_rate: Decimal | None) -> Voice:
+    """The month's contact and what the people reached said; `before_rate` is last month's
+    contact rate (the monthly contact measure's)."""
     rows = list(
         audits.values_list(
             "person_contacted",
@@ -982,7 +929,7 @@ def _voice(audits: QuerySet[Audit], before: QuerySet[Audit] | None) -> Voice:
         methods=_labelled(Counter(r[3] for r in contacted), ContactMethod),
         questions=questions,
         feedback_responses=FeedbackResponse.objects.filter(audit__in=audits).count(),
-        before_rate=_contact_rate(before) if before is not None else None,
+        before_rate=before_rate,
     )
 
 

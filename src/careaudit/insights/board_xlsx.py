@@ -11,6 +11,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+from careaudit.insights import charts
 from careaudit.insights.board_report import BoardReport
 from careaudit.lib.textsafe import neutralise_formula
 
@@ -181,22 +182,27 @@ def _results(book, report: BoardReport) -> None:
 
 
 def _spc(book, report: BoardReport) -> None:
+    """Every point of every monthly chart (the p-charts of section 3), with the limits the
+    charts draw; special cause left blank on a chart with too few points, which claims
+    nothing."""
     rows = []
-    for series in report.series:
-        for p in series.points:
+    for measure in report.measures:
+        points = charts.plot_points(measure.chart, measure.labels)
+        for month, (x, n), point in zip(measure.months, measure.pairs, points, strict=True):
+            judged = measure.judged
             rows.append(
                 [
-                    series.name,
-                    p.month,
-                    p.numerator,
-                    p.denominator,
-                    fraction(p.value),
-                    fraction(p.mean),
-                    fraction(p.lower),
-                    fraction(p.upper),
-                    "yes" if p.special_cause else "no",
-                    p.rule,
-                    "provisional (fewer than 12 points)" if not series.reliable else "",
+                    measure.title,
+                    month,
+                    float(x),
+                    n,
+                    point.value,
+                    point.centre,
+                    point.lower,
+                    point.upper,
+                    ("yes" if point.special_cause else "no") if judged else "",
+                    point.rule if judged else "",
+                    "" if judged else "provisional (fewer than 12 points)",
                 ]
             )
     headers = [
@@ -218,7 +224,7 @@ def _spc(book, report: BoardReport) -> None:
         book,
         "Variation in words",
         ["Measure", "What the chart says"],
-        [[series.name, series.summary] for series in report.series],
+        [[measure.title, measure.verdict] for measure in report.measures],
     )
 
 
