@@ -311,8 +311,6 @@ def section(comparison: UnitComparison, *, standard: str, links: bool, link_for)
             )
         )
     caption = f"{title}: each {singular.lower()}’s compliance and its limits"
-    if links:
-        caption += " (each name lists the audits behind its figure)"
     table = charts.Table(
         caption=caption,
         head=(

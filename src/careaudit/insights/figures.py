@@ -55,9 +55,7 @@ def _percent(value: float) -> str:
     return charts.format_value(value / 100, "percent", 1)
 
 
-def figure_table(
-    rows: list[tuple[str, Figure]], *, caption: str, label_name: str, links: bool
-) -> charts.Table:
+def figure_table(rows: list[tuple[str, Figure]], *, caption: str, label_name: str) -> charts.Table:
     """Every figure of a list: compliance, interval, answers and audits; the name links to
     the audits behind it for those who may open them."""
     cells = []
@@ -84,8 +82,6 @@ def figure_table(
                 charts.Cell(f"{compliance.audits:,}", True),
             )
         )
-    if links:
-        caption += " (each name lists the audits behind its figure)"
     return charts.Table(
         caption=caption,
         head=(label_name, "Compliance", "95% confidence interval", "Answers", "Audits"),
@@ -99,7 +95,6 @@ def compliance_chart(
     *,
     title: str,
     label_name: str,
-    links: bool,
     caption: str | None = None,
 ) -> charts.Chart | None:
     """The figures drawn as bars with their 95 % intervals, in the order given, with the
@@ -120,9 +115,7 @@ def compliance_chart(
     if not bars:
         return None
     chart = charts.compliance_bars(bars, title=title, label_name=label_name)
-    table = figure_table(
-        rows, caption=caption or f"{title}: the numbers", label_name=label_name, links=links
-    )
+    table = figure_table(rows, caption=caption or f"{title}: the numbers", label_name=label_name)
     return replace(chart, table=table)
 
 

@@ -84,13 +84,12 @@ def _results(organisation, f: ResultsFilter, links: bool) -> dict:
                 "title": title,
                 "rows": rows,
                 "chart": figures.compliance_chart(
-                    rows, title=f"Compliance {title.lower()}", label_name=name, links=links
+                    rows, title=f"Compliance {title.lower()}", label_name=name
                 ),
                 "table": figures.figure_table(
                     rows,
                     caption=f"Compliance {title.lower()}: the numbers",
                     label_name=name,
-                    links=links,
                 ),
             }
         )
@@ -113,17 +112,15 @@ def _results(organisation, f: ResultsFilter, links: bool) -> dict:
             first,
             title=f"The {len(first)} least met criteria" if rest else "Compliance by criterion",
             label_name="Criterion",
-            links=links,
         ),
         "criteria_table": figures.figure_table(
-            first, caption="The least met criteria", label_name="Criterion", links=links
+            first, caption="The least met criteria", label_name="Criterion"
         ),
         "criteria_rest": rest,
         "criteria_rest_table": figures.figure_table(
             rest,
             caption="The other criteria, least met first",
             label_name="Criterion",
-            links=links,
         ),
         "breakdowns": breakdowns,
         "bands_chart": figures.bands_chart(bands),
