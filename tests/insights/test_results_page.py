@@ -125,6 +125,63 @@ def test_without_months_the_page_shows_the_last_twelve(login, results):
     assert re.fullmatch(r"\w+ \d{4} to \w+ \d{4}", heading)
 
 
+# --- The charts ------------------------------------------------------------------------------
+
+
+def drawing(page: str, id_: str) -> str:
+    """The SVG drawn in a section of the page."""
+    return page.split(f'id="{id_}"', 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_the_least_met_criteria_are_drawn_with_their_intervals_and_the_rest_are_in_a_table(
+    login, results
+):
+    some_audits(results)
+    page = login(results.people.quality_lead).get(f"/insights/results/?{SPRING}").content.decode()
+    criteria = measures.by_criterion(results.organisation, ResultsFilter(since=MARCH, until=MAY))
+
+    drawn = unescape(drawing(page, "by-criterion"))
+    first = rows(table(page, "by-criterion"))
+    rest = rows(table(page, "by-criterion-rest"))
+
+    assert len(criteria) > 10 and len(first) == 10 and len(rest) == len(criteria) - 10
+    assert drawn.count('height="14"') == 10  # one bar each
+    assert criteria[0].key in drawn and criteria[10].key not in drawn
+    worst = criteria[0].compliance
+    low, high = f"{worst.interval.lower:.1f}%", f"{worst.interval.upper:.1f}%"
+    assert f"{low} to {high}" in first[0]
+    summary = re.search(r'careaudit-chart__summary">([^<]+)<', page)[1]
+    assert unescape(summary).startswith(f"Lowest: {criteria[0].key} ")
+
+
+def test_every_breakdown_and_distribution_is_drawn_beside_its_table(login, results):
+    some_audits(results)
+    page = login(results.people.quality_lead).get(f"/insights/results/?{SPRING}").content.decode()
+
+    for id_ in (
+        "table-by-standard",
+        "table-by-team",
+        "table-by-service",
+        "table-by-role",
+        "table-by-mode",
+        "score-distribution",
+        "rating-distribution",
+    ):
+        assert 'role="img"' in page.split(f'id="{id_}"', 1)[1].split("</svg>", 1)[0], id_
+        assert "<a " not in drawing(page, id_)  # the links are in the table
+    assert "Ashby Team" in unescape(drawing(page, "table-by-team"))
+    assert "4 (100.0%)" in drawing(page, "rating-distribution")  # every audit green
+
+
+def test_a_board_member_sees_no_bar_for_a_team_of_fewer_than_three_audits(login, results):
+    some_audits(results)
+    page = login(results.people.board_member).get(f"/insights/results/?{SPRING}").content.decode()
+
+    drawn = unescape(drawing(page, "table-by-team"))
+    assert "Ashby Team" in drawn and "Dunmere Team" not in drawn
+    assert rows(table(page, "table-by-team"))[1].startswith("Dunmere Team Fewer than 3 audits")
+
+
 # --- What a board member sees -----------------------------------------------------------------
 
 

@@ -380,6 +380,7 @@ MATRIX: dict[str, Entry] = dict(
         # Results: for those who run or oversee the programme; the audits behind a figure
         # are case-level records (CR), so the board member reads figures without links.
         E("insights_results", expect=needs(P, R)),
+        E("insights_comparison", expect=needs(P, R)),
         E("insights_audits", expect=needs(CR)),
         # Actions: the tracker for those who manage actions or view all reports; an action
         # for them, its lead (the social worker) and the lead's supervisor (the advanced

@@ -48,7 +48,7 @@ class FunnelEntry:
     """One team or service: ``numerator`` of ``denominator`` (e.g. criteria met of audited)."""
 
     label: str
-    numerator: int
+    numerator: float  # fractional where partly met answers count a half
     denominator: int
     url: str = ""
 
@@ -63,18 +63,26 @@ def funnel_chart(
     numerator_name: str = "Met",
     improvement: Literal["up", "down", "neutral"] = "up",
     decimals: int = 1,
+    centre: float | None = None,
+    dispersion: float = 1.0,
 ) -> Chart:
     """A funnel plot of proportions against denominators, with 95 % and 99.8 % limits.
 
     Units above or below a limit are named in the summary; ``improvement`` says which
-    side is better (for the colours and words), as in lib.spc.
+    side is better (for the colours and words), as in lib.spc. ``centre`` and
+    ``dispersion`` are lib.funnel's (an outside overall proportion; limits widened for
+    items that go together).
     """
     if not units:
         raise ValueError("a funnel plot needs at least one team or service")
-    result = funnel([(u.numerator, u.denominator) for u in units])
-    summary = _summary(units, result, decimals)
+    result = funnel(
+        [(u.numerator, u.denominator) for u in units], centre=centre, dispersion=dispersion
+    )
+    summary = _summary(units, result, decimals, counted=centre is None)
     description = f"{summary} The numbers are in the table that follows the chart."
-    body, height = _draw(units, result, improvement, denominator_name, value_name, decimals)
+    body, height = _draw(
+        units, result, improvement, denominator_name, value_name, decimals, dispersion
+    )
     svg = svg_document(
         title=title,
         description=description,
@@ -96,18 +104,31 @@ def _position_words(outside_95: int, outside_998: int) -> str:
     return "Within the limits"
 
 
-def _summary(units: Sequence[FunnelEntry], result: Funnel, decimals: int) -> str:
+def _count(value: float) -> str:
+    """A numerator: 12, or 12.5 where partly met answers count a half."""
+    rounded = round(float(value), 2)
+    return f"{int(rounded):,}" if rounded.is_integer() else f"{rounded:,}"
+
+
+def _summary(
+    units: Sequence[FunnelEntry], result: Funnel, decimals: int, counted: bool = True
+) -> str:
     overall = format_value(result.centre, "percent", decimals)
     total_x = sum(u.numerator for u in units)
     total_n = sum(u.denominator for u in units)
-    parts = [f"Overall {overall} ({total_x:,} of {total_n:,})."]
+    # With an overall given from outside, the units' own totals are not its counts.
+    parts = [
+        f"Overall {overall} ({_count(total_x)} of {total_n:,})."
+        if counted
+        else f"Overall {overall}."
+    ]
     groups: dict[str, list[str]] = {}
     for entry, unit in zip(units, result.units, strict=True):
         if unit.outside_95:
             words = _position_words(unit.outside_95, unit.outside_998)
             groups.setdefault(words, []).append(
                 f"{entry.label} ({format_value(unit.proportion, 'percent', decimals)}, "
-                f"{unit.numerator:,} of {unit.denominator:,})"
+                f"{_count(unit.numerator)} of {unit.denominator:,})"
             )
     order = [
         "Above the 99.8% limit",
@@ -151,7 +172,9 @@ def _style(outside_95: int, outside_998: int, improvement: str) -> tuple[str, st
     return "ring", colour, f"{high} the 95% limit"
 
 
-def _draw(units, result: Funnel, improvement, denominator_name, value_name, decimals):
+def _draw(
+    units, result: Funnel, improvement, denominator_name, value_name, decimals, dispersion=1.0
+):
     body: list[str] = []
     bottom = PLOT_TOP + PLOT_HEIGHT
     largest = max(u.denominator for u in units)
@@ -160,7 +183,7 @@ def _draw(units, result: Funnel, improvement, denominator_name, value_name, deci
     # The curves start where they leave 0-100 %, or at n = 1.
     smallest = max(1.0, min(u.denominator for u in units) * 0.5)
     samples = _samples(smallest, float(x_ticks[-1]))
-    curves = [limits_at(result.centre, n) for n in samples]
+    curves = [limits_at(result.centre, n, dispersion) for n in samples]
     proportions = [u.proportion for u in result.units]
     low = min(proportions + [c.lower_998 for c in curves if c.denominator >= smallest * 1.5])
     high = max(proportions + [c.upper_998 for c in curves if c.denominator >= smallest * 1.5])
@@ -288,7 +311,7 @@ def _table(title, units, result: Funnel, names: tuple[str, str, str, str], decim
             (
                 Cell(entry.label, url=entry.url),
                 Cell(format_value(unit.proportion, "percent", decimals), numeric=True),
-                Cell(f"{unit.numerator:,}", numeric=True),
+                Cell(_count(unit.numerator), numeric=True),
                 Cell(f"{unit.denominator:,}", numeric=True),
                 Cell(
                     f"{format_value(limits.lower_95, 'percent', decimals)} to "

@@ -238,6 +238,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     [0.6, 0.7, 0.8, 0.9, 1.0]
     >>> nice_ticks(0, 37)
     [0, 10, 20, 30, 40]
+    >>> nice_ticks(0, 168)  # the last tick is never short of ``high``
+    [0, 50, 100, 150, 200]
     """
     if high < low:
         low, high = high, low
@@ -249,7 +251,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     first = math.floor(low / step + 1e-9) * step
     ticks = []
     value = first
-    while value < high + step * 0.5:
+    while True:
         ticks.append(_tidy(value, step))
         value += step
         if ticks[-1] >= high - 1e-9:

@@ -4,8 +4,6 @@ The numbers come from `measures.py`; these views read the filter, decide who see
 which figures (see `access.py`), and put them on the page.
 """
 
-from dataclasses import dataclass
-
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from careaudit.insights import measures
+from careaudit.insights import figures, measures
 from careaudit.insights.access import (
     FEW_AUDITS,
     can_open_audits_behind,
@@ -22,7 +20,6 @@ from careaudit.insights.access import (
     get_results_viewer_for_user,
 )
 from careaudit.insights.filters import AuditsBehindForm, ResultsFilter, ResultsFilterForm
-from careaudit.lib.intervals import Interval
 from careaudit.organisation.access import require_staff
 from careaudit.programme.models import RequestMode
 from careaudit.programme.selectors import today
@@ -38,26 +35,6 @@ BREAKDOWNS = (
     ("role", "By auditor’s role"),
     ("mode", "By kind of audit"),
 )
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A compliance as the page shows it: the number (or why not), its interval and counts,
-    and the link to the audits behind it for those who may open them."""
-
-    compliance: measures.Compliance
-    link: str = ""
-    withheld: bool = False
-
-    @property
-    def interval(self) -> Interval | None:
-        return None if self.withheld else self.compliance.interval
-
-
-def _figure(compliance: measures.Compliance, link: str, links: bool) -> Figure:
-    if not links:
-        return Figure(compliance, withheld=compliance.audits < FEW_AUDITS)
-    return Figure(compliance, link=link)
 
 
 def _behind(f: ResultsFilter, **more) -> str:
@@ -79,15 +56,18 @@ def results(request: HttpRequest) -> HttpResponse:
 def _results(organisation, f: ResultsFilter, links: bool) -> dict:
     overall = measures.overall(organisation, f)
     criteria = [
-        (row, _figure(row.compliance, _behind(f, criterion=row.key), links))
+        (
+            f"{row.key} {row.text}".strip(),
+            figures.figure(row.compliance, _behind(f, criterion=row.key), links),
+        )
         for row in measures.by_criterion(organisation, f)
     ]
     breakdowns = []
     for kind, title in BREAKDOWNS:
         rows = [
             (
-                row,
-                _figure(
+                row.label,
+                figures.figure(
                     row.compliance,
                     _behind(f.narrowed(**{kind: _value(kind, row.value)}))
                     if row.value is not None
@@ -97,23 +77,54 @@ def _results(organisation, f: ResultsFilter, links: bool) -> dict:
             )
             for row in measures.by_group(organisation, f, kind)
         ]
-        breakdowns.append({"kind": kind, "title": title, "rows": rows})
-    bands = measures.score_distribution(organisation, f)
+        name = title.removeprefix("By ").capitalize()
+        breakdowns.append(
+            {
+                "kind": kind,
+                "title": title,
+                "rows": rows,
+                "chart": figures.compliance_chart(
+                    rows, title=f"Compliance {title.lower()}", label_name=name
+                ),
+                "table": figures.figure_table(
+                    rows,
+                    caption=f"Compliance {title.lower()}: the numbers",
+                    label_name=name,
+                ),
+            }
+        )
+    bands = [
+        (b, _behind(f, band="none" if b.band is None else b.band) if links else "")
+        for b in measures.score_distribution(organisation, f)
+    ]
+    ratings = [
+        (r, _behind(f, rating=r.label) if links else "")
+        for r in measures.rating_distribution(organisation, f)
+    ]
     self_and_peer = measures.self_and_peer(organisation, f)
-    ratings = measures.rating_distribution(organisation, f)
+    first, rest = criteria[:CRITERIA_FIRST], criteria[CRITERIA_FIRST:]
     return {
         "filter": f,
         "audits": measures.audits_counted(organisation, f),
-        "overall": _figure(overall, _behind(f), links),
-        "criteria": criteria[:CRITERIA_FIRST],
-        "criteria_rest": criteria[CRITERIA_FIRST:],
+        "overall": figures.figure(overall, _behind(f), links),
+        "criteria": first,
+        "criteria_chart": figures.compliance_chart(
+            first,
+            title=f"The {len(first)} least met criteria" if rest else "Compliance by criterion",
+            label_name="Criterion",
+        ),
+        "criteria_table": figures.figure_table(
+            first, caption="The least met criteria", label_name="Criterion"
+        ),
+        "criteria_rest": rest,
+        "criteria_rest_table": figures.figure_table(
+            rest,
+            caption="The other criteria, least met first",
+            label_name="Criterion",
+        ),
         "breakdowns": breakdowns,
-        "bands": [
-            (b, _behind(f, band="none" if b.band is None else b.band) if links else "")
-            for b in bands
-        ],
-        "bands_total": sum(b.audits for b in bands),
-        "ratings": [(r, _behind(f, rating=r.label) if links else "") for r in ratings],
+        "bands_chart": figures.bands_chart(bands),
+        "ratings_chart": figures.ratings_chart(ratings),
         "self_and_peer": self_and_peer,
         "gaps": [
             {

@@ -12,6 +12,12 @@ takes every unit, the usual choice when no external benchmark is given (Spiegelh
 "Funnel plots for comparing institutional performance", Statistics in Medicine 2005).
 The normal approximation is the one REFERENCE gives; it is rough for very small n,
 where the limits are wide anyway.
+
+Two options, both off by default. ``dispersion`` φ ≥ 1 widens the limits to
+p̄ ± z·√(φ·p̄(1−p̄)/n) (Spiegelhalter's multiplicative over-dispersion), for counts whose
+items are not independent: answers of one audit go together, so n answers tell less than n
+independent ones. ``centre`` gives p̄ from outside (e.g. every unit's, when some units are
+not shown to the reader), so the limits do not move with what is shown.
 """
 
 import math
@@ -41,7 +47,7 @@ class FunnelUnit:
     -1 below the lower limit, 0 inside (or exactly on) the limits.
     """
 
-    numerator: int
+    numerator: float
     denominator: int
     proportion: float
     limits: FunnelLimits
@@ -55,20 +61,25 @@ class Funnel:
     units: tuple[FunnelUnit, ...]
 
 
-def limits_at(centre: float, denominator: float) -> FunnelLimits:
-    """The 95 % and 99.8 % limits for a unit of ``denominator`` around ``centre``.
+def limits_at(centre: float, denominator: float, dispersion: float = 1.0) -> FunnelLimits:
+    """The 95 % and 99.8 % limits for a unit of ``denominator`` around ``centre``, widened
+    by √``dispersion``.
 
     >>> lim = limits_at(0.8, 25)
     >>> round(lim.lower_95, 4), round(lim.upper_95, 4)
     (0.6432, 0.9568)
     >>> round(lim.lower_998, 4), round(lim.upper_998, 4)
     (0.5528, 1.0)
+    >>> round(limits_at(0.8, 100, dispersion=4).lower_95, 4)  # as wide as n = 25
+    0.6432
     """
     if denominator <= 0:
         raise ValueError(f"a funnel limit needs a denominator above 0, not {denominator}")
     if not 0 <= centre <= 1:
         raise ValueError(f"the overall proportion must be between 0 and 1, not {centre}")
-    spread = math.sqrt(centre * (1 - centre) / denominator)
+    if dispersion < 1:
+        raise ValueError(f"a dispersion below 1 would narrow the limits: {dispersion}")
+    spread = math.sqrt(dispersion * centre * (1 - centre) / denominator)
 
     def clamp(value: float) -> float:
         return min(1.0, max(0.0, value))
@@ -82,8 +93,14 @@ def limits_at(centre: float, denominator: float) -> FunnelLimits:
     )
 
 
-def funnel(counts: Sequence[tuple[int, int]]) -> Funnel:
-    """Place each (numerator, denominator) unit, e.g. (criteria met, criteria audited).
+def funnel(
+    counts: Sequence[tuple[float, int]],
+    *,
+    centre: float | None = None,
+    dispersion: float = 1.0,
+) -> Funnel:
+    """Place each (numerator, denominator) unit, e.g. (criteria met, criteria audited); a
+    numerator may be fractional (partly met answers count a half).
 
     >>> result = funnel([(96, 100), (6, 10), (320, 400)])
     >>> round(result.centre, 4)
@@ -97,10 +114,11 @@ def funnel(counts: Sequence[tuple[int, int]]) -> Funnel:
     checked = [_checked(x, n) for x, n in counts]
     if not checked:
         raise ValueError("a funnel plot needs at least one unit")
-    centre = sum(x for x, _ in checked) / sum(n for _, n in checked)
+    if centre is None:
+        centre = sum(x for x, _ in checked) / sum(n for _, n in checked)
     units = []
     for x, n in checked:
-        limits = limits_at(centre, n)
+        limits = limits_at(centre, n, dispersion)
         proportion = x / n
         units.append(
             FunnelUnit(
@@ -115,7 +133,7 @@ def funnel(counts: Sequence[tuple[int, int]]) -> Funnel:
     return Funnel(centre=centre, units=tuple(units))
 
 
-def _checked(x: int, n: int) -> tuple[int, int]:
+def _checked(x: float, n: int) -> tuple[float, int]:
     if n < 1:
         raise ValueError(f"each unit needs a denominator of at least 1, not {n}")
     if not 0 <= x <= n:
