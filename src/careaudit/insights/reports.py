@@ -12,6 +12,8 @@ from datetime import date
 from careaudit.core.background import job_submit, register_work, work_kind
 from careaudit.core.models import BackgroundJob
 from careaudit.insights.board_report import ReportError, write_board_report
+from careaudit.lib.dates import add_months, month_start
+from careaudit.programme.selectors import months_with_requests
 
 BOARD_REPORT = "board_report"
 # The kinds of background work whose jobs are shown and downloaded under /reports/.
@@ -40,6 +42,14 @@ FORMATS = {
 def board_report_arguments(parameters: dict) -> dict:
     """A board report job's JSON parameters as `write_board_report`'s arguments."""
     return {"month": date.fromisoformat(parameters["month"]), "fmt": parameters["format"]}
+
+
+def report_months(organisation, on: date) -> tuple[list[date], date | None]:
+    """The months a board report can be made for (those with requests, newest first), and
+    the one offered first: last month when it had requests, else the latest that did."""
+    months = months_with_requests(organisation)
+    last_month = add_months(month_start(on), -1)
+    return months, last_month if last_month in months else (months[0] if months else None)
 
 
 def board_report_available() -> bool:

@@ -19,7 +19,9 @@ from careaudit.insights.access import (
     get_audits_behind_for_user,
     get_results_viewer_for_user,
 )
+from careaudit.insights.access_reports import may_use_reports
 from careaudit.insights.filters import AuditsBehindForm, ResultsFilter, ResultsFilterForm
+from careaudit.insights.reports import report_months
 from careaudit.organisation.access import require_staff
 from careaudit.programme.models import RequestMode
 from careaudit.programme.selectors import today
@@ -47,6 +49,8 @@ def results(request: HttpRequest) -> HttpResponse:
     organisation = staff.organisation
     form = ResultsFilterForm(request.GET, organisation=organisation, today=today())
     context: dict = {"form": form, "links": can_open_audits_behind(staff), "few": FEW_AUDITS}
+    if may_use_reports(staff):
+        context["report_month"] = report_months(organisation, today())[1]
     if form.is_valid():
         f = form.results_filter()
         context.update(_results(organisation, f, context["links"]))

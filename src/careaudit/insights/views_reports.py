@@ -22,10 +22,9 @@ from careaudit.insights.access_reports import (
     visible_report_jobs,
 )
 from careaudit.insights.forms_reports import BoardReportForm
-from careaudit.insights.reports import board_report_available, board_report_submit
-from careaudit.lib.dates import add_months, month_start
+from careaudit.insights.reports import board_report_available, board_report_submit, report_months
 from careaudit.organisation.access import require_staff
-from careaudit.programme.selectors import months_with_requests
+from careaudit.programme.selectors import today
 
 # The list shows the newest reports; older ones are expired after 30 days anyway.
 LIST_LENGTH = 50
@@ -37,9 +36,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
     check_reports_access(staff)
     organisation = staff.organisation
-    months = months_with_requests(organisation)
-    last_month = add_months(month_start(timezone.localdate()), -1)
-    default = last_month if last_month in months else (months[0] if months else None)
+    months, default = report_months(organisation, today())
     form = BoardReportForm(
         request.POST if request.method == "POST" else None, months=months, default=default
     )
