@@ -9,4 +9,11 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
+        from careaudit.core.change_log import track_changes
+        from careaudit.insights import models
         from careaudit.insights import panels  # noqa: F401 (registers the My work panel)
+
+        # A chart's target, re-bases and screening change what the board is told.
+        track_changes(models.ChartTarget, organisation="organisation")
+        track_changes(models.ChartRebase, organisation="organisation")
+        track_changes(models.ChartScreening, organisation="organisation")

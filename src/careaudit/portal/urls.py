@@ -28,6 +28,7 @@ urlpatterns = [
     path("you-said-we-did/", include("careaudit.improvement.urls_public")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("insights/", include("careaudit.insights.urls")),
+    path("insights/", include("careaudit.insights.urls_spc")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.
     path(
