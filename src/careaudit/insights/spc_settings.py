@@ -141,9 +141,9 @@ class TargetForm(GovukForm):
         help_text="A percentage from 0 to 100, like 90. Leave empty for no target.",
         error_messages={
             "invalid": "Enter the target as a number, like 90",
-            "min_value": "Enter a target of 0% or more",
-            "max_value": "Enter a target of 100% or less",
-            "max_digits": "Enter a target of 100% or less, with at most one decimal place",
+            "min_value": "Enter a target of 0%% or more",
+            "max_value": "Enter a target of 100%% or less",
+            "max_digits": "Enter a target of 100%% or less, with at most one decimal place",
             "max_decimal_places": "Enter the target with at most one decimal place, like 92.5",
         },
     )
