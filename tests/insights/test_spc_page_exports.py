@@ -9,7 +9,7 @@ import pytest
 from careaudit.insights import spc_measures
 from careaudit.insights.filters import ResultsFilter
 from careaudit.programme.models import RequestMode, RequestStatus
-from tests.insights.test_months import ON, OCTOBER, SEPTEMBER, export, september_and_october
+from tests.insights.test_months import OCTOBER, ON, SEPTEMBER, export, september_and_october
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,9 @@ def test_agreement_is_the_mean_of_the_months_moderations_in_the_audits_export(se
     assert agreement.kind == "xmr"
     assert [p.period for p in agreement.points] == [SEPTEMBER]  # October: none yet, no point
     assert agreement.points[0].denominator == len(agreements)
-    assert agreement.points[0].value == pytest.approx(float(sum(agreements) / len(agreements)) / 100)
+    assert agreement.points[0].value == pytest.approx(
+        float(sum(agreements) / len(agreements)) / 100
+    )
 
 
 def test_the_page_draws_the_months_numbers(council, quality_lead, login, tmp_path):

@@ -10,8 +10,10 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from careaudit.core.change_log import track_changes
-        from careaudit.insights import models
-        from careaudit.insights import panels  # noqa: F401 (registers the My work panel)
+        from careaudit.insights import (
+            models,
+            panels,  # noqa: F401 (registers the My work panel)
+        )
 
         # A chart's target, re-bases and screening change what the board is told.
         track_changes(models.ChartTarget, organisation="organisation")

@@ -166,9 +166,7 @@ def all_measures(organisation: Organisation, f: ResultsFilter, on: date) -> list
     return result
 
 
-def one_measure(
-    organisation: Organisation, f: ResultsFilter, key: str, on: date
-) -> Measure | None:
+def one_measure(organisation: Organisation, f: ResultsFilter, key: str, on: date) -> Measure | None:
     """The measure with this key for the filter (None if the organisation has no such
     measure): what its settings page charts and checks a re-base month against."""
     wide = charted(f)
