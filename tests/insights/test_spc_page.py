@@ -184,3 +184,22 @@ def test_the_page_costs_the_same_queries_however_many_audits_and_months(
 
 
 SPC_QUERIES = 19
+
+
+def test_a_charts_settings_page_costs_the_same_queries_however_many_audits(
+    login, results, django_assert_num_queries
+):
+    a_year_and_a_half(results, YEAR_AND_A_HALF[-4:])
+    client = login(results.people.quality_lead)
+    address = "/insights/spc/settings/compliance/?to=2024-05"
+    client.get(address)
+
+    with django_assert_num_queries(SETTINGS_QUERIES):
+        client.get(address)
+    a_year_and_a_half(results, YEAR_AND_A_HALF[:-4])
+    with django_assert_num_queries(SETTINGS_QUERIES):
+        page = client.get(address).content.decode()
+    assert "careaudit-chart__icons" in page
+
+
+SETTINGS_QUERIES = 16

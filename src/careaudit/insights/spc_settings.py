@@ -199,7 +199,7 @@ class RebaseForm(GovukForm):
 
 class ScreeningForm(GovukForm):
     screen = forms.ChoiceField(
-        label="Screening of moving ranges",
+        label="Screen the moving ranges?",
         choices=[
             ("on", "On: set aside moving ranges above 3.267 times their mean (as NHSRplotthedots)"),
             ("off", "Off: keep every moving range (as the Making Data Count Excel tool)"),
