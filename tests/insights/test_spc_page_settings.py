@@ -2,6 +2,7 @@
 re-based at a recorded change, screening of moving ranges turned off — recorded by those who
 manage the programme, with who and when, and bad settings refused with nothing stored."""
 
+import doctest
 import re
 from datetime import date
 from decimal import Decimal
@@ -239,3 +240,22 @@ def test_the_board_member_reads_the_settings_and_cannot_change_them(login, resul
     assert 'name="target-target"' not in page
     assert refused.status_code == 403
     assert ChartTarget.objects.get().target_percent == 90
+
+
+def test_the_settings_docstring_examples_hold():
+    result = doctest.testmod(spc_settings)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_criterion_whose_id_has_a_slash_has_its_settings_page(login, results):
+    criterion = results.criteria[0]
+    criterion.__class__.objects.filter(key=criterion.key).update(key="pq1/c1")
+    client = login(results.people.quality_lead)
+    standard = results.data.programme.months.filter(tool__isnull=False).order_by("month")[0]
+
+    page = client.get(f"/insights/spc/?to=2024-05&standard={standard.standard_id}")
+
+    assert page.status_code == 200
+    address = "/insights/spc/settings/compliance:criterion:pq1/c1/?to=2024-05"
+    assert address.split("?")[0] in unescape(page.content.decode())
+    assert ">Criterion pq1/c1 " in client.get(address).content.decode()
