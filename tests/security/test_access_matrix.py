@@ -382,6 +382,10 @@ MATRIX: dict[str, Entry] = dict(
         E("insights_results", expect=needs(P, R)),
         E("insights_comparison", expect=needs(P, R)),
         E("insights_audits", expect=needs(CR)),
+        # SPC charts: as the results. A chart's settings are read by the same people and
+        # changed (POST) by those who manage the programme.
+        E("insights_spc", expect=needs(P, R)),
+        E("insights_spc_settings", "compliance", expect=needs(P, R)),
         # Actions: the tracker for those who manage actions or view all reports; an action
         # for them, its lead (the social worker) and the lead's supervisor (the advanced
         # practitioner, who also manages actions); changed by managers and, for updates and

@@ -18,10 +18,12 @@ filter, so it can never list an audit its reader may not open.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from careaudit.audits.access import visible_audits
 from careaudit.audits.models import Audit
 from careaudit.insights.filters import ResultsFilter, audit_filter
+from careaudit.insights.models import ChartRebase
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import Capability, StaffMember
 from careaudit.programme.access import can_see_case_records, can_see_programme
@@ -75,3 +77,30 @@ def get_audits_behind_for_user(
     check_audits_behind_access(staff)
     audits = visible_audits(staff).filter(audit_filter(staff.organisation, results_filter))
     return audits.filter(narrower) if narrower is not None else audits
+
+
+# --- The SPC page's chart settings ------------------------------------------------------------
+
+
+def can_manage_chart_settings(staff: StaffMember) -> bool:
+    """Targets, re-bases and screening are recorded by those who manage the programme; everyone
+    who sees the results reads them."""
+    return can_see_results(staff) and staff.can(Capability.MANAGE_PROGRAMME)
+
+
+def get_chart_settings_manager_for_user(request: HttpRequest) -> StaffMember:
+    """The signed-in person, if they may record a chart's settings; else 403."""
+    staff = get_results_viewer_for_user(request)
+    if not can_manage_chart_settings(staff):
+        raise PermissionDenied(
+            "A chart’s target, re-bases and screening are recorded by people who manage the "
+            f"programme (“{Capability.MANAGE_PROGRAMME.label}”)."
+        )
+    return staff
+
+
+def get_chart_rebase_for_user(request: HttpRequest, measure: str, pk: int) -> ChartRebase:
+    """A re-base of this measure of the person's organisation, for one who may change it;
+    404 for any other."""
+    staff = get_chart_settings_manager_for_user(request)
+    return get_object_or_404(ChartRebase, organisation=staff.organisation, measure=measure, pk=pk)

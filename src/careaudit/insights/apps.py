@@ -9,5 +9,12 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
+        from careaudit.core.change_log import track_changes
+
         # Registering: the My work panels, and the board report as background work.
-        from careaudit.insights import panels, reports  # noqa: F401
+        from careaudit.insights import models, panels, reports  # noqa: F401
+
+        # A chart's target, re-bases and screening change what the board is told.
+        track_changes(models.ChartTarget, organisation="organisation")
+        track_changes(models.ChartRebase, organisation="organisation")
+        track_changes(models.ChartScreening, organisation="organisation")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from careaudit.audits.compliance import compliance
@@ -212,16 +212,29 @@ def _compliance(organisation: Organisation, month: date, audits: int) -> Complia
 def _audits(organisation: Organisation, months: tuple[date, ...]) -> dict[date, dict]:
     """For each month, in one query: the submitted audits, those that ask about contact and
     those where the person was reached, and the completed moderations' agreement."""
+    found = voice_and_agreement(
+        Audit.objects.filter(
+            organisation=organisation, status=AuditStatus.SUBMITTED, request__month__in=months
+        )
+    )
+    empty = {"audits": 0, "asked": 0, "contacted": 0, "moderated": 0, "agreement": None}
+    return {month: found.get(month, empty) for month in months}
+
+
+def voice_and_agreement(audits: QuerySet[Audit]) -> dict[date, dict]:
+    """For each programme month of these (submitted) audits, in one query: how many audits,
+    how many ask about contact (`asked`, audits of a person's case) and of those where the
+    person was reached (`contacted`: the auditor reached them or they answered a feedback
+    link), and the completed moderations (`moderated`) with their agreement percentages
+    summed (`agreement`). Months with no audit have no entry. The SPC page's voice and
+    agreement series count the same way."""
     heard = Exists(FeedbackResponse.objects.filter(audit=OuterRef("pk")))
     of_a_case = Q(subject_kind=SubjectKind.CASE)
     moderated = Q(
         moderation__status=ModerationStatus.DONE, moderation__agreement_percent__isnull=False
     )
     rows = (
-        Audit.objects.filter(
-            organisation=organisation, status=AuditStatus.SUBMITTED, request__month__in=months
-        )
-        .order_by()
+        audits.order_by()
         .values("request__month")
         .annotate(
             audits=Count("pk"),
@@ -231,9 +244,7 @@ def _audits(organisation: Organisation, months: tuple[date, ...]) -> dict[date, 
             agreement=Sum("moderation__agreement_percent", filter=moderated),
         )
     )
-    empty = {"audits": 0, "asked": 0, "contacted": 0, "moderated": 0, "agreement": None}
-    found = {row.pop("request__month"): row for row in rows}
-    return {month: found.get(month, empty) for month in months}
+    return {row.pop("request__month"): row for row in rows}
 
 
 def _actions(organisation: Organisation, months: tuple[date, ...], on: date) -> dict[str, int]:

@@ -28,7 +28,6 @@ urlpatterns = [
     path("you-said-we-did/", include("careaudit.improvement.urls_public")),
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("insights/", include("careaudit.insights.urls")),
-    path("insights/", include("careaudit.insights.urls_themes")),
     path("reports/", include("careaudit.insights.urls_reports")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.

@@ -8,6 +8,7 @@ register = template.Library()
 PAGES = (
     ("insights_results", "Results", True),
     ("insights_comparison", "Comparison between teams and services", True),
+    ("insights_spc", "Statistical process control", True),
     ("insights_themes", "Themes", True),
     ("insights_voice", "People’s voice", True),
     ("reports", "Board reports", False),
