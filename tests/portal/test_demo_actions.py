@@ -27,6 +27,7 @@ from careaudit.lib.workdays import first_working_day
 from careaudit.organisation.models import StaffMember
 from careaudit.portal.demo import DEMO_ORGANISATION_CODE, PERSONAS, build_demo
 from careaudit.programme.models import Programme, ProgrammeStatus
+from tests.portal.test_demo_spc import assert_one_team_improves_and_the_rest_vary_by_chance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds the demo
 
@@ -39,6 +40,7 @@ def test_the_demo_built_mid_month_has_actions_in_every_status(client):
         context = build_demo(today)
         assert_the_demo_closes_the_loop(client, today)
         assert_the_banner_counts_the_actions_at_the_end(context, today)
+    assert_one_team_improves_and_the_rest_vary_by_chance(context.notes)
 
 
 def assert_the_banner_counts_the_actions_at_the_end(context, today: date) -> None:

@@ -9,6 +9,7 @@ import time_machine
 from careaudit.organisation.models import StaffMember
 from careaudit.portal.demo import PERSONAS, build_demo
 from tests.portal.test_demo_actions import assert_the_demo_closes_the_loop
+from tests.portal.test_demo_spc import assert_one_team_improves_and_the_rest_vary_by_chance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # one demo build for each date
 
@@ -32,9 +33,10 @@ WORK = {
 )
 def test_every_persona_lands_on_real_work(client, today):
     with time_machine.travel(today, tick=False):
-        build_demo(today)
+        context = build_demo(today)
         assert_every_persona_has_work(client)
         assert_the_demo_closes_the_loop(client, today)
+    assert_one_team_improves_and_the_rest_vary_by_chance(context.notes)
 
 
 def assert_every_persona_has_work(client) -> None:

@@ -21,7 +21,10 @@ from careaudit.lib.workdays import first_working_day
 DEMO_ORGANISATION_CODE = "demo"
 DEMO_PASSWORD = "care-audit-demo-2026"  # noqa: S105 (printed for the demo; never used elsewhere)
 DEMO_SEED = 20231001
-HISTORY_MONTHS = 12  # the months before today drawn, done and moderated
+# The months before today drawn, done and moderated. The programme skips 2 months a year, so
+# any 15 months hold at least 12 audited ones: enough points for a statistical process
+# control chart's limits to be more than provisional, whatever day the demo is built.
+HISTORY_MONTHS = 15
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
-"""Demo step: a year of completed audits, moderated, and discussed in supervision.
+"""Demo step: the history's audits, completed, moderated and discussed in supervision.
 
-The variation is deliberate, so that the reports have something true to show: some teams
-improve over the year and some do not; some auditors are more generous than their
-moderators; about one request in twelve is still not done. As in a real council, a team's
-shortfalls are not spread evenly over every criterion: each team has a weak theme, and on a
-few of its criteria (`_weak_criteria`) the team falls short again and again; elsewhere a
-shortfall is mostly "partly met", and "not met" is rare. So the repeated findings the daily
-tick raises are the team's weak spots, and the few found across teams.
-"""
+The variation is deliberate, so that the reports have something true to show. Each team's
+practice is steady, at its own level, except one team's (`IMPROVING_TEAM`), which changed
+how it works in the month `change_month` names and has met more criteria since: on a
+statistical process control chart of monthly compliance that team shows special cause
+improvement from that month, and the others vary by chance alone (common cause; see
+`REDRAWS`). Some auditors are more generous than their moderators; about one request in
+twelve is still not done. As in a real council, a team's shortfalls are not spread evenly
+over every criterion: each team has a weak theme, and on a few of its criteria
+(`_weak_criteria`) the team falls short again and again; elsewhere a shortfall is mostly
+"partly met", and "not met" is rare. So the repeated findings the daily tick raises are the
+team's weak spots, and the few found across teams."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Max, Q
@@ -26,7 +30,7 @@ from careaudit.audits.models import (
     SupervisionDiscussion,
 )
 from careaudit.audits.moderation import moderation_draw
-from careaudit.lib import scoring
+from careaudit.lib import scoring, spc
 from careaudit.lib.agreement import percentage_agreement
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.workdays import (
@@ -35,13 +39,29 @@ from careaudit.lib.workdays import (
     nth_working_day,
     working_days_between,
 )
-from careaudit.organisation.models import StaffMember
+from careaudit.organisation.models import StaffMember, Team
 from careaudit.portal.demo import DemoContext
 from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.standards.models import Criterion
 
 DONE_SHARE = 0.92
+# How often each team meets a criterion (less often on its weak ones), by the order of the
+# teams' ids: steady over the history. The improving team (the first: the personas' own)
+# met them as often as the first figure until it changed its practice, and `IMPROVED` since,
+# its weak spots no longer weak.
+PRACTICE = (0.45, 0.6, 0.8, 0.75, 0.7, 0.65)
+IMPROVING_TEAM = 0
+IMPROVED = 0.95
+# The months audited since the change, before the month under way: 7 in a row above the
+# chart's centre line is a shift, the run the statistical process control rules flag.
+MONTHS_SINCE_CHANGE = 7
+# A steady process breaks a rule now and then by chance: over 13 months, about one team's
+# chart in twenty shows a run of 7 on one side of its centre, a trend or a point beyond its
+# limits. That would be a false alarm in the demo's story ("the other teams vary by chance
+# alone"), so a steady team whose year, as first drawn, shows one has its answers drawn
+# again, from the same steady practice, up to this many times.
+REDRAWS = 20
 ORDER = [scoring.MET, scoring.PARTLY_MET, scoring.NOT_MET]
 
 SAID = [
@@ -148,7 +168,8 @@ def build(context: DemoContext) -> None:
     )
     months = sorted({r.month for r in requests})
     criteria = _criteria_by_version({r.tool_version_id for r in requests})
-    team_quality = _team_quality(context, {r.case.team_id for r in requests})
+    changed = change_month(months, this_month)
+    team_quality = _team_quality({r.case.team_id for r in requests}, changed)
     leniency = {
         auditor: rng.choice([0.0, 0.0, 0.05, 0.1, 0.5, 0.7])
         for auditor in {r.auditor_id for r in requests}
@@ -169,19 +190,45 @@ def build(context: DemoContext) -> None:
             continue  # still not done: shows as overdue
         else:
             submitted = request.due_date - timedelta(days=rng.randint(0, 20))
-        base, trend = team_quality[request.case.team_id]
-        quality = min(0.97, max(0.3, base + trend * months.index(request.month)))
+        quality = team_quality[request.case.team_id](request.month)
         audit = _audit(context, request, quality, _submitted_at(context, request, submitted))
         audits.append(audit)
         answer_rows.append((audit, request, quality))
     Audit.objects.bulk_create(audits)
-    answers = []
-    for audit, request, quality in answer_rows:
-        given = []
+
+    improving = sorted(team_quality)[IMPROVING_TEAM]
+
+    def weak_spots(request: AuditRequest) -> set[str]:
+        """The team's weak criteria. The improving team's change was about its weak theme:
+        since the change it falls short on them no more often than on the others."""
+        if request.case.team_id == improving and request.month >= changed:
+            return set()
+        return weak[request.case.team_id]
+
+    def draw(request: AuditRequest, quality: float) -> list[tuple[Criterion, str, str]]:
+        """(criterion, true answer, the auditor's answer) for each criterion of the audit."""
+        drawn = []
         for criterion in criteria[request.tool_version_id]:
-            is_weak = criterion.key in weak[request.case.team_id]
+            is_weak = criterion.key in weak_spots(request)
             true_value = _true_answer(rng, criterion, quality, weak=is_weak)
-            value = _as_judged(rng, true_value, leniency[request.auditor_id])
+            drawn.append(
+                (criterion, true_value, _as_judged(rng, true_value, leniency[request.auditor_id]))
+            )
+        return drawn
+
+    drawn = {audit.pk: draw(request, quality) for audit, request, quality in answer_rows}
+    steady = set(team_quality) - {improving}
+    for _ in range(REDRAWS):
+        alarms = _false_alarms(answer_rows, drawn, steady)
+        if not alarms:
+            break
+        for audit, request, quality in answer_rows:
+            if request.case.team_id in alarms:
+                drawn[audit.pk] = draw(request, quality)
+    answers = []
+    for audit, request, _quality in answer_rows:
+        given = []
+        for criterion, true_value, value in drawn[audit.pk]:
             truth[(audit.pk, criterion.pk)] = true_value
             answers.append(Answer(audit=audit, criterion=criterion, value=value))
             given.append(_scoring_answer(criterion, value))
@@ -199,9 +246,44 @@ def build(context: DemoContext) -> None:
     _moderate(context, months, criteria, truth)
     _supervise(context, audits)
     context.notes.append(
-        f"Audits: {len(audits)} completed over the year, "
+        f"Audits: {len(audits)} completed over {len(months)} months, "
         f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
     )
+    context.notes.append(
+        f"Improvement: {Team.objects.get(pk=improving).name} changed its practice in "
+        f"{changed:%B %Y}; its compliance shows special cause improvement since. The other "
+        "teams' compliance varies by chance alone (common cause)."
+    )
+
+
+def _false_alarms(answer_rows, drawn, steady: set[int]) -> set[int]:
+    """The steady teams whose monthly compliance, as drawn, breaks a rule of statistical
+    process control: by chance alone, as a steady process does now and then.
+
+    Monthly compliance as the dashboards take it: on a p-chart, each answer that counts
+    achieving 1 when met, the tool's value when partly met, 0 when not met (N/A excluded),
+    over the team's audits of the month of their request."""
+    by_month: dict[int, dict[date, list[float]]] = defaultdict(
+        lambda: defaultdict(lambda: [0.0, 0])
+    )
+    for audit, request, _quality in answer_rows:
+        team = request.case.team_id
+        if team not in steady:
+            continue
+        partly = float(request.tool_version.partly_met_value)
+        for criterion, _true, value in drawn[audit.pk]:
+            got = scoring.achievement(criterion.scale, value or None, partly)
+            if got is not None:
+                point = by_month[team][request.month]
+                point[0] += got
+                point[1] += 1
+    return {
+        team
+        for team, months in by_month.items()
+        if any(
+            p.special_cause for p in spc.p_chart([tuple(months[m]) for m in sorted(months)]).points
+        )
+    }
 
 
 def _latest_month(context: DemoContext):
@@ -236,10 +318,32 @@ def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
     return by_version
 
 
-def _team_quality(context: DemoContext, team_ids) -> dict[int, tuple[float, float]]:
-    """Each team's starting compliance and its monthly change: two improve, one slips."""
-    shapes = [(0.55, 0.03), (0.6, 0.025), (0.8, 0.0), (0.75, -0.015), (0.7, 0.005), (0.65, 0.01)]
-    return {team: shapes[i % len(shapes)] for i, team in enumerate(sorted(team_ids))}
+def change_month(months: list[date], this_month: date) -> date:
+    """The month the improving team changed its practice: `MONTHS_SINCE_CHANGE` audited
+    months before the month under way, so the months from it make a run the rules flag.
+
+    >>> change_month([date(2026, m, 1) for m in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11)],
+    ...              date(2026, 11, 1))
+    datetime.date(2026, 3, 1)
+    """
+    done = [month for month in months if month < this_month]
+    return done[max(0, len(done) - MONTHS_SINCE_CHANGE)]
+
+
+def _team_quality(team_ids, changed: date) -> dict[int, Callable[[date], float]]:
+    """Each team's practice in a month: how often it meets a criterion (`PRACTICE`), the
+    improving team's `IMPROVED` from the month it changed."""
+
+    def steady(level: float) -> Callable[[date], float]:
+        return lambda month: level
+
+    def improving(month: date) -> float:
+        return IMPROVED if month >= changed else PRACTICE[IMPROVING_TEAM]
+
+    return {
+        team: improving if i == IMPROVING_TEAM else steady(PRACTICE[i % len(PRACTICE)])
+        for i, team in enumerate(sorted(team_ids))
+    }
 
 
 def _weak_criteria(context: DemoContext, team_ids, criteria) -> dict[int, set[str]]:

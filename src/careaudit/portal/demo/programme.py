@@ -1,4 +1,5 @@
-"""Demo step: the practice-quality programme, with the 12 months before today drawn."""
+"""Demo step: the practice-quality programme, with the months before today drawn
+(`HISTORY_MONTHS`)."""
 
 from datetime import date, datetime, time
 
