@@ -390,6 +390,9 @@ def _audit(context: DemoContext, request: AuditRequest, quality: float, submitte
         knew_who_to_contact=_voice(rng, quality) if contacted else "",
         has_copy_of_plan=_voice(rng, quality - 0.1) if contacted else "",
         what_they_said=rng.choice(SAID) if contacted else "",
+        # Most agree to be quoted without their name; a fixed rule rather than a random draw,
+        # so the answers drawn after it (and the teams' charts) stay as they were.
+        may_quote=contacted and request.pk % 10 < 7,
         not_contacted_reason=""
         if contacted
         else rng.choice(["declined", "unable_to_reach", "no_capacity", "not_appropriate"]),
