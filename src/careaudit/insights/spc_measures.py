@@ -29,6 +29,7 @@ from typing import Literal
 
 from careaudit.insights import measures
 from careaudit.insights.filters import ResultsFilter, counted_audits
+from careaudit.insights.measures import MonthlyPoint
 from careaudit.insights.months import voice_and_agreement
 from careaudit.lib.dates import add_months, month_start
 from careaudit.organisation.models import Organisation
@@ -50,18 +51,9 @@ CRITERION_PREFIX = "compliance:criterion:"
 Kind = Literal["p", "xmr"]
 
 
-@dataclass(frozen=True)
-class MeasurePoint:
-    """One month: a p-chart's numerator over its denominator; an XmR chart's value is the
-    mean of `denominator` values summing to `numerator`."""
-
-    period: date
-    numerator: Decimal
-    denominator: int
-
-    @property
-    def value(self) -> float:
-        return float(self.numerator) / self.denominator
+# One month of a measure: a p-chart's numerator over its denominator; an XmR chart's value
+# is the mean of `denominator` values summing to `numerator`.
+MeasurePoint = MonthlyPoint
 
 
 @dataclass
