@@ -16,6 +16,8 @@ from careaudit.insights.board_report import (
     Measure,
     spc_range,
 )
+from careaudit.insights.models import ChartRebase, ChartTarget
+from careaudit.insights.spc_settings import ChartSettings
 from careaudit.lib.dates import add_months
 
 NOVEMBER = date(2026, 11, 1)
@@ -138,3 +140,30 @@ def test_a_team_special_only_long_ago_is_listed_in_words_not_drawn():
     assert team.judged and not team.special and not team.signal
     assert team.verdict.startswith("Special cause concern in Jun 2024")
     assert team.verdict.endswith("only common cause variation since.")
+
+
+def test_a_target_and_a_rebase_recorded_on_the_spc_page_shape_the_boards_chart():
+    # Compliance stepped up with a new template in May 2026; the board has a 90 % target.
+    months = months_to(NOVEMBER, 26)
+    counts = {m: (70, 100) for m in months[:14]} | {m: (92, 100) for m in months[14:]}
+    settings = ChartSettings(
+        target=ChartTarget(measure="compliance", target_percent=Decimal(90)),
+        rebases=[ChartRebase(measure="compliance", month=months[14], reason="new template")],
+    )
+
+    compliance = Measure("Compliance, whole organisation", "compliance", counts, settings)
+
+    assert compliance.chart.rebased_at == (14,)
+    assert round(compliance.chart.mean, 2) == 0.92  # the limits since the change
+    assert compliance.chart.target == 0.9
+    assert "new template" in str(compliance.drawing.svg)
+    assert "target" in compliance.summary.lower()
+
+
+def test_without_settings_the_boards_chart_has_one_set_of_limits_and_no_target():
+    months = months_to(NOVEMBER, 26)
+    counts = {m: (70, 100) for m in months[:14]} | {m: (92, 100) for m in months[14:]}
+
+    compliance = Measure("Compliance, whole organisation", "compliance", counts)
+
+    assert compliance.chart.rebased_at == () and compliance.chart.target is None

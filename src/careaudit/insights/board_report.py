@@ -87,6 +87,9 @@ from careaudit.improvement.models import (
 from careaudit.insights import charts, measures
 from careaudit.insights.charts_spc import too_few_words
 from careaudit.insights.filters import ResultsFilter, counted_audits
+from careaudit.insights.models import ChartRebase
+from careaudit.insights.spc_measures import COMPLETION, COMPLIANCE, CONTACT
+from careaudit.insights.spc_settings import ChartSettings, rebase_indices, settings_of
 from careaudit.lib import spc
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.intervals import compliance_interval
@@ -255,6 +258,9 @@ class Measure:
     name: str
     kind: str  # "compliance" (the organisation's), "team", "completion" or "contact"
     counts: dict[date, tuple[Decimal | int, int]]
+    # The target and re-bases recorded on the Statistical process control page for the
+    # organisation's measure of the same key (a team's chart has none of its own).
+    settings: ChartSettings = field(default_factory=ChartSettings)
 
     @property
     def months(self) -> list[date]:
@@ -269,8 +275,18 @@ class Measure:
         return [(whole(self.counts[m][0]), self.counts[m][1]) for m in self.months]
 
     @cached_property
+    def rebases(self) -> list[tuple[int, ChartRebase]]:
+        return rebase_indices(self.months, self.settings.rebases)[0]
+
+    @cached_property
     def chart(self) -> spc.PChart:
-        return spc.p_chart(self.pairs, improvement="up")
+        target = self.settings.target
+        return spc.p_chart(
+            self.pairs,
+            improvement="up",
+            target=float(target.target_percent) / 100 if target else None,
+            rebase_at=[i for i, _ in self.rebases],
+        )
 
     @property
     def judged(self) -> bool:
@@ -311,6 +327,7 @@ class Measure:
             title=self.title,
             value_name=self.value_name,
             counts=self.pairs,
+            rebases=[charts.Rebase(self.labels[i], r.reason) for i, r in self.rebases],
         )
 
     @property
@@ -773,12 +790,14 @@ def monthly_measures(organisation: Organisation, month: date, as_of: date) -> li
     measures layer's monthly series), completion and contact rates; four grouped queries
     however many teams, months and audits there are."""
     f = spc_range(month)
+    settings = settings_of(organisation, [COMPLIANCE, COMPLETION, CONTACT])
     whole = measures.monthly_compliance(organisation, f)
     found = [
         Measure(
             ORGANISATION_COMPLIANCE,
             "compliance",
             _points((p.period, p.numerator, p.denominator) for s in whole for p in s.points),
+            settings.get(COMPLIANCE, ChartSettings()),
         )
     ]
     completion = tally_requests(
@@ -793,6 +812,7 @@ def monthly_measures(organisation: Organisation, month: date, as_of: date) -> li
             "Requests submitted",
             "completion",
             _points((m, c["submitted"], c["requested"]) for m, c in completion.items()),
+            settings.get(COMPLETION, ChartSettings()),
         )
     )
     contact = (
@@ -807,6 +827,7 @@ def monthly_measures(organisation: Organisation, month: date, as_of: date) -> li
             "People contacted for their views",
             "contact",
             _points((r["request__month"], r["contacted"], r["asked"]) for r in contact),
+            settings.get(CONTACT, ChartSettings()),
         )
     )
     for series in measures.monthly_compliance(organisation, f, by="team"):
