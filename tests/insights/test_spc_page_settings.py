@@ -86,6 +86,22 @@ def test_an_empty_target_removes_it(login, results):
     assert "Target 95.0%" not in page and "target of 95.0%" not in page
 
 
+def test_a_target_is_the_organisations_chart_not_drawn_on_one_teams(login, results):
+    """A change recorded while looking at one team must not alter every other team's chart:
+    settings belong to the organisation's chart, and a narrowed chart says it is drawn
+    without them."""
+    client = login(results.people.quality_lead)
+    client.post(SETTINGS, {"action": "target", "target-target": "20"})
+    team = results.people.social_worker.team
+
+    narrowed = text(client.get(f"/insights/spc/?to=2024-05&team={team.pk}").content.decode())
+    whole = text(client.get("/insights/spc/?to=2024-05").content.decode())
+
+    assert "Target 20.0%" not in narrowed and "target of 20.0%" not in narrowed
+    assert "so this chart is drawn without them" in narrowed
+    assert "Target 20.0%" in whole and "drawn without them" not in whole
+
+
 # --- Re-base ---------------------------------------------------------------------------------
 
 

@@ -59,12 +59,20 @@ def spc_page(request: HttpRequest) -> HttpResponse:
         f = form.results_filter()
         wide = spc_measures.charted(f)
         found = spc_measures.all_measures(organisation, f, on)
-        settings = spc_settings.settings_of(organisation)
+        # A target or re-base is recorded for the organisation's chart of a measure (a
+        # change in one team is not a change in the others'): a chart narrowed to a team,
+        # service, role or kind of audit is drawn without them.
+        narrowed = bool(f.team or f.service or f.role or f.mode)
+        settings = {} if narrowed else spc_settings.settings_of(organisation)
         context.update(
             {
                 "filter": f,
                 "wide": wide,
+                "narrowed": narrowed,
                 "query": f.query_string(),
+                "whole_query": f.narrowed(
+                    team=None, service=None, role=None, mode=""
+                ).query_string(),
                 "drawn": [_drawn(m, settings, wide, links) for m in found],
                 "months": spc_measures.SPC_MONTHS,
             }
@@ -84,6 +92,8 @@ def spc_settings_page(request: HttpRequest, measure: str) -> HttpResponse:
     on = today()
     filter_form = ResultsFilterForm(request.GET, organisation=organisation, today=on)
     f = filter_form.results_filter() if filter_form.is_valid() else ResultsFilter.default(on)
+    # The settings are the whole organisation's chart's: it is drawn without a team's narrowing.
+    f = f.narrowed(team=None, service=None, role=None, mode="")
     shown = spc_measures.one_measure(organisation, f, measure, on)
     if shown is None:
         raise Http404("There is no such chart.")
