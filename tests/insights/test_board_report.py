@@ -362,7 +362,7 @@ def test_a_month_the_timetable_skips_says_so_and_still_gives_the_tracker(month):
 # whatever the number of audits, answers, teams, criteria or months charted: every breakdown
 # is one grouped query (the measures layer's), and each section a fixed few. (A last month
 # with no answers at all asks one query fewer: no criteria's wording to look up.)
-REPORT_QUERIES = 42  # with the three charts' settings from the SPC page
+REPORT_QUERIES = 46  # with the three charts' settings and the consented quotes
 
 
 def more_audits(month: Month, on: date, team: Team, count: int) -> None:
@@ -433,7 +433,7 @@ def test_the_reports_query_count_does_not_grow_with_audits_teams_or_months(month
     assert max(len(m.months) for m in large.measures) == 5
     assert large.compliance.audits == small.compliance.audits + 9
     assert large.compliance_before.audits == small.compliance_before.audits + 9
-    assert len(first.captured_queries) == len(second.captured_queries) == REPORT_QUERIES
+    assert (len(first.captured_queries), len(second.captured_queries)) == (REPORT_QUERIES,) * 2
 
 
 def test_the_pdf_draws_the_monthly_charts_and_the_teams_funnel_plot(month):
@@ -465,3 +465,22 @@ def test_the_spreadsheet_claims_no_special_cause_on_too_few_points(month):
     assert all(row[limits] == "provisional (fewer than 12 points)" for row in rows)
     organisation = next(row for row in rows if row[0] == "Compliance, whole organisation")
     assert organisation[1] == datetime(2023, 10, 1)
+
+
+def test_people_are_quoted_only_where_they_agreed(month):
+    agreed, declined = month.audits[0], month.audits[1]
+    Audit.objects.filter(pk=agreed.pk).update(
+        person_contacted=True, what_they_said="The visits were kind and unhurried.", may_quote=True
+    )
+    Audit.objects.filter(pk=declined.pk).update(
+        person_contacted=True, what_they_said="I waited weeks for a call back.", may_quote=False
+    )
+
+    out = io.BytesIO()
+    write_board_report(month.council.organisation, OCTOBER, "pdf", out, as_of=AS_OF)
+    text = " ".join(pdf_text(out.getvalue()).split())
+
+    assert "In their own words" in text
+    assert "The visits were kind and unhurried." in text
+    assert "I waited weeks" not in text
+    assert agreed.case.case_ref not in text

@@ -38,8 +38,9 @@ What counts, and why:
   number of audits, teams, criteria or months: every breakdown is one grouped query.
 - **No personal data beyond what a board member may see**: no case references, no names
   of the people audited, no auditors' names (a flag for calibration is for the moderators'
-  lead and the programme managers), no findings' or people's own words (a quote needs the
-  person's consent, which is not yet recorded). Actions are shown as the governance agenda
+  lead and the programme managers), no findings' own words; people's own words only where
+  they agreed to be quoted (`insights.voice.quotes`: no name, no case reference, the team
+  left out where too small to name). Actions are shown as the governance agenda
   pack shows them to the board: their title and their lead's name
   (`improvement/governance.py`, `improvement.access.may_see_cases`: the board reads
   results, not cases).
@@ -49,7 +50,7 @@ import os
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -90,6 +91,7 @@ from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.insights.models import ChartRebase
 from careaudit.insights.spc_measures import COMPLETION, COMPLIANCE, CONTACT
 from careaudit.insights.spc_settings import ChartSettings, rebase_indices, settings_of
+from careaudit.insights.voice import Quote, quotes
 from careaudit.lib import spc
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.intervals import compliance_interval
@@ -124,6 +126,8 @@ MOVEMENTS_SHOWN = 3
 # compliance moves by ten points on one answer) and is never proposed as a priority alone.
 FEW_ANSWERS = 10
 PRIORITIES_SHOWN = 4
+# Words of people who agreed to be quoted: enough to hear them, not a page of them.
+QUOTES_IN_REPORT = 3
 
 Progress = Callable[[str], None] | None
 
@@ -382,6 +386,9 @@ class Voice:
     questions: list[tuple[str, int, int, int]]  # question, yes, partly, no
     feedback_responses: int
     before_rate: Decimal | None
+    # A few of the month's words from people who agreed to be quoted (no name, no case
+    # reference; the team left out where it is too small to name), newest first.
+    quotes: list[Quote] = field(default_factory=list)
 
     @property
     def rate(self) -> Decimal | None:
@@ -611,6 +618,8 @@ def board_report(
     contact = next((m for m in report.measures if m.kind == "contact"), None)
     before_contact = contact.counts.get(previous) if contact and previous else None
     report.voice = _voice(audits, percent(*before_contact) if before_contact else None)
+    shown, _, _ = quotes(organisation, audits, month_filter(month))
+    report.voice = replace(report.voice, quotes=shown[:QUOTES_IN_REPORT])
 
     step("Reading moderation agreement")
     report.moderation = _moderation(organisation, month, previous)
