@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from careaudit.audits import moderation as mod
+from careaudit.audits import stats
 from careaudit.audits.models import (
     Audit,
     FeedbackLink,
@@ -160,15 +161,20 @@ def test_the_peoples_voice_is_the_auditors_contact_or_a_feedback_answer(months, 
     assert months.this.voice == Share(0, 1)
 
 
-def test_moderation_agreement_is_the_mean_of_the_months_completed_moderations(months, tmp_path):
+def test_moderation_agreement_is_the_agreement_pages_figure_for_the_month(months, tmp_path):
     rows = export(tmp_path, "audits", SEPTEMBER)
     agreements = [Decimal(r["agreement_percent"]) for r in rows if r["moderated"] == "true"]
     done = Moderation.objects.filter(status=ModerationStatus.DONE)
     assert len(agreements) == done.count() == Moderation.objects.count() - 1
     assert len(set(agreements)) > 1
+    organisation = done.first().audit.organisation
+    pairs = stats.moderation_pairs(organisation, since=SEPTEMBER, until=SEPTEMBER)
 
     agreement = months.last.agreement
     assert agreement.moderations == len(agreements)
+    # The answers agreed over the answers moderated, as the Agreement page sums them up ...
+    assert agreement.mean == round_half_up(stats.summary_agreement("", pairs).percent, 1)
+    # ... which here, every moderation answering as many questions, is the export's mean.
     assert agreement.mean == round_half_up(float(sum(agreements) / len(agreements)), 1)
     assert months.this.agreement.moderations == 0 and months.this.agreement.mean is None
 
@@ -198,12 +204,12 @@ def test_a_share_is_said_with_its_whole_and_rounds_halves_up():
 def test_compliance_and_agreement_round_halves_up_to_one_place():
     assert Compliance(Decimal("7.5"), 8, 2).percent == Decimal("93.8")  # 93.75
     assert Compliance().percent is None
-    assert Agreement(Decimal("250.0"), 3).mean == Decimal("83.3")
+    assert Agreement(83.25, 3).mean == Decimal("83.3")
     assert Agreement().mean is None
 
 
-def test_the_figures_of_both_months_take_seven_queries(council, django_assert_num_queries):
+def test_the_figures_of_both_months_take_nine_queries(council, django_assert_num_queries):
     september_and_october(council)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         this_and_last_month(council.organisation, ON)

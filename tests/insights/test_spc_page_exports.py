@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from careaudit.audits import stats
 from careaudit.insights import spc_measures
 from careaudit.insights.filters import ResultsFilter
 from careaudit.programme.models import RequestMode, RequestStatus
@@ -65,20 +66,24 @@ def test_the_peoples_voice_is_the_audits_export_and_feedback_answers(series, tmp
     assert point(series["contact"], OCTOBER).numerator == 0
 
 
-def test_agreement_is_the_mean_of_the_months_moderations_in_the_audits_export(series, tmp_path):
+def test_agreement_is_the_agreement_pages_figure_for_each_month(series, council, tmp_path):
     agreements = [
         Decimal(r["agreement_percent"])
         for r in export(tmp_path, "audits", SEPTEMBER)
         if r["moderated"] == "true"
     ]
+    pairs = stats.moderation_pairs(council.organisation, since=SEPTEMBER, until=SEPTEMBER)
+    page = stats.summary_agreement("", pairs)
 
     agreement = series["agreement"]
 
     assert agreement.kind == "xmr"
     assert [p.period for p in agreement.points] == [SEPTEMBER]  # October: none yet, no point
-    assert agreement.points[0].denominator == len(agreements)
+    assert agreement.points[0].denominator == page.pairs  # every answer moderated
+    assert agreement.points[0].value == pytest.approx(page.percent / 100)
+    # Every moderation here answers as many questions: the export's mean (to its one place).
     assert agreement.points[0].value == pytest.approx(
-        float(sum(agreements) / len(agreements)) / 100
+        float(sum(agreements) / len(agreements)) / 100, abs=0.0005
     )
 
 

@@ -51,6 +51,7 @@ class Pair:
     auditor: str
     auditor_value: str
     moderator_value: str
+    month: date | None = None  # the programme month of the audit moderated
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,20 @@ def summary_agreement(label: str, pairs: list[Pair]) -> Agreement:
 
 
 def moderation_pairs(
-    organisation: Organisation, *, since: date | None = None, until: date | None = None
+    organisation: Organisation,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    audits: QuerySet[Audit] | None = None,
 ) -> list[Pair]:
-    """Every (auditor answer, moderator answer) pair from completed moderations."""
+    """Every (auditor answer, moderator answer) pair from completed moderations (of these
+    audits, when given)."""
     moderator_answers = ModerationAnswer.objects.filter(
         moderation__status=ModerationStatus.DONE,
         moderation__audit__organisation=organisation,
     ).exclude(value="")
+    if audits is not None:
+        moderator_answers = moderator_answers.filter(moderation__audit__in=audits)
     # Oldest first, so a question's latest wording is the one shown.
     moderator_answers = moderator_answers.order_by("moderation__audit__request__month", "pk")
     if since:
@@ -225,13 +233,23 @@ def moderation_pairs(
         "criterion__section__version__tool__name",
         "moderation__audit__auditor__user__email",
         "value",
+        "moderation__audit__request__month",
     )
     pairs = []
-    for audit_id, criterion_id, key, text, scale, tool, auditor, value in rows:
+    for audit_id, criterion_id, key, text, scale, tool, auditor, value, month in rows:
         auditor_value = theirs.get((audit_id, criterion_id), "")
         if auditor_value:
-            pairs.append(Pair(key, text, scale, tool, auditor, auditor_value, value))
+            pairs.append(Pair(key, text, scale, tool, auditor, auditor_value, value, month))
     return pairs
+
+
+def agreement_by_month(pairs: list[Pair]) -> dict[date, Agreement]:
+    """Each programme month's agreement over its pairs, as the Agreement page sums it up:
+    the home page, the board report and the SPC chart all give this one figure."""
+    months: dict[date, list[Pair]] = defaultdict(list)
+    for pair in pairs:
+        months[pair.month].append(pair)
+    return {month: summary_agreement(f"{month:%B %Y}", found) for month, found in months.items()}
 
 
 @dataclass(frozen=True)

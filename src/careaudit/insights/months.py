@@ -18,9 +18,10 @@ elsewhere:
   about contact, `Audit.asks_voice`), those where the auditor reached the person, their
   carer or their representative (`person_contacted`), or the person answered through a
   feedback link.
-- Moderation agreement: the mean `agreement_percent` of the completed moderations of the
-  month's audits (each moderation's own agreement, as the audits export gives it), and how
-  many there were.
+- Moderation agreement: the share of answers on which auditor and moderator agree, over
+  every answer of the completed moderations of the month's audits — the Agreement page's
+  figure (`audits.stats.agreement_by_month`), which the board report and the SPC chart give
+  too — and how many moderations there were.
 - Actions: opened (created) in the month, and verified in the month — closed by a re-audit
   that reached its target (`ReauditOutcome.MET`, judged in the month). How many are overdue
   is a figure of today, not of a month.
@@ -32,11 +33,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from careaudit.audits.compliance import compliance
 from careaudit.audits.models import Audit, AuditStatus, FeedbackResponse, ModerationStatus
+from careaudit.audits.stats import agreement_by_month, moderation_pairs
 from careaudit.improvement.models import Action, Reaudit, ReauditOutcome
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.rounding import round_half_up
@@ -93,18 +95,19 @@ class Compliance:
 
 @dataclass(frozen=True)
 class Agreement:
-    total: Decimal = Decimal(0)  # the moderations' agreement percentages, summed
+    percent: float | None = None  # of the answers moderated, those both gave alike
     moderations: int = 0
 
     @property
     def mean(self) -> Decimal | None:
-        """
-        >>> Agreement(Decimal("250.0"), 3).mean, Agreement().mean
+        """The agreement as shown, to one place:
+
+        >>> Agreement(83.333, 3).mean, Agreement().mean
         (Decimal('83.3'), None)
         """
-        if not self.moderations:
+        if not self.moderations or self.percent is None:
             return None
-        return round_half_up(float(self.total / self.moderations), 1)
+        return round_half_up(self.percent, 1)
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,8 @@ def _start(month: date) -> datetime:
 
 
 def this_and_last_month(organisation: Organisation, on: date) -> ThisAndLastMonth:
-    """The figures of the month of `on` and of the month before it, in seven queries
-    (five when neither month has a submitted audit)."""
+    """The figures of the month of `on` and of the month before it, in nine queries
+    (seven when neither month has a submitted audit)."""
     this = month_start(on)
     last = add_months(this, -1)
     months = (last, this)
@@ -165,6 +168,9 @@ def this_and_last_month(organisation: Organisation, on: date) -> ThisAndLastMont
     actions = _actions(organisation, months, on)
     verified = _verified(organisation, months)
     pages = _programme_months(organisation, months)
+    agreement = agreement_by_month(
+        moderation_pairs(organisation, since=last, until=this, audits=submitted_audits(months))
+    )
     figures = {
         month: MonthFigures(
             month=month,
@@ -172,7 +178,8 @@ def this_and_last_month(organisation: Organisation, on: date) -> ThisAndLastMont
             compliance=_compliance(organisation, month, audits[month]["audits"]),
             voice=Share(audits[month]["contacted"], audits[month]["asked"]),
             agreement=Agreement(
-                audits[month]["agreement"] or Decimal(0), audits[month]["moderated"]
+                agreement[month].percent if month in agreement else None,
+                audits[month]["moderated"],
             ),
             actions_opened=actions[f"opened_{month:%Y_%m}"],
             actions_verified=verified[f"verified_{month:%Y_%m}"],
@@ -194,6 +201,10 @@ def _completion(organisation: Organisation, months: tuple[date, ...], on: date) 
     }
 
 
+def submitted_audits(months: tuple[date, ...]):
+    return Audit.objects.filter(status=AuditStatus.SUBMITTED, request__month__in=months)
+
+
 def submitted_audits_of(organisation: Organisation, month: date):
     """The submitted audits of the month: an audit's month is its request's."""
     return Audit.objects.filter(
@@ -212,12 +223,8 @@ def _compliance(organisation: Organisation, month: date, audits: int) -> Complia
 def _audits(organisation: Organisation, months: tuple[date, ...]) -> dict[date, dict]:
     """For each month, in one query: the submitted audits, those that ask about contact and
     those where the person was reached, and the completed moderations' agreement."""
-    found = voice_and_agreement(
-        Audit.objects.filter(
-            organisation=organisation, status=AuditStatus.SUBMITTED, request__month__in=months
-        )
-    )
-    empty = {"audits": 0, "asked": 0, "contacted": 0, "moderated": 0, "agreement": None}
+    found = voice_and_agreement(submitted_audits(months).filter(organisation=organisation))
+    empty = {"audits": 0, "asked": 0, "contacted": 0, "moderated": 0}
     return {month: found.get(month, empty) for month in months}
 
 
@@ -225,9 +232,8 @@ def voice_and_agreement(audits: QuerySet[Audit]) -> dict[date, dict]:
     """For each programme month of these (submitted) audits, in one query: how many audits,
     how many ask about contact (`asked`, audits of a person's case) and of those where the
     person was reached (`contacted`: the auditor reached them or they answered a feedback
-    link), and the completed moderations (`moderated`) with their agreement percentages
-    summed (`agreement`). Months with no audit have no entry. The SPC page's voice and
-    agreement series count the same way."""
+    link), and the completed moderations (`moderated`). Months with no audit have no entry.
+    The SPC page's voice series counts the same way."""
     heard = Exists(FeedbackResponse.objects.filter(audit=OuterRef("pk")))
     of_a_case = Q(subject_kind=SubjectKind.CASE)
     moderated = Q(
@@ -241,7 +247,6 @@ def voice_and_agreement(audits: QuerySet[Audit]) -> dict[date, dict]:
             asked=Count("pk", filter=of_a_case),
             contacted=Count("pk", filter=of_a_case & (Q(person_contacted=True) | Q(heard))),
             moderated=Count("pk", filter=moderated),
-            agreement=Sum("moderation__agreement_percent", filter=moderated),
         )
     )
     return {row.pop("request__month"): row for row in rows}

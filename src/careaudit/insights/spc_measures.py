@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from careaudit.audits.stats import agreement_by_month, moderation_pairs
 from careaudit.insights import measures
 from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.insights.measures import MonthlyPoint
@@ -251,11 +252,15 @@ def _voice_and_agreement(organisation: Organisation, f: ResultsFilter) -> tuple[
         for month, row in rows
         if row["asked"]
     ]
-    # Agreement percentages as proportions (0 to 1), so the chart shows them as percentages.
+    # Each month's agreement over the answers moderated, as the Agreement page and the home
+    # page give it (`audits.stats.agreement_by_month`): a proportion (0 to 1) of its pairs.
+    by_month = agreement_by_month(
+        moderation_pairs(organisation, audits=counted_audits(organisation, f))
+    )
     agreement = [
-        MeasurePoint(month, Decimal(row["agreement"]) / 100, row["moderated"])
-        for month, row in rows
-        if row["moderated"]
+        MeasurePoint(month, Decimal(round(found.percent * found.pairs / 100)), found.pairs)
+        for month, found in sorted(by_month.items())
+        if found.pairs and found.percent is not None
     ]
     return (
         Measure(
@@ -267,9 +272,9 @@ def _voice_and_agreement(organisation: Organisation, f: ResultsFilter) -> tuple[
         ),
         Measure(
             AGREEMENT,
-            "Moderation agreement: mean agreement of completed moderations",
+            "Moderation agreement: answers on which auditor and moderator agree",
             "xmr",
-            "Mean agreement",
+            "Agreement",
             agreement,
         ),
     )
