@@ -477,3 +477,26 @@ def test_the_docstring_examples_hold(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_a_sustained_shift_is_told_by_its_run_not_by_a_point_near_the_limit():
+    # A year at 70 %, then nine months at 80 % (some near the upper limit): the run of
+    # nine above the mean is the evidence a reader should hear.
+    values = [0.70, 0.71, 0.69, 0.70, 0.72, 0.68, 0.70, 0.71, 0.69, 0.70, 0.71, 0.69]
+    values += [0.80, 0.79, 0.81, 0.80, 0.78, 0.80, 0.81, 0.79, 0.80]
+    chart = p_chart([(round(v * 1000), 1000) for v in values])
+    labels = [f"M{i}" for i in range(len(values))]
+
+    summary = charts.spc_summary(chart, labels)
+
+    assert summary.startswith("Special cause improvement since M12 (9 points in a row above")
+
+
+def test_a_percentages_limits_are_drawn_within_0_and_100():
+    chart = xmr([0.97, 0.99, 0.92, 1.0, 0.95, 0.99, 0.93, 1.0, 0.96, 0.98, 0.94, 1.0])
+    assert chart.limits.upper > 1
+
+    drawn = charts.spc_chart(chart, [f"M{i}" for i in range(12)], title="Agreement")
+
+    uppers = {row[drawn.table.head.index("Upper limit")].text for row in drawn.table.rows}
+    assert uppers == {"100.0%"}

@@ -7,7 +7,7 @@ depend on how lib.spc stores its points.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -45,7 +45,7 @@ from careaudit.insights.charts_svg import (
     text_width,
     tick_decimals,
 )
-from careaudit.lib.spc import FEW_POINTS, Assurance, PChart, Variation, XmRChart
+from careaudit.lib.spc import FEW_POINTS, RUN_LENGTH, Assurance, PChart, Variation, XmRChart
 
 COLOUR = {
     Variation.COMMON_CAUSE: GREY,
@@ -107,6 +107,8 @@ class PlotPoint:
     rule: str  # why it is special cause, in words; "" when it is not
     provisional: bool  # its limits rest on fewer than 12 points
     segment: int = 0  # re-bases before it (0 for the first stretch of limits)
+    shift: bool = False  # one of 7 or more in a row on one side of the mean
+    trend: bool = False  # one of 7 or more in a row rising (or falling)
 
 
 def plot_points(chart: XmRChart | PChart, labels: Sequence[str]) -> list[PlotPoint]:
@@ -137,6 +139,8 @@ def plot_points(chart: XmRChart | PChart, labels: Sequence[str]) -> list[PlotPoi
                 rule=_rule_words(point),
                 provisional=point.provisional or limits is None,
                 segment=point.segment,
+                shift=point.shift,
+                trend=point.trend,
             )
         )
     return result
@@ -341,6 +345,13 @@ def _run_reason(run: Sequence[PlotPoint]) -> str:
         and all(p.rule == first.rule for p in run)
     ):
         return f"{len(run)} points " + first.rule.removeprefix("a point ")
+    # Otherwise a sustained change is told by its run, the stronger evidence, whichever rule
+    # each point is labelled with (a point of a shift may also be near a limit).
+    high = first.direction > 0
+    if len(run) >= RUN_LENGTH and all(p.shift for p in run):
+        return f"{len(run)} points in a row {'above' if high else 'below'} the mean"
+    if len(run) >= RUN_LENGTH and all(p.trend for p in run):
+        return f"{len(run)} points in a row {'rising' if high else 'falling'}"
     return first.rule
 
 
@@ -382,6 +393,17 @@ def spc_chart(
     ``urls``, one per point ("" for none), link each period in the table to its audits.
     """
     points = plot_points(chart, labels)
+    if value_format == "percent":
+        # A share cannot pass 0 % or 100 %: an XmR chart's limits can (the judgement is
+        # the same, since no point lies beyond them); draw and print them at the bounds.
+        points = [
+            replace(
+                p,
+                lower=None if p.lower is None else max(0.0, p.lower),
+                upper=None if p.upper is None else min(1.0, p.upper),
+            )
+            for p in points
+        ]
     if counts is not None and len(counts) != len(points):
         raise ValueError("an SPC chart needs one (numerator, denominator) per point")
     if urls is not None and len(urls) != len(points):
