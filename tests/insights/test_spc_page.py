@@ -203,3 +203,28 @@ def test_a_charts_settings_page_costs_the_same_queries_however_many_audits(
 
 
 SETTINGS_QUERIES = 16
+
+
+def test_a_standard_audited_in_too_few_months_is_listed_not_charted(login, results):
+    a_year_and_a_half(results, months=YEAR_AND_A_HALF[-5:])
+    entry = results.data.programme.months.filter(tool__isnull=False).order_by("month")[0]
+    client = login(results.people.quality_lead)
+
+    page = client.get("/insights/spc/?to=2024-05").content.decode()
+
+    listed = page[page.index('id="standards-listed"') :]
+    assert f"standard={entry.standard_id}" in unescape(listed)
+    assert ">5</td>" in listed  # months audited
+    assert f">Compliance: {entry.standard.code} " not in page  # no chart of its own
+    assert ">Compliance</h2>" in page  # the organisation's chart is always drawn
+
+
+def test_a_standard_audited_in_12_months_or_more_has_its_own_chart(login, results):
+    a_year_and_a_half(results)
+    entry = results.data.programme.months.filter(tool__isnull=False).order_by("month")[0]
+    client = login(results.people.quality_lead)
+
+    page = client.get("/insights/spc/?to=2024-05").content.decode()
+
+    assert f">Compliance: {entry.standard.code} " in page
+    assert 'id="standards-listed"' not in page

@@ -47,6 +47,25 @@ def _drawn(measure: Measure, settings: dict, wide: ResultsFilter, links: bool):
     )
 
 
+def _drawn_and_listed(drawn: list, by_standard: bool) -> dict:
+    """The charts to draw, and the standards' charts too short to judge, listed instead.
+
+    In a rolling programme each standard is audited a month or two a year, so its own chart
+    may never reach 12 points: ten charts saying "too few points" help nobody. Those are
+    listed with their months, each a link to the standard (its compliance and criteria);
+    the organisation's own measures are always drawn."""
+    if not by_standard:
+        return {"drawn": drawn, "listed": []}
+    kept, listed = [], []
+    for item in drawn:
+        per_standard = item.measure.standard is not None
+        if per_standard and (item.lib_chart is None or item.lib_chart.too_few_points):
+            listed.append(item)
+        else:
+            kept.append(item)
+    return {"drawn": kept, "listed": listed}
+
+
 @require_GET
 def spc_page(request: HttpRequest) -> HttpResponse:
     staff = get_results_viewer_for_user(request)
@@ -73,7 +92,9 @@ def spc_page(request: HttpRequest) -> HttpResponse:
                 "whole_query": f.narrowed(
                     team=None, service=None, role=None, mode=""
                 ).query_string(),
-                "drawn": [_drawn(m, settings, wide, links) for m in found],
+                **_drawn_and_listed(
+                    [_drawn(m, settings, wide, links) for m in found], wide.standard is None
+                ),
                 "months": spc_measures.SPC_MONTHS,
             }
         )
