@@ -263,15 +263,17 @@ def test_the_board_reads_the_contact_rate_reasons_and_answers(world, login):
     assert "1 of 1 (100%)" in page
 
 
-def test_the_contact_rate_is_charted_as_a_p_chart_of_the_months_with_audits(world, login):
+def test_people_reached_is_charted_as_the_spc_pages_p_chart_of_the_months_with_audits(world, login):
     an_audit_in(world, MARCH, contacted=True)
     an_audit_in(world, MAY, contacted=False)
 
     page = voice_page(login(world.people.board_member), to="2025-05")
 
     chart = page.split('class="careaudit-chart"')[1].split('id="contact-by-month"')[0]
-    assert "<svg" in chart and "Contact rate: audits of a case that reached the person" in chart
+    assert "<svg" in chart and "People’s voice: people reached for their views" in chart
     assert "Too few points for reliable limits (2 of 12)" in chart  # April had no audit
+    spc = login(world.people.board_member).get(reverse("insights_spc"), {"to": "2025-05"})
+    assert "People’s voice: people reached for their views" in spc.content.decode()
 
 
 def test_a_month_range_backwards_is_explained_and_nothing_breaks(world, login):
@@ -308,4 +310,4 @@ def test_the_page_costs_the_same_queries_however_many_audits(
 # The session, account and staff record (4), the filter's choices (4), contact and answers
 # by month (2), reasons (1), quotes counted and read from both sources (4), the teams' sizes
 # (1), the access log (1) and the session's save (3).
-VOICE_QUERIES = 20
+VOICE_QUERIES = 26  # with the SPC page's chart of people reached

@@ -89,6 +89,7 @@ from careaudit.insights import charts, measures
 from careaudit.insights.charts_spc import too_few_words
 from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.insights.models import ChartRebase
+from careaudit.insights.months import voice_and_agreement
 from careaudit.insights.spc_measures import COMPLETION, COMPLIANCE, CONTACT
 from careaudit.insights.spc_settings import ChartSettings, rebase_indices, settings_of
 from careaudit.insights.voice import Quote, quotes
@@ -257,7 +258,8 @@ class Measure:
     month), drawn and put in words by `insights.charts`: one point per month with something
     to count, in the months `spc_range` allows. Compliance counts Σ achievement over the
     answers that count; completion the requests submitted of those requested; contact the
-    audits that reached the person of those that say whether they did."""
+    audits of a case that reached the person (or they answered the feedback link) of all
+    audits of a case, as the home page counts them."""
 
     name: str
     kind: str  # "compliance" (the organisation's), "team", "completion" or "contact"
@@ -389,9 +391,14 @@ class Voice:
     # A few of the month's words from people who agreed to be quoted (no name, no case
     # reference; the team left out where it is too small to name), newest first.
     quotes: list[Quote] = field(default_factory=list)
+    # (reached, audits of a case) as the monthly contact measure counts them, so this month's
+    # rate and last month's (`before_rate`) are one measure, as on the home page.
+    reached: tuple[int, int] | None = None
 
     @property
     def rate(self) -> Decimal | None:
+        if self.reached is not None:
+            return percent(*self.reached)
         return percent(self.contacted, self.contacted + self.not_contacted)
 
 
@@ -619,7 +626,8 @@ def board_report(
     before_contact = contact.counts.get(previous) if contact and previous else None
     report.voice = _voice(audits, percent(*before_contact) if before_contact else None)
     shown, _, _ = quotes(organisation, audits, month_filter(month))
-    report.voice = replace(report.voice, quotes=shown[:QUOTES_IN_REPORT])
+    now_contact = contact.counts.get(month) if contact else None
+    report.voice = replace(report.voice, quotes=shown[:QUOTES_IN_REPORT], reached=now_contact)
 
     step("Reading moderation agreement")
     report.moderation = _moderation(organisation, month, previous)
@@ -824,18 +832,15 @@ def monthly_measures(organisation: Organisation, month: date, as_of: date) -> li
             settings.get(COMPLETION, ChartSettings()),
         )
     )
-    contact = (
-        counted_audits(organisation, f)
-        .filter(person_contacted__isnull=False)
-        .order_by()
-        .values("request__month")
-        .annotate(asked=Count("pk"), contacted=Count("pk", filter=Q(person_contacted=True)))
-    )
+    # The people's voice as the home page and the SPC page count it (`months.
+    # voice_and_agreement`): audits of a person's case that reached them, or that they
+    # answered through the feedback link, of all audits of a case.
+    contact = voice_and_agreement(counted_audits(organisation, f))
     found.append(
         Measure(
-            "People contacted for their views",
+            "People reached for their views",
             "contact",
-            _points((r["request__month"], r["contacted"], r["asked"]) for r in contact),
+            _points((m, r["contacted"], r["asked"]) for m, r in contact.items() if r["asked"]),
             settings.get(CONTACT, ChartSettings()),
         )
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.improvement.access import may_see_repeats
+from careaudit.insights import spc_measures, spc_settings
 from careaudit.insights.access_themes import (
     check_can_see_themes,
     check_can_see_voice,
@@ -19,7 +20,7 @@ from careaudit.insights.access_themes import (
 )
 from careaudit.insights.filters import ResultsFilter, ResultsFilterForm
 from careaudit.insights.themes import theme_detail, themes_summary
-from careaudit.insights.voice import contact_rate_chart, voice_summary
+from careaudit.insights.voice import voice_summary
 from careaudit.organisation.access import require_staff
 from careaudit.organisation.models import StaffMember
 from careaudit.programme.selectors import today
@@ -71,6 +72,17 @@ def theme_findings(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "insights/theme.html", context)
 
 
+def _people_reached_chart(organisation, f):
+    """The people's voice month by month: the SPC page's chart of it, over the same months
+    and with the same settings, so the two pages never tell it differently."""
+    measure = spc_measures.one_measure(organisation, f, spc_measures.CONTACT, today())
+    if measure is None:
+        return None
+    narrowed = bool(f.team or f.service or f.role or f.mode)
+    settings = {} if narrowed else spc_settings.settings_of(organisation, [measure.key])
+    return spc_settings.draw(measure, settings.get(measure.key, spc_settings.ChartSettings())).chart
+
+
 @require_GET
 def voice_dashboard(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
@@ -97,7 +109,7 @@ def voice_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "summary": summary,
-            "contact_chart": contact_rate_chart(summary) if summary else None,
+            "contact_chart": _people_reached_chart(staff.organisation, f) if f else None,
             "query": f.query_string() if f else "",
         },
     )

@@ -46,10 +46,8 @@ from careaudit.audits.models import (
 )
 from careaudit.audits.retention import REMOVED
 from careaudit.improvement.governance import SMALL_NUMBER
-from careaudit.insights.charts import Chart, month_labels, spc_chart
 from careaudit.insights.filters import ResultsFilter, counted_audits
 from careaudit.lib.rounding import round_half_up
-from careaudit.lib.spc import p_chart
 from careaudit.organisation.models import Organisation
 from careaudit.standards.models import SubjectKind
 
@@ -415,20 +413,4 @@ def voice_summary(organisation: Organisation, filters: ResultsFilter) -> VoiceSu
         quotes=shown,
         quotes_in_all=in_all,
         quotes_withheld=withheld,
-    )
-
-
-def contact_rate_chart(summary: VoiceSummary) -> Chart | None:
-    """The contact rate as a p-chart (its denominator varies month to month), months with
-    no audit of a case left out; None with no such month."""
-    present = [month for month in summary.months if month.audits]
-    if not present:
-        return None
-    counts = [(month.contacted, month.audits) for month in present]
-    return spc_chart(
-        p_chart(counts, improvement="up"),
-        month_labels([month.month for month in present]),
-        title="Contact rate: audits of a case that reached the person, by month",
-        value_name="Contact rate",
-        counts=counts,
     )
