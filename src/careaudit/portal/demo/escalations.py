@@ -77,7 +77,8 @@ def build(context: DemoContext) -> None:
         day += timedelta(days=1)
     OutgoingEmail.objects.filter(pk__gt=before).delete()
     total = Escalation.objects.filter(organisation=organisation)
+    flagged = total.filter(action=None).count()
     context.notes.append(
         f"Escalations: {total.exclude(action=None).count()} of overdue actions, "
-        f"{total.filter(action=None).count()} auditors flagged for calibration."
+        f"{flagged} auditor{'s' if flagged != 1 else ''} flagged for calibration."
     )
