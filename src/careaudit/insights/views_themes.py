@@ -7,12 +7,13 @@ every page showing personal data does."""
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from careaudit.core.access_log import record_access
 from careaudit.core.models import AccessAction
 from careaudit.improvement.access import may_see_repeats
-from careaudit.insights import spc_measures, spc_settings
+from careaudit.insights import charts, spc_measures, spc_settings
 from careaudit.insights.access_themes import (
     check_can_see_themes,
     check_can_see_voice,
@@ -41,15 +42,35 @@ def themes_dashboard(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
     check_can_see_themes(staff)
     form, f = _filter(request, staff)
+    summary = themes_summary(staff.organisation, f) if f else None
     return render(
         request,
         "insights/themes.html",
         {
             "form": form,
-            "summary": themes_summary(staff.organisation, f) if f else None,
+            "summary": summary,
+            "chart": _themes_chart(summary, f) if summary and summary.rows else None,
             "may_see_repeats": may_see_repeats(staff),
             "query": f.query_string() if f else "",
         },
+    )
+
+
+def _themes_chart(summary, f) -> charts.Chart:
+    """The themes' findings needing an action, most first, each bar a link to its words."""
+    rows = sorted(summary.rows, key=lambda row: -row.needing_action)
+    return charts.distribution_chart(
+        [
+            charts.Category(
+                row.name,
+                row.needing_action,
+                f"{reverse('insights_theme', args=[row.theme_id])}?{f.query_string()}",
+            )
+            for row in rows
+        ],
+        title="Findings needing an action, by theme",
+        label_name="Theme",
+        count_name="Findings",
     )
 
 
