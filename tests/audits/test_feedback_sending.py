@@ -146,7 +146,9 @@ def test_the_letter_is_a_pdf_with_the_organisation_the_link_and_a_qr_code_of_it(
     assert "no-store" in response["Cache-Control"]
     pdf = pypdfium2.PdfDocument(response.content)
     assert len(pdf) == 1
-    text = pdf[0].get_textpage().get_text_range()
+    # PDFium reads a hyphen that ends a run of text (a group of the address ending in "-")
+    # as a soft hyphen, U+FFFE: it is a "-" on the page.
+    text = pdf[0].get_textpage().get_text_range().replace("\ufffe", "-")
     assert audit.organisation.name in text
     assert "0300 123 4567" in text
     link = FeedbackLink.objects.get(audit=audit)
@@ -162,6 +164,22 @@ def test_the_letter_is_a_pdf_with_the_organisation_the_link_and_a_qr_code_of_it(
     assert code.text == f"http://testserver/feedback/{token}"
     for private in (audit.case.case_ref, audit.auditor.full_name, audit.worker.full_name):
         assert private not in text
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["sav-Gp7Flued91kvdz5MiGlqnc_sCGPo", "ab_-cd-_ef--gh__ij-_kl_-mn--op__"],
+    ids=["a group ending in a hyphen", "hyphens and underscores everywhere"],
+)
+def test_an_address_with_hyphens_is_printed_as_it_must_be_typed(audit, auditor, monkeypatch, token):
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda length: token)
+
+    response = auditor.post(reverse("audit_feedback_letter", args=[audit.pk]))
+
+    page = pypdfium2.PdfDocument(response.content)[0]
+    text = page.get_textpage().get_text_range().replace("\ufffe", "-")
+    printed = re.search(r"(http://testserver/feedback/[\w\s-]+?)\s*The gaps", text).group(1)
+    assert re.sub(r"\s+", "", printed) == f"http://testserver/feedback/{token}"
 
 
 def test_only_the_auditor_prints_a_letter_while_the_audit_is_a_draft(audit, login, people):
