@@ -310,4 +310,4 @@ def test_the_page_costs_the_same_queries_however_many_audits(
 # The session, account and staff record (4), the filter's choices (4), contact and answers
 # by month (2), reasons (1), quotes counted and read from both sources (4), the teams' sizes
 # (1), the access log (1) and the session's save (3).
-VOICE_QUERIES = 26  # with the SPC page's chart of people reached
+VOICE_QUERIES = 24  # with the SPC page's chart of people reached

@@ -128,7 +128,11 @@ def all_measures(organisation: Organisation, f: ResultsFilter, on: date) -> list
         result.append(
             _compliance(organisation, wide, standard_key(code), f"Compliance: {code} {title}")
         )
-    result += [_completion(organisation, wide, on), *_voice_and_agreement(organisation, wide)]
+    result += [
+        _completion(organisation, wide, on),
+        _voice(organisation, wide),
+        _agreement(organisation, wide),
+    ]
     if f.standard is None:
         for series in measures.monthly_compliance(organisation, wide, by="standard"):
             if series.key is None:
@@ -167,9 +171,10 @@ def one_measure(organisation: Organisation, f: ResultsFilter, key: str, on: date
         return _compliance(organisation, wide.narrowed(standard=None), COMPLIANCE, "Compliance")
     if key == COMPLETION:
         return _completion(organisation, wide, on)
-    if key in (CONTACT, AGREEMENT):
-        voice, agreement = _voice_and_agreement(organisation, wide)
-        return voice if key == CONTACT else agreement
+    if key == CONTACT:
+        return _voice(organisation, wide)
+    if key == AGREEMENT:
+        return _agreement(organisation, wide)
     if key.startswith(STANDARD_PREFIX):
         code = key.removeprefix(STANDARD_PREFIX)
         for pk, (found, title) in _standards(organisation).items():
@@ -245,36 +250,33 @@ def _completion(organisation: Organisation, f: ResultsFilter, on: date) -> Measu
     )  # fmt: skip
 
 
-def _voice_and_agreement(organisation: Organisation, f: ResultsFilter) -> tuple[Measure, Measure]:
+def _voice(organisation: Organisation, f: ResultsFilter) -> Measure:
     rows = sorted(voice_and_agreement(counted_audits(organisation, f)).items())
-    voice = [
+    points = [
         MeasurePoint(month, Decimal(row["contacted"]), row["asked"])
         for month, row in rows
         if row["asked"]
     ]
-    # Each month's agreement over the answers moderated, as the Agreement page and the home
-    # page give it (`audits.stats.agreement_by_month`): a proportion (0 to 1) of its pairs.
+    return Measure(
+        CONTACT, "People’s voice: people reached for their views", "p", "Reached", points
+    )
+
+
+def _agreement(organisation: Organisation, f: ResultsFilter) -> Measure:
+    """Each month's agreement over the answers moderated, as the Agreement page and the home
+    page give it (`audits.stats.agreement_by_month`): a proportion (0 to 1) of its pairs."""
     by_month = agreement_by_month(
         moderation_pairs(organisation, audits=counted_audits(organisation, f))
     )
-    agreement = [
+    points = [
         MeasurePoint(month, Decimal(round(found.percent * found.pairs / 100)), found.pairs)
         for month, found in sorted(by_month.items())
         if found.pairs and found.percent is not None
     ]
-    return (
-        Measure(
-            CONTACT,
-            "People’s voice: people reached for their views",
-            "p",
-            "Reached",
-            voice,
-        ),
-        Measure(
-            AGREEMENT,
-            "Moderation agreement: answers on which auditor and moderator agree",
-            "xmr",
-            "Agreement",
-            agreement,
-        ),
+    return Measure(
+        AGREEMENT,
+        "Moderation agreement: answers on which auditor and moderator agree",
+        "xmr",
+        "Agreement",
+        points,
     )
