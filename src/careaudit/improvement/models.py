@@ -7,7 +7,6 @@ W weeks reaching a target) is kept on the action beside it. Every change goes th
 """
 
 import secrets
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from careaudit.audits.models import Finding
-from careaudit.lib.rounding import round_half_up
+from careaudit.lib.rounding import percent
 from careaudit.lib.words import shorten
 from careaudit.organisation.models import Organisation, StaffMember, Team
 from careaudit.standards.models import Criterion, Standard, Theme
@@ -661,19 +660,13 @@ class Reaudit(models.Model):
     def __str__(self) -> str:
         return f"Re-audit {self.pk} of action {self.action_id}"
 
-    @staticmethod
-    def _percent(achieved, answers) -> "Decimal | None":
-        if not answers:
-            return None
-        return round_half_up(float(achieved) * 100 / answers, 1)
-
     @property
     def baseline_percent(self):
-        return self._percent(self.baseline_achieved, self.baseline_answers)
+        return percent(self.baseline_achieved, self.baseline_answers, 1)
 
     @property
     def reaudit_percent(self):
-        return self._percent(self.reaudit_achieved, self.reaudit_answers)
+        return percent(self.reaudit_achieved, self.reaudit_answers, 1)
 
 
 class EmbeddingCheckKind(models.TextChoices):

@@ -93,7 +93,7 @@ from careaudit.insights.months import voice_and_agreement
 from careaudit.insights.spc_measures import COMPLETION, COMPLIANCE, CONTACT
 from careaudit.insights.spc_settings import ChartSettings, rebase_indices, settings_of
 from careaudit.insights.voice import Quote, quotes
-from careaudit.lib import spc
+from careaudit.lib import rounding, spc
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.intervals import compliance_interval
 from careaudit.lib.rounding import round_half_up
@@ -167,12 +167,8 @@ class Compliance:
 
 
 def percent(part, whole) -> Decimal | None:
-    """part / whole in percent to one place, halves up; None with nothing to divide by.
-
-    >>> percent(7, 8), percent(0, 0)
-    (Decimal('87.5'), None)
-    """
-    return round_half_up(float(part) * 100 / whole, 1) if whole else None
+    """The report's percentages: to one place, halves up (`lib.rounding.percent`)."""
+    return rounding.percent(part, whole, 1)
 
 
 def points_between(before: Decimal | None, now: Decimal | None) -> Decimal | None:

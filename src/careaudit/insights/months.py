@@ -41,7 +41,7 @@ from careaudit.audits.models import Audit, AuditStatus, FeedbackResponse, Modera
 from careaudit.audits.stats import agreement_by_month, moderation_pairs
 from careaudit.improvement.models import Action, Reaudit, ReauditOutcome
 from careaudit.lib.dates import add_months, month_start
-from careaudit.lib.rounding import round_half_up
+from careaudit.lib.rounding import percent, round_half_up
 from careaudit.organisation.models import Organisation
 from careaudit.programme.models import AuditRequest, ProgrammeMonth, RequestMode
 from careaudit.programme.selectors import tally_requests
@@ -61,7 +61,7 @@ class Share:
         >>> Share(7, 9).percent, Share(1, 8).percent, Share(0, 0).percent
         (Decimal('78'), Decimal('13'), None)
         """
-        return round_half_up(100 * self.part / self.whole) if self.whole else None
+        return percent(self.part, self.whole)
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,7 @@ class Compliance:
         >>> Compliance(Decimal("7.5"), 8, 1).percent, Compliance().percent
         (Decimal('93.8'), None)
         """
-        if not self.answers:
-            return None
-        return round_half_up(float(self.achieved * 100 / self.answers), 1)
+        return percent(self.achieved, self.answers, 1)
 
 
 @dataclass(frozen=True)

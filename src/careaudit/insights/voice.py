@@ -47,7 +47,7 @@ from careaudit.audits.models import (
 from careaudit.audits.retention import REMOVED
 from careaudit.improvement.governance import SMALL_NUMBER
 from careaudit.insights.filters import ResultsFilter, counted_audits
-from careaudit.lib.rounding import round_half_up
+from careaudit.lib.rounding import percent
 from careaudit.organisation.models import Organisation
 from careaudit.standards.models import SubjectKind
 
@@ -58,15 +58,6 @@ QUESTIONS = (
 )
 ANSWERS = (VoiceAnswer.YES, VoiceAnswer.PARTLY, VoiceAnswer.NO, VoiceAnswer.NOT_ASKED)
 QUOTES_SHOWN = 20
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """`part` of `whole` as a whole percentage, halves up; None of nothing.
-
-    >>> percent(5, 8), percent(0, 0)
-    (Decimal('63'), None)
-    """
-    return round_half_up(100 * part / whole) if whole else None
 
 
 @dataclass

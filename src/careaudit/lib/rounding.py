@@ -28,3 +28,13 @@ def round_half_up(value: float, places: int = 0) -> Decimal:
     washed = Decimal(value).quantize(_NOISE, rounding=ROUND_HALF_EVEN, context=_CONTEXT)
     step = Decimal(1).scaleb(-places)
     return washed.quantize(step, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+def percent(part: float | Decimal, whole: float | Decimal, places: int = 0) -> Decimal | None:
+    """``part`` of ``whole`` in percent to ``places`` decimal places, halves up; None when
+    there is nothing to divide by (never 0 % or 100 % of nothing).
+
+    >>> percent(5, 8), percent(7, 8, 1), percent(Decimal("7.5"), 8, 1), percent(0, 0)
+    (Decimal('63'), Decimal('87.5'), Decimal('93.8'), None)
+    """
+    return round_half_up(float(part) * 100 / float(whole), places) if whole else None
