@@ -68,6 +68,16 @@ class ResultsFilter:
         return replace(self, **fields)
 
     @property
+    def of_a_part(self) -> bool:
+        """Whether the filter keeps to a part of the organisation: a team, a service, an
+        auditor's role or a kind of audit (months and a standard keep all of it)."""
+        return bool(self.team or self.service or self.role or self.mode)
+
+    def whole_organisation(self) -> "ResultsFilter":
+        """The same months and standard, for the whole organisation."""
+        return replace(self, team=None, service=None, role=None, mode="")
+
+    @property
     def months(self) -> list[date]:
         months, month = [], self.since
         while month <= self.until:

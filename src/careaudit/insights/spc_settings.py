@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from careaudit.core.forms import GovukForm
 from careaudit.insights import charts
-from careaudit.insights.filters import MonthField
+from careaudit.insights.filters import MonthField, ResultsFilter
 from careaudit.insights.models import ChartRebase, ChartScreening, ChartTarget
 from careaudit.insights.spc_measures import Measure
 from careaudit.lib import spc
@@ -37,6 +37,15 @@ class ChartSettings:
     @property
     def is_default(self) -> bool:
         return self.target is None and not self.rebases and self.screen
+
+
+def settings_for(
+    organisation: Organisation, f: ResultsFilter, keys: Sequence[str] | None = None
+) -> dict:
+    """The settings charts drawn for `f` take: none when `f` keeps to a part of the
+    organisation, since a target or re-base is recorded for the organisation's chart (a
+    change in one team is not a change in the others')."""
+    return {} if f.of_a_part else settings_of(organisation, keys)
 
 
 def settings_of(organisation: Organisation, keys: Sequence[str] | None = None) -> dict:

@@ -78,20 +78,14 @@ def spc_page(request: HttpRequest) -> HttpResponse:
         f = form.results_filter()
         wide = spc_measures.charted(f)
         found = spc_measures.all_measures(organisation, f, on)
-        # A target or re-base is recorded for the organisation's chart of a measure (a
-        # change in one team is not a change in the others'): a chart narrowed to a team,
-        # service, role or kind of audit is drawn without them.
-        narrowed = bool(f.team or f.service or f.role or f.mode)
-        settings = {} if narrowed else spc_settings.settings_of(organisation)
+        settings = spc_settings.settings_for(organisation, f)
         context.update(
             {
                 "filter": f,
                 "wide": wide,
-                "narrowed": narrowed,
+                "narrowed": f.of_a_part,
                 "query": f.query_string(),
-                "whole_query": f.narrowed(
-                    team=None, service=None, role=None, mode=""
-                ).query_string(),
+                "whole_query": f.whole_organisation().query_string(),
                 **_drawn_and_listed(
                     [_drawn(m, settings, wide, links) for m in found], wide.standard is None
                 ),
@@ -114,7 +108,7 @@ def spc_settings_page(request: HttpRequest, measure: str) -> HttpResponse:
     filter_form = ResultsFilterForm(request.GET, organisation=organisation, today=on)
     f = filter_form.results_filter() if filter_form.is_valid() else ResultsFilter.default(on)
     # The settings are the whole organisation's chart's: it is drawn without a team's narrowing.
-    f = f.narrowed(team=None, service=None, role=None, mode="")
+    f = f.whole_organisation()
     shown = spc_measures.one_measure(organisation, f, measure, on)
     if shown is None:
         raise Http404("There is no such chart.")

@@ -99,8 +99,7 @@ def _people_reached_chart(organisation, f):
     measure = spc_measures.one_measure(organisation, f, spc_measures.CONTACT, today())
     if measure is None:
         return None
-    narrowed = bool(f.team or f.service or f.role or f.mode)
-    settings = {} if narrowed else spc_settings.settings_of(organisation, [measure.key])
+    settings = spc_settings.settings_for(organisation, f, [measure.key])
     return spc_settings.draw(measure, settings.get(measure.key, spc_settings.ChartSettings())).chart
 
 
