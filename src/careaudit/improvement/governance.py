@@ -17,13 +17,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from careaudit.audits.models import Audit, FeedbackResponse, Finding, VoiceAnswer
+from careaudit.core.days import start_of_day
 from careaudit.improvement.access import check_may_record_meetings, check_may_word_publicly
 from careaudit.improvement.models import (
     OPEN_STATUSES,
@@ -298,15 +299,11 @@ def repeated_finding_words(item: RepeatedFinding) -> str:
 # --- The agenda pack ---------------------------------------------------------------------------
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def statuses_on(actions: list[Action], day: date) -> dict[int, str]:
     """Each action's status at the end of `day`, from its timeline: the last status change
     recorded by then (an action with none was open; one closed by then is closed). One
     query."""
-    end = _start_of(day) + timedelta(days=1)
+    end = start_of_day(day) + timedelta(days=1)
     pks = [action.pk for action in actions]
     by_then: dict[int, str] = {}
     moved_later: set[int] = set()
@@ -400,9 +397,9 @@ def agenda_pack(
         earlier = earlier.exclude(pk=meeting.pk)
     previous = earlier.order_by("-held_on").values_list("held_on", flat=True).first()
     since = previous or add_months(on, -DEFAULT_LOOKBACK_MONTHS)
-    start_of_on = _start_of(on)
+    start_of_on = start_of_day(on)
     end_of_on = start_of_on + timedelta(days=1)
-    from_since = _start_of(since)
+    from_since = start_of_day(since)
     made_by_then = Action.objects.filter(organisation=organisation, created_at__lt=end_of_on)
     if meeting is not None:
         # What the meeting itself decided was not on the tracker it was given.
@@ -484,7 +481,9 @@ def board_work(organisation: Organisation, today: date) -> BoardWork:
         overdue=Count("pk", filter=overdue),
         escalated=Count("pk", filter=overdue & Q(escalated)),
         awaiting=Count("pk", filter=Q(status=ActionStatus.AWAITING_VERIFICATION)),
-        verified=Count("pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=_start_of(since))),
+        verified=Count(
+            "pk", filter=Q(status=ActionStatus.CLOSED, closed_at__gte=start_of_day(since))
+        ),
     )
     repeated = RepeatedFinding.objects.filter(
         organisation=organisation, reviewed_at__isnull=True

@@ -21,7 +21,7 @@ audits app's `compliance`, the same rule the insights pages use.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -31,6 +31,7 @@ from django.utils import timezone
 from careaudit.audits.compliance import compliance
 from careaudit.audits.models import Audit, AuditStatus
 from careaudit.audits.services import on_submit
+from careaudit.core.days import start_of_day
 from careaudit.core.jobs import TickReport, daily_job
 from careaudit.improvement.access import check_may_add_update
 from careaudit.improvement.models import (
@@ -95,7 +96,7 @@ def period_before(submitted: list[datetime], until: datetime) -> tuple[datetime,
         start = month_start(min(timezone.localdate(at) for at in submitted))
     else:
         start = months_before(created, BASELINE_MONTHS)
-    return timezone.make_aware(datetime.combine(min(start, created), time.min)), until
+    return start_of_day(min(start, created)), until
 
 
 def baseline_audits(
@@ -541,6 +542,6 @@ def timeline(action: Action) -> list[TimelineEntry]:
         TimelineEntry(u.created_at, update=u) for u in action.updates.select_related("author__user")
     ]
     for check in action.embedding_checks.select_related("checked_by__user"):
-        moment = timezone.make_aware(datetime.combine(check.checked_on, datetime.min.time()))
+        moment = start_of_day(check.checked_on)
         entries.append(TimelineEntry(moment, check=check))
     return sorted(entries, key=lambda e: e.at)

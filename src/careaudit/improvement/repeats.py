@@ -41,7 +41,7 @@ submitted after that review count again: a new item is raised when they alone re
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -49,6 +49,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from careaudit.audits.models import Answer, AuditStatus, Finding
+from careaudit.core.days import start_of_day
 from careaudit.improvement.models import RepeatedFinding, RepeatScope, rules_for
 from careaudit.lib.dates import months_before
 from careaudit.lib.scoring import FAILING_ANSWERS
@@ -97,8 +98,7 @@ def window(on: date, months: int) -> tuple[date, date]:
 def shortfalls(organisation: Organisation, first: date, last: date) -> list[Seen]:
     """Every criterion not met and every theme found needing action, in the organisation's
     audits submitted from `first` to `last` (local days, both included)."""
-    start = timezone.make_aware(datetime.combine(first, time.min))
-    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    start, end = start_of_day(first), start_of_day(last + timedelta(days=1))
     in_window = {
         "audit__organisation": organisation,
         "audit__status": AuditStatus.SUBMITTED,

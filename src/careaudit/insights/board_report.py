@@ -51,7 +51,7 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +73,7 @@ from careaudit.audits.models import (
     VoiceAnswer,
 )
 from careaudit.audits.stats import agreement_report, moderation_pairs
+from careaudit.core.days import start_of_day
 from careaudit.improvement.governance import repeated_finding_words, with_description
 from careaudit.improvement.models import (
     OPEN_STATUSES,
@@ -878,7 +879,7 @@ def _themes(audits: QuerySet[Audit], before: QuerySet[Audit] | None) -> list[The
 def _repeated(organisation: Organisation, month: date, as_of: date) -> list[RepeatedItem]:
     """Repeated findings awaiting the board's review on the as-of date, and those found in
     the month (raised or seen again in it) even if already reviewed."""
-    end_of_as_of = _start_of(as_of + timedelta(days=1))
+    end_of_as_of = start_of_day(as_of + timedelta(days=1))
     month_end = add_months(month, 1)
     items = with_description(
         RepeatedFinding.objects.filter(organisation=organisation, raised_at__lt=end_of_as_of)
@@ -906,10 +907,6 @@ def _repeated(organisation: Organisation, month: date, as_of: date) -> list[Repe
             )
         )
     return sorted(result, key=lambda i: (not i.awaiting_review, i.team_scope, i.words))
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # --- People's voice ------------------------------------------------------------------------------
@@ -1012,7 +1009,7 @@ def _moderation(
 def _actions(organisation: Organisation, month: date, as_of: date) -> Actions:
     """The tracker as it stands: actions opened in the month, overdue on the as-of date
     (escalated or not), awaiting verification, and verified and closed in the month."""
-    start, end = _start_of(month), _start_of(add_months(month, 1))
+    start, end = start_of_day(month), start_of_day(add_months(month, 1))
     escalated = Exists(
         Escalation.objects.filter(action=OuterRef("pk")).exclude(rule=EscalationRule.CALIBRATION)
     )

@@ -30,15 +30,15 @@ A fixed number of queries, however large the organisation.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from careaudit.audits.compliance import compliance
 from careaudit.audits.models import Audit, AuditStatus, FeedbackResponse, ModerationStatus
 from careaudit.audits.stats import agreement_by_month, moderation_pairs
+from careaudit.core.days import start_of_day
 from careaudit.improvement.models import Action, Reaudit, ReauditOutcome
 from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.rounding import percent, round_half_up
@@ -151,10 +151,6 @@ class ThisAndLastMonth:
         return self.this.is_empty and self.last.is_empty and not self.actions_overdue
 
 
-def _start(month: date) -> datetime:
-    return timezone.make_aware(datetime.combine(month, time.min))
-
-
 def this_and_last_month(organisation: Organisation, on: date) -> ThisAndLastMonth:
     """The figures of the month of `on` and of the month before it, in nine queries
     (seven when neither month has a submitted audit)."""
@@ -255,7 +251,10 @@ def _actions(organisation: Organisation, months: tuple[date, ...], on: date) -> 
     counts = {
         f"opened_{month:%Y_%m}": Count(
             "pk",
-            filter=Q(created_at__gte=_start(month), created_at__lt=_start(add_months(month, 1))),
+            filter=Q(
+                created_at__gte=start_of_day(month),
+                created_at__lt=start_of_day(add_months(month, 1)),
+            ),
         )
         for month in months
     }
@@ -272,7 +271,8 @@ def _verified(organisation: Organisation, months: tuple[date, ...]) -> dict[str,
             "action",
             distinct=True,
             filter=Q(
-                evaluated_at__gte=_start(month), evaluated_at__lt=_start(add_months(month, 1))
+                evaluated_at__gte=start_of_day(month),
+                evaluated_at__lt=start_of_day(add_months(month, 1)),
             ),
         )
         for month in months
