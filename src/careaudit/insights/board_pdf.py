@@ -3,7 +3,7 @@ member who reads only page 1: what changed and what needs deciding; the sections
 follow."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.utils import timezone
@@ -14,9 +14,9 @@ from careaudit.insights.board_report import (
     NO_TEAM,
     SPC_MAX_MONTHS,
     BoardReport,
+    Completion,
     CompletionRow,
     Measure,
-    percent,
     whole,
 )
 from careaudit.programme.selectors import NO_TEAM as NO_TEAM_WORDS
@@ -26,30 +26,20 @@ TEMPLATE = "insights/board_report.html"
 FIRST_PAGE_ITEMS = 3
 
 
-@dataclass(frozen=True)
-class Rollup:
+@dataclass(frozen=True, kw_only=True)
+class Rollup(Completion):
     """Completion of one team, or one role, over the other."""
 
     label: str
-    requested: int
-    submitted: int
-    overdue: int
-    no_eligible_case: int
-
-    @property
-    def rate(self) -> Decimal | None:
-        return percent(self.submitted, self.requested)
 
 
 def rollup(rows: list[CompletionRow], by: str) -> list[Rollup]:
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sums: dict[str, Completion] = defaultdict(Completion)
     for row in rows:
-        total = sums[getattr(row, by)]
-        for i, n in enumerate((row.requested, row.submitted, row.overdue, row.no_eligible_case)):
-            total[i] += n
+        sums[getattr(row, by)] += row
     # The spreadsheet's "(no team)" is for machines; here it says who they are, last.
     return [
-        Rollup(NO_TEAM_WORDS if label == NO_TEAM else label, *counts)
+        Rollup(label=NO_TEAM_WORDS if label == NO_TEAM else label, **asdict(counts))
         for label, counts in sorted(sums.items(), key=lambda item: (item[0] == NO_TEAM, item[0]))
     ]
 

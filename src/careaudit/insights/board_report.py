@@ -177,23 +177,10 @@ def points_between(before: Decimal | None, now: Decimal | None) -> Decimal | Non
 
 
 @dataclass(frozen=True)
-class CompletionRow:
-    """One auditor team and role's requests of the month (the Completion sheet's row)."""
-
-    team: str
-    role: str
-    requested: int
-    submitted: int
-    overdue: int
-    no_eligible_case: int
-
-    @property
-    def rate(self) -> Decimal | None:
-        return percent(self.submitted, self.requested)
-
-
-@dataclass(frozen=True)
 class Completion:
+    """Requests of a month, and which of them were submitted, are overdue or had no
+    eligible case (subsets of the requested)."""
+
     requested: int = 0
     submitted: int = 0
     overdue: int = 0
@@ -202,6 +189,22 @@ class Completion:
     @property
     def rate(self) -> Decimal | None:
         return percent(self.submitted, self.requested)
+
+    def __add__(self, other: "Completion") -> "Completion":
+        return Completion(
+            self.requested + other.requested,
+            self.submitted + other.submitted,
+            self.overdue + other.overdue,
+            self.no_eligible_case + other.no_eligible_case,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompletionRow(Completion):
+    """One auditor team and role's requests of the month (the Completion sheet's row)."""
+
+    team: str
+    role: str
 
     @property
     def still_open(self) -> int:
@@ -708,12 +711,7 @@ def completion_rows(organisation: Organisation, month: date, as_of: date) -> lis
 
 
 def completion_total(rows: list[CompletionRow]) -> Completion:
-    return Completion(
-        requested=sum(row.requested for row in rows),
-        submitted=sum(row.submitted for row in rows),
-        overdue=sum(row.overdue for row in rows),
-        no_eligible_case=sum(row.no_eligible_case for row in rows),
-    )
+    return sum(rows, Completion())
 
 
 # --- Compliance ----------------------------------------------------------------------------------
