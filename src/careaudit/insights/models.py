@@ -2,9 +2,10 @@
 for a measure, the months its limits were re-based at a recorded change, and whether an XmR
 chart screens its moving ranges. Each is keyed by the organisation and a stable measure key
 (`spc_measures.MeasureKey`: "compliance", "compliance:standard:<code>",
-"compliance:criterion:<key>", "completion", "contact", "agreement"), so a setting follows
-its measure whatever the page's filter. Changes are in the change log (apps.py) and each row
-says who made it and when."""
+"compliance:criterion:<key>", "completion", "contact", "agreement"). A setting is the
+organisation's chart's: a chart of a part of it (a team, a service, a role, a kind of audit)
+is drawn without it (`spc_settings.settings_for`). Changes are in the change log (apps.py)
+and each row says who made it and when."""
 
 from decimal import Decimal
 
@@ -17,20 +18,28 @@ from careaudit.organisation.models import Organisation, StaffMember
 MEASURE_KEY_LENGTH = 160
 
 
-class ChartTarget(models.Model):
-    """The target of a measure, in percent (a p-chart's 95 % is drawn as 0.95)."""
+class ChartSetting(models.Model):
+    """One setting of a measure's chart, and who set it when."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     measure = models.CharField(max_length=MEASURE_KEY_LENGTH)
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ChartTarget(ChartSetting):
+    """The target of a measure, in percent (a p-chart's 95 % is drawn as 0.95)."""
+
     target_percent = models.DecimalField(
         "target (%)",
         max_digits=4,
         decimal_places=1,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
-    )
-    set_at = models.DateTimeField(default=timezone.now)
-    set_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -69,18 +78,12 @@ class ChartRebase(models.Model):
         return f"Re-based {self.measure} from {self.month:%Y-%m}"
 
 
-class ChartScreening(models.Model):
+class ChartScreening(ChartSetting):
     """Whether an XmR chart screens out moving ranges above 3.267 × their mean (the default,
     as NHSRplotthedots does) or keeps them all (as the Making Data Count Excel tool does).
     No row: screening on."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    measure = models.CharField(max_length=MEASURE_KEY_LENGTH)
     screen = models.BooleanField(default=True)
-    set_at = models.DateTimeField(default=timezone.now)
-    set_by = models.ForeignKey(
-        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         constraints = [
