@@ -88,6 +88,7 @@ def test_a_board_member_sees_the_panel_without_a_case_and_can_open_every_link(
     refs = Case.objects.filter(organisation=council.organisation).values_list("case_ref", flat=True)
     assert not [ref for ref in refs if re.search(rf"\b{ref}\b", panel)]
     assert "Your moderations" not in panel  # a board member moderates nothing
+    assert "/insights/results/?from=2023-09&to=2023-09" in links_in(panel)  # compliance
     links = links_in(panel)
     assert len(links) >= 3
     for link in links:
