@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "careaudit.improvement",
     "careaudit.insights",
     "careaudit.api",
+    "ninja",  # the API's documentation page and its static files
     "careaudit.portal",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -261,6 +262,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="20/15m/ip,5/15m/key"),
     "reset_password": "5/h/ip,3/h/key",
 }
+
+# The API: requests per token (e.g. "600/m", "10000/h"); more gets 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Accounts are created by administrators, who vouch for the address; a password reset must
 # not leave someone unable to set up the two-factor sign-in their role requires.

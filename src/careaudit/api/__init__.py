@@ -1,1 +1,1 @@
-"""Empty for now: its place in the layers is declared in pyproject.toml."""
+"""The REST API under /api/v1/ (django-ninja), its OpenAPI schema and its tokens."""

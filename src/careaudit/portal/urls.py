@@ -29,6 +29,7 @@ urlpatterns = [
     path("agreement/", include("careaudit.audits.urls_agreement")),
     path("insights/", include("careaudit.insights.urls")),
     path("reports/", include("careaudit.insights.urls_reports")),
+    path("api/", include(("careaudit.api.urls", "api"), namespace="api")),
     path("account/", include("careaudit.accounts.urls")),
     # Before allauth's own: nobody changes their sign-in address themselves.
     path(

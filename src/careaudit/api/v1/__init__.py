@@ -1,0 +1,11 @@
+"""Version 1 of the API: one router per part of the cycle, each a module here.
+
+Each module defines `router = Router(tags=[...])`; list it in ROUTERS (path prefix, router)
+to mount it under /api/v1/. Paths of lists have no trailing slash: `GET /api/v1/audits`.
+"""
+
+from careaudit.api.v1 import standards
+
+ROUTERS = [
+    ("", standards.router),
+]
