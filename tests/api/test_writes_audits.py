@@ -17,7 +17,7 @@ from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.lib import scoring
 from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
 from careaudit.standards.models import Criterion
-from tests.audits.conftest import build_drawn_council
+from tests.audits.conftest import answer_everything, build_drawn_council
 from tests.conftest import built_once
 from tests.factories import OrganisationFactory, StaffFactory
 
@@ -461,6 +461,15 @@ def test_an_audit_of_a_staff_member_is_not_asked_about_the_persons_voice(audit):
 
     assert response.status_code == 422
     assert "does not ask about the person's voice" in response.json()["detail"]
+
+
+def test_a_complete_audit_is_submitted_with_no_body_at_all(audit):
+    answer_everything(audit)
+
+    response = token_for(audit.auditor).generic("POST", submit_url(audit))
+
+    assert response.status_code == 200, response.content
+    assert fresh(audit).status == AuditStatus.SUBMITTED
 
 
 def test_submitting_an_incomplete_audit_says_everything_still_to_do(audit):

@@ -132,21 +132,20 @@ def change_action(request: HttpRequest, action_id: int, payload: ActionChangesIn
     leaves the action as it was."""
     action = get_action_to_write_for_user(request, action_id)
     staff = writer(request)
-    sent = payload.model_dump(exclude_unset=True)
-    if sent.get("status") is None and sent.get("due_date") is None:
+    if payload.status is None and payload.note:
         raise HttpError(
             422,
-            "Send a `status` to move the action to, a `due_date`, or both. A progress note "
-            f"on its own is an update: POST it to /api/v1/actions/{action.pk}/updates.",
+            "A `note` goes with a move: send the `status` too. A progress update on its own "
+            f"is POSTed to /api/v1/actions/{action.pk}/updates.",
         )
+    if payload.status is None and payload.due_date is None:
+        raise HttpError(422, "Send a `status` to move the action to, a `due_date`, or both.")
     move = None
-    if sent.get("status") is not None:
+    if payload.status is not None:
         check_may_move_it(action, staff)
         move = MoveForm({"to": payload.status, "note": payload.note or ""})
         if not move.is_valid():
             raise InvalidInput(_form_errors(move, {"to": "status"}))
-    elif payload.note:
-        raise HttpError(422, "A `note` goes with a move: send the `status` too.")
     try:
         if payload.due_date is not None:
             check_may_manage(staff)
