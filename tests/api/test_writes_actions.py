@@ -252,6 +252,16 @@ def test_an_update_too_long_is_refused_and_nothing_is_added(loop, action):
     assert not ActionUpdate.objects.filter(action=action).exists()
 
 
+def test_an_update_of_half_a_character_is_invalid_input_not_a_server_error(loop, action):
+    response = token_for(loop.people.social_worker).post(
+        updates_url(action), '{"note": "Done \\udfff"}', content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert "half a character" in response.json()["detail"]
+    assert not ActionUpdate.objects.filter(action=action).exists()
+
+
 def test_a_closed_action_takes_no_more_updates(loop, action):
     for to in ("in_progress", "awaiting_verification"):
         action_move(action=action, by=loop.people.social_worker, to=to)

@@ -215,7 +215,7 @@ def test_a_section_answered_returns_the_new_score_and_what_is_still_to_do(audit)
     body = response.json()
     assert response.status_code == 200
     assert body["id"] == audit.pk and body["status"] == "draft"
-    assert body["score_percent"] == "100.0"
+    assert body["score_percent"] == 100.0
     assert body["sections"][0] == {
         "id": section_id,
         "title": criteria[0].section.title,
@@ -639,6 +639,28 @@ def test_a_write_leaves_no_actor_behind_for_the_next_change(audit):
 
     latest = LogEntry.objects.get_for_object(audit).order_by("-pk").first()
     assert latest.actor is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"answers": {"ID": {"value": "met", "evidence_note": "Seen \\ud800 here"}}}',
+        '{"answers": {"ID": {"value": "met"}}, "lock_version": 100000000000000000000}',
+    ],
+    ids=["half-a-character", "a-version-no-database-holds"],
+)
+def test_what_no_database_could_store_is_invalid_input_not_a_server_error(audit, body):
+    first = services.criteria_of(audit)[0]
+    before = stored(audit)
+
+    response = token_for(audit.auditor).put(
+        section_url(audit, first.section_id),
+        body.replace("ID", str(first.pk)),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert stored(audit) == before
 
 
 def test_a_date_in_the_body_must_be_a_date(audit):

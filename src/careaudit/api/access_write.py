@@ -1,4 +1,5 @@
-"""Who may change what through the API, and whose change the change log says it is.
+"""Who may change what through the API, whose change the change log says it is, and what a
+write may send.
 
 A write is refused to a read-only token first (403), then the object is fetched with the
 same rules as the pages, by each app's own access functions: another organisation's audit
@@ -15,10 +16,13 @@ the write in one transaction, so a refused write leaves everything as it was.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from typing import Any
 
 from auditlog.context import auditlog_value, set_actor
 from django.db import transaction
 from django.http import HttpRequest
+from ninja import Schema
+from pydantic import ConfigDict, model_validator
 
 from careaudit.api.auth import require_write, staff_of
 from careaudit.audits import access as audit_access
@@ -31,6 +35,39 @@ from careaudit.programme.models import AuditRequest
 from careaudit.standards.models import Section
 
 AUDIT_RELATED = ("request", "tool_version__tool__standard", "auditor__user", "worker__user")
+# The largest version number the database holds (a PositiveIntegerField).
+MAX_VERSION = 2_147_483_647
+
+
+class WriteBody(Schema):
+    """A write's body: a field the API does not know is refused, never ignored, and text
+    must be text (JSON can spell half a character, "\\ud800", which no database stores)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_text(cls, data: Any) -> Any:
+        _check_text(data)
+        return data
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "The text holds half a character (a lone \\ud800–\\udfff escape): send "
+                "whole characters."
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
 
 
 @contextmanager

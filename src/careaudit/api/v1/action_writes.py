@@ -14,9 +14,13 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as InvalidInput
-from pydantic import ConfigDict
 
-from careaudit.api.access_write import get_action_to_write_for_user, writer, writes
+from careaudit.api.access_write import (
+    WriteBody,
+    get_action_to_write_for_user,
+    writer,
+    writes,
+)
 from careaudit.api.problems import COMMON, Problem
 from careaudit.core.forms import LONG_TEXT
 from careaudit.improvement import services
@@ -29,13 +33,7 @@ router = Router(tags=["Actions"])
 WRITE_RESPONSES = {409: Problem, **COMMON}
 
 
-class Strict(Schema):
-    """A request body: a field this API does not know is refused, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class ActionChangesIn(Strict):
+class ActionChangesIn(WriteBody):
     status: str | None = Field(
         None,
         description="Move the action to this status: open → in_progress → "
@@ -55,7 +53,7 @@ class ActionChangesIn(Strict):
     )
 
 
-class UpdateIn(Strict):
+class UpdateIn(WriteBody):
     note: str = Field(
         description="What has been done, dated today.", json_schema_extra={"maxLength": LONG_TEXT}
     )

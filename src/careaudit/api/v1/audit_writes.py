@@ -13,7 +13,6 @@ after that version of the audit; left out, the change is saved over what is stor
 """
 
 import datetime
-from decimal import Decimal
 from typing import Any
 
 from django import forms as django_forms
@@ -21,9 +20,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as InvalidInput
-from pydantic import ConfigDict
 
 from careaudit.api.access_write import (
+    MAX_VERSION,
+    WriteBody,
     get_audit_to_write_for_user,
     get_request_to_start_for_user,
     get_section_to_write_for_user,
@@ -68,16 +68,10 @@ def _text(limit: int = LONG_TEXT, description: str = "") -> Any:
     return Field(None, description=description, json_schema_extra={"maxLength": limit})
 
 
-class Strict(Schema):
-    """A request body: a field this API does not know is refused, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 # --- What is sent -----------------------------------------------------------------------------
 
 
-class AnswerIn(Strict):
+class AnswerIn(WriteBody):
     """One question's answer. Send what the question's scale takes: `value` for a scored
     question (and `evidence_note`), `counts` for a count, `text` for a free-text one. A
     field left out keeps its saved answer; `value: ""` clears the answer."""
@@ -97,17 +91,20 @@ class AnswerIn(Strict):
     text: str | None = _text(description="The answer of a free-text question.")
 
 
-class SectionAnswersIn(Strict):
+class SectionAnswersIn(WriteBody):
     answers: dict[int, AnswerIn] = Field(
         description="The section's answers by criterion id. Questions left out keep their "
         "saved answers."
     )
     lock_version: int | None = Field(
-        None, ge=1, description="The audit's `lock_version` the answers were based on."
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The audit's `lock_version` the answers were based on.",
     )
 
 
-class AuditChangesIn(Strict):
+class AuditChangesIn(WriteBody):
     """The parts of the form besides the questions; send only what changes. The person's
     voice is asked of a case's audit, the worker's involvement of a case's audit that is not
     a self-audit."""
@@ -143,13 +140,16 @@ class AuditChangesIn(Strict):
     )
     override_reason: str | None = _text()
     lock_version: int | None = Field(
-        None, ge=1, description="The audit's `lock_version` the changes were based on."
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The audit's `lock_version` the changes were based on.",
     )
 
 
-class SubmitIn(Strict):
+class SubmitIn(WriteBody):
     lock_version: int | None = Field(
-        None, ge=1, description="The audit's `lock_version` the auditor last saw."
+        None, ge=1, le=MAX_VERSION, description="The audit's `lock_version` the auditor last saw."
     )
 
 
@@ -170,7 +170,7 @@ class AuditWritten(Schema):
     id: int
     status: str
     lock_version: int
-    score_percent: Decimal | None
+    score_percent: float | None
     rating_code: str = Field(description="The final rating (the override, if any).")
     rating: str
     rating_overridden: bool
@@ -203,7 +203,7 @@ def _written(audit: Audit) -> dict:
         "id": audit.pk,
         "status": audit.status,
         "lock_version": audit.lock_version,
-        "score_percent": audit.score_percent,
+        "score_percent": None if audit.score_percent is None else float(audit.score_percent),
         "rating_code": audit.final_rating_code,
         "rating": audit.final_rating_label,
         "rating_overridden": bool(audit.override_code),
