@@ -209,12 +209,10 @@ def _written(audit: Audit) -> dict:
         "rating_overridden": bool(audit.override_code),
         "sections": progress,
         "sections_completed": sum(1 for s in progress if s["complete"]),
-        "still_to_do": [] if audit.is_submitted else [m.message for m in _missing(audit)],
+        "still_to_do": []
+        if audit.is_submitted
+        else [m.message for m in services.audit_missing(audit)],
     }
-
-
-def _missing(audit: Audit) -> list[services.Missing]:
-    return services.audit_missing(audit)
 
 
 # --- Refusals ---------------------------------------------------------------------------------
@@ -493,7 +491,7 @@ def submit_audit(request: HttpRequest, audit_id: int, payload: SubmitIn | None =
     audit = get_audit_to_write_for_user(request, audit_id)
     if audit.is_submitted:
         raise HttpError(409, "This audit has already been submitted.")
-    missing = _missing(audit)
+    missing = services.audit_missing(audit)
     if missing:
         raise InvalidInput([_missing_error(item) for item in missing])
     lock = (payload.lock_version if payload else None) or audit.lock_version
