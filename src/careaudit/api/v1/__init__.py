@@ -4,8 +4,10 @@ Each module defines `router = Router(tags=[...])`; list it in ROUTERS (path pref
 to mount it under /api/v1/. Paths of lists have no trailing slash: `GET /api/v1/audits`.
 """
 
-from careaudit.api.v1 import standards
+from careaudit.api.v1 import action_writes, audit_writes, standards
 
 ROUTERS = [
     ("", standards.router),
+    ("", audit_writes.router),
+    ("", action_writes.router),
 ]
