@@ -363,8 +363,8 @@ class StatementEvidence:
 
     @property
     def signal(self) -> str:
-        """The chart's verdict in words ("" with no chart)."""
-        return self.measure.verdict if self.measure else ""
+        """The chart's verdict in words, without a full stop ("" with no chart)."""
+        return self.measure.verdict.rstrip(".") if self.measure else ""
 
     @property
     def latest_mock(self) -> MockInspection | None:
