@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from careaudit.audits.exports import answer_rows
 from careaudit.audits.models import Finding
+from careaudit.core.background import run_job
 from careaudit.core.exports import ExportQuery
-from careaudit.core.models import AccessLog
+from careaudit.core.models import AccessLog, BackgroundJob, JobStatus
 from careaudit.improvement.models import Action, ActionSource, ActionStatus, Reaudit
 from careaudit.insights.evidence import evidence_index, find_statement, statement_evidence
 from careaudit.insights.evidence_zip import make_pack
@@ -457,3 +458,21 @@ def test_a_download_without_a_format_goes_back_to_the_page(world, login):
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("insights_evidence_statement", args=["LA1"]))
+
+
+def test_the_folder_of_every_statement_is_made_in_the_background_and_is_shareable(world, login):
+    world.audit(MARCH, {tagged(world, "LA1")[0]: "not_met"})
+    client = login(world.people.quality_lead)
+
+    response = client.post(reverse("insights_evidence_folder"), MONTHS)
+
+    (job,) = BackgroundJob.objects.filter(kind="evidence_folder")
+    assert response["Location"] == reverse("report_job", args=[job.pk])
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    download = client.get(reverse("report_download", args=[job.pk]))
+    files = zipfile.ZipFile(io.BytesIO(download.content))
+    assert {f"LA{n}.pdf" for n in range(1, 10)} <= set(files.namelist())
+    assert world.data.ashby_case.case_ref not in files.read("audits.csv").decode()
+    assert job.result_name == "cqc-evidence-council-all-2024-03-to-2024-05-shareable.zip"

@@ -387,6 +387,7 @@ MATRIX: dict[str, Entry] = dict(
         E("insights_evidence", expect=needs(P, R)),
         E("insights_evidence_statement", "LA1", expect=needs(P, R)),
         E("insights_evidence_download", "LA1", expect=needs(P, R, ok=REDIRECT)),
+        E("insights_evidence_folder", expect=needs(P, R, ok=REDIRECT), post=True),
         # SPC charts: as the results. A chart's settings are read by the same people and
         # changed (POST) by those who manage the programme.
         E("insights_spc", expect=needs(P, R)),

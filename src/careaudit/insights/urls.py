@@ -15,6 +15,7 @@ urlpatterns = [
     path("voice/", views_themes.voice_dashboard, name="insights_voice"),
     path("audits/", views.audits_behind, name="insights_audits"),
     path("evidence/", views_evidence.evidence_index_page, name="insights_evidence"),
+    path("evidence/folder/", views_evidence.evidence_folder, name="insights_evidence_folder"),
     path(
         "evidence/<str:code>/",
         views_evidence.evidence_statement_page,
