@@ -184,6 +184,8 @@ def test_an_action_answering_a_finding_on_a_tagged_criterion_appears_with_its_da
     assert line.overdue and not line.done  # still open on 10 June
     assert line.link == f"aimed at criterion {criterion.key}"
     assert pack.opened == [line] and pack.overdue == [line]
+    (row,) = [r for r in evidence_index(world.organisation, SPRING) if r.statement.code == "LA1"]
+    assert row.actions == 1  # the index counts what the pack lists
 
 
 def test_an_action_closed_before_the_period_is_not_what_we_did_in_it(world):
