@@ -382,6 +382,12 @@ MATRIX: dict[str, Entry] = dict(
         E("insights_results", expect=needs(P, R)),
         E("insights_comparison", expect=needs(P, R)),
         E("insights_audits", expect=needs(CR)),
+        # CQC evidence packs: as the results, each reader's own organisation's (a statement
+        # is CQC's, shared by all); a download with no format goes back to the page.
+        E("insights_evidence", expect=needs(P, R)),
+        E("insights_evidence_statement", "LA1", expect=needs(P, R)),
+        E("insights_evidence_download", "LA1", expect=needs(P, R, ok=REDIRECT)),
+        E("insights_evidence_folder", expect=needs(P, R, ok=REDIRECT), post=True),
         # SPC charts: as the results. A chart's settings are read by the same people and
         # changed (POST) by those who manage the programme.
         E("insights_spc", expect=needs(P, R)),

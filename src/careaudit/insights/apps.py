@@ -12,7 +12,12 @@ class InsightsConfig(AppConfig):
         from careaudit.core.change_log import track_changes
 
         # Registering: the My work panels, and the board report as background work.
-        from careaudit.insights import models, panels, reports  # noqa: F401
+        from careaudit.insights import (  # noqa: F401
+            evidence_jobs,
+            models,
+            panels,
+            reports,
+        )
 
         # A chart's target, re-bases and screening change what the board is told.
         track_changes(models.ChartTarget, organisation="organisation")

@@ -16,8 +16,10 @@ from careaudit.lib.dates import add_months, month_start
 from careaudit.programme.selectors import months_with_requests
 
 BOARD_REPORT = "board_report"
+# The CQC evidence folder of every statement (`insights/evidence_jobs.py`).
+EVIDENCE_FOLDER = "evidence_folder"
 # The kinds of background work whose jobs are shown and downloaded under /reports/.
-REPORT_KINDS = (BOARD_REPORT,)
+REPORT_KINDS = (BOARD_REPORT, EVIDENCE_FOLDER)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ PAGES = (
     ("insights_spc", "Statistical process control", True),
     ("insights_themes", "Themes", True),
     ("insights_voice", "People’s voice", True),
+    ("insights_evidence", "CQC evidence", False),
     ("reports", "Board reports", False),
 )
 

@@ -1,7 +1,9 @@
-"""`careaudit report KIND ...`: the reports made from the organisation's data. Today one
-kind, `board` (the monthly board report, issue 13); an evidence pack will follow.
+"""`careaudit report KIND ...`: the reports made from the organisation's data: `board` (the
+monthly board report, issue 13) and `evidence` (a CQC evidence pack, issue 14).
 
     careaudit report board --month YYYY-MM --format pdf|xlsx -o FILE [--organisation CODE]
+    careaudit report evidence --statement CODE|all [--from YYYY-MM --to YYYY-MM]
+        --format pdf|zip -o FILE [--organisation CODE] [--shareable]
 
 Bad input (an unknown kind, a month that is not one or has no programme, an unknown format,
 a path that cannot be written) is refused with a message and a non-zero exit, and nothing is
@@ -23,10 +25,18 @@ from careaudit.insights.board_report import (
     check_month,
     write_board_report,
 )
-from careaudit.lib.dates import parse_month
+from careaudit.insights.evidence import check_period, find_statement, statements_for
+from careaudit.insights.evidence_zip import FORMATS as EVIDENCE_FORMATS
+from careaudit.insights.evidence_zip import make_pack
+from careaudit.insights.filters import DEFAULT_MONTHS, ResultsFilter
+from careaudit.lib.dates import add_months, parse_month
 from careaudit.organisation.models import Organisation
 
-KINDS = {"board": "the monthly board report for the Practice Quality Board (PDF or XLSX)"}
+KINDS = {
+    "board": "the monthly board report for the Practice Quality Board (PDF or XLSX)",
+    "evidence": "a CQC evidence pack for one quality statement or all (PDF, or ZIP: an "
+    "inspection folder)",
+}
 
 
 class Command(BaseCommand):
@@ -50,10 +60,27 @@ class Command(BaseCommand):
             metavar="CODE",
             help="the organisation (needed only when the installation holds more than one)",
         )
+        # The evidence pack's own options.
+        parser.add_argument(
+            "--statement", metavar="CODE|all", help="evidence: a quality statement, or all"
+        )
+        parser.add_argument(
+            "--from", dest="since", metavar="YYYY-MM", help="evidence: the first month"
+        )
+        parser.add_argument(
+            "--to", dest="until", metavar="YYYY-MM", help="evidence: the last month"
+        )
+        parser.add_argument(
+            "--shareable",
+            action="store_true",
+            help="evidence: leave out every case reference (a folder to share)",
+        )
 
     def handle(self, *args, kind, month, format, output, organisation, **options):
         if kind not in KINDS:
             raise CommandError(f"Unknown report “{kind}”: choose one of {', '.join(KINDS)}.")
+        if kind == "evidence":
+            return self.evidence(format=format, output=output, organisation=organisation, **options)
         if not month:
             raise CommandError("Say which month: --month YYYY-MM, for example --month 2026-11.")
         if not format:
@@ -90,6 +117,74 @@ class Command(BaseCommand):
             organisation_id=chosen.pk,
         )
         self.stdout.write(f"Wrote the board report for {month_start:%B %Y} to {path}.")
+
+    def evidence(
+        self, *, statement, since, until, shareable, format, output, organisation, **options
+    ):
+        """`careaudit report evidence`: checks everything before writing anything."""
+        if not statement:
+            raise CommandError(
+                "Say which quality statement: --statement CODE (LA1, S1…) or --statement all."
+            )
+        if not format:
+            raise CommandError(
+                f"Say which format: --format {' or --format '.join(EVIDENCE_FORMATS)}."
+            )
+        if not output:
+            raise CommandError("Say where to write the evidence pack: -o FILE.")
+        try:
+            if format not in EVIDENCE_FORMATS:
+                raise ValueError(
+                    f"“{format}” is not a format of the evidence pack: choose "
+                    f"{' or '.join(EVIDENCE_FORMATS)}."
+                )
+            today = timezone.localdate()
+            default = ResultsFilter.default(today)
+            first = parse_month(since) if since else None
+            last = parse_month(until) if until else None
+            f = ResultsFilter(
+                since=first or (add_months(last, 1 - DEFAULT_MONTHS) if last else default.since),
+                until=last or (default.until if not first or first <= default.until else first),
+            )
+            check_period(f.since, f.until)
+            path = _writable(Path(output))
+            chosen = _organisation(organisation)
+            if statement.strip().lower() == "all":
+                statements = statements_for(chosen)
+            else:
+                statements = [find_statement(chosen, statement)]
+        except ValueError as error:  # EvidenceError is one
+            raise CommandError(str(error)) from None
+
+        def progress(step: str) -> None:
+            if options.get("verbosity", 1) > 1:
+                self.stderr.write(step)
+
+        content = make_pack(
+            chosen, statements, f, format=format, as_of=today, shareable=shareable,
+            progress=progress,
+        )  # fmt: skip
+        try:
+            path.write_bytes(content)
+        except OSError as error:
+            raise CommandError(f"Cannot write {output}: {error.strerror or error}") from None
+        which = "all statements" if len(statements) > 1 else statements[0].code
+        variant = " --shareable" if shareable else ""
+        # The folder holds case references (unless shareable): a read of records, logged.
+        record_access(
+            request=None,
+            action=AccessAction.EXPORT,
+            object_type="evidence_pack",
+            object_id=which,
+            description=f"careaudit report evidence --statement {which} --from {f.since:%Y-%m} "
+            f"--to {f.until:%Y-%m} --format {format}{variant} ({chosen.code})",
+            organisation_id=chosen.pk,
+        )
+        period = f"{f.since:%B %Y}" + (f" to {f.until:%B %Y}" if f.until != f.since else "")
+        self.stdout.write(
+            f"Wrote the {'shareable ' if shareable else ''}evidence pack for {which} "
+            f"({period}) to {path}."
+        )
 
 
 def _writable(path: Path) -> Path:
