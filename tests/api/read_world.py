@@ -45,7 +45,9 @@ class Tokens:
 
     def __call__(self, staff: StaffMember) -> Api:
         if staff.pk not in self.made:
-            _token, self.made[staff.pk] = issue_token(user=staff.user, organisation=staff.organisation)
+            _token, self.made[staff.pk] = issue_token(
+                user=staff.user, organisation=staff.organisation
+            )
         return Api(self.client, self.made[staff.pk])
 
 

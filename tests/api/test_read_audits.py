@@ -12,7 +12,7 @@ from careaudit.audits.models import Answer, Moderation, ModerationStatus
 from careaudit.core.models import AccessLog
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.standards.models import ToolVersion
-from tests.api.read_world import _results_once, api, problem, results  # noqa: F401
+from tests.api.read_world import problem
 from tests.insights.results_data import APRIL, MARCH, MAY
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,9 @@ def a_moderation(audit, moderator, status=ModerationStatus.BLIND) -> Moderation:
         moderator=moderator,
         status=status,
         completed_at=timezone.now() if status == ModerationStatus.DONE else None,
-        feedback_for_auditor="Look again at the risk plan." if status == ModerationStatus.DONE else "",
+        feedback_for_auditor="Look again at the risk plan."
+        if status == ModerationStatus.DONE
+        else "",
     )
 
 
@@ -138,9 +140,7 @@ def test_the_auditor_reads_the_completed_moderations_feedback(api, results):
 # --- Refusals ----------------------------------------------------------------------------------
 
 
-def test_an_audit_of_someone_elses_case_is_refused_and_another_councils_is_not_found(
-    api, results
-):
+def test_an_audit_of_someone_elses_case_is_refused_and_another_councils_is_not_found(api, results):
     peer = results.audit(APRIL, case=results.data.dunmere_case)
     elsewhere = results.audit(APRIL, case=results.data.other_case)
     social_worker = api(results.people.social_worker)
