@@ -20,6 +20,7 @@ from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
 from careaudit.api.reads_log import log_api_read
 from careaudit.api.v1.filters import MONTH_HELP, STANDARD_HELP, parse_month, standard_ids
+from careaudit.audits.models import Audit
 from careaudit.improvement.models import (
     Action,
     ActionPriority,
@@ -311,7 +312,7 @@ def list_repeated_findings(request: HttpRequest, filters: Query[RepeatFilters]):
         .select_related("team", "standard", "criterion", "theme")
         .prefetch_related(
             Prefetch("actions", queryset=Action.objects.order_by("pk").only("pk")),
-            "audits",
+            Prefetch("audits", queryset=Audit.objects.order_by("pk").only("pk")),
         )
     )
     if filters.status == RepeatStatus.WAITING:
