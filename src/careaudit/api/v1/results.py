@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from careaudit.api import access
 from careaudit.api.problems import COMMON
-from careaudit.api.v1.filters import STANDARD_HELP, standard_ids
+from careaudit.api.v1.filters import STANDARD_HELP, parse_month, standard_ids
 from careaudit.audits.compliance import counting_answers
 from careaudit.audits.models import Answer
 from careaudit.insights import figures, measures
@@ -162,7 +162,7 @@ def _results_filter(request: HttpRequest, query: ResultsQuery) -> ResultsFilter:
     if query.month:
         if query.since or query.until:
             raise HttpError(422, "month: give either `month` or `from` and `to`, not both.")
-        data["from"] = data["to"] = query.month
+        data["from"] = data["to"] = f"{parse_month(query.month):%Y-%m}"
     for name, value in (("from", query.since), ("to", query.until)):
         if value:
             data[name] = value
