@@ -19,7 +19,13 @@ from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
 from careaudit.api.reads_log import log_api_read
-from careaudit.api.v1.filters import MONTH_HELP, STANDARD_HELP, parse_month, standard_ids
+from careaudit.api.v1.filters import (
+    MONTH_HELP,
+    MONTH_SCHEMA,
+    STANDARD_HELP,
+    parse_month,
+    standard_ids,
+)
 from careaudit.audits.models import Audit
 from careaudit.improvement.models import (
     Action,
@@ -151,8 +157,12 @@ class ActionFilters(Schema):
     status: ActionStatus | None = None
     team: int | None = Field(None, description="A team's id: actions for that team.")
     standard: str | None = Field(None, description=STANDARD_HELP)
-    due_month: str | None = Field(None, description="Due in this month. " + MONTH_HELP)
-    created_month: str | None = Field(None, description="Made in this month. " + MONTH_HELP)
+    due_month: str | None = Field(
+        None, description="Due in this month. " + MONTH_HELP, json_schema_extra=MONTH_SCHEMA
+    )
+    created_month: str | None = Field(
+        None, description="Made in this month. " + MONTH_HELP, json_schema_extra=MONTH_SCHEMA
+    )
 
 
 def _with_related(actions):

@@ -24,7 +24,13 @@ from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
 from careaudit.api.reads_log import ids_in_words, log_api_read
-from careaudit.api.v1.filters import MONTH_HELP, STANDARD_HELP, parse_month, standard_ids
+from careaudit.api.v1.filters import (
+    MONTH_HELP,
+    MONTH_SCHEMA,
+    STANDARD_HELP,
+    parse_month,
+    standard_ids,
+)
 from careaudit.audits.compliance import answer_achievement
 from careaudit.audits.models import (
     Answer,
@@ -331,7 +337,7 @@ class AuditDetail(AuditOut):
 
 
 class AuditFilters(Schema):
-    month: str | None = Field(None, description=MONTH_HELP)
+    month: str | None = Field(None, description=MONTH_HELP, json_schema_extra=MONTH_SCHEMA)
     standard: str | None = Field(None, description=STANDARD_HELP)
     team: int | None = Field(
         None, description="A team's id: audits of its cases and of its staff members."

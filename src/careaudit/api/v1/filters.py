@@ -11,6 +11,9 @@ from careaudit.api import access
 from careaudit.insights.filters import MONTH_PATTERN
 
 MONTH_HELP = "A month as YYYY-MM, e.g. 2024-03."
+# The month's form in the schema (empty: not given); the checking, and the words when it is
+# wrong, are `parse_month`'s, so a wrong month is told what to type rather than a pattern.
+MONTH_SCHEMA = {"pattern": r"^(\d{4}-(0[1-9]|1[0-2]))?$", "examples": ["2024-03"]}
 STANDARD_HELP = "A standard: its id (e.g. 12) or its code (e.g. PQ1)."
 TEAM_HELP = "A team's id."
 

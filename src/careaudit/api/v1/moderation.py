@@ -19,7 +19,13 @@ from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
 from careaudit.api.reads_log import ids_in_words, log_api_read
-from careaudit.api.v1.filters import MONTH_HELP, STANDARD_HELP, parse_month, standard_ids
+from careaudit.api.v1.filters import (
+    MONTH_HELP,
+    MONTH_SCHEMA,
+    STANDARD_HELP,
+    parse_month,
+    standard_ids,
+)
 from careaudit.audits import stats
 from careaudit.audits.models import ModerationAnswer, ModerationStatus
 from careaudit.organisation.models import StaffMember
@@ -95,7 +101,9 @@ class ModerationOut(Schema):
 
 
 class ModerationFilters(Schema):
-    month: str | None = Field(None, description=MONTH_HELP + " Of the audit moderated.")
+    month: str | None = Field(
+        None, description=MONTH_HELP + " Of the audit moderated.", json_schema_extra=MONTH_SCHEMA
+    )
     standard: str | None = Field(None, description=STANDARD_HELP)
     status: ModerationStatus | None = None
 
@@ -219,21 +227,26 @@ def _agreement(a: stats.Agreement, **more) -> dict:
     }
 
 
+class AgreementQuery(Schema):
+    since: str | None = Field(
+        None,
+        description="First month of the audits moderated. " + MONTH_HELP,
+        json_schema_extra=MONTH_SCHEMA,
+    )
+    until: str | None = Field(
+        None,
+        description="Last month of the audits moderated. " + MONTH_HELP,
+        json_schema_extra=MONTH_SCHEMA,
+    )
+
+
 @router.get("/agreement", response={200: AgreementReportOut, **COMMON})
-def get_agreement(
-    request: HttpRequest,
-    since: str | None = Query(
-        None, description="First month of the audits moderated. " + MONTH_HELP
-    ),
-    until: str | None = Query(
-        None, description="Last month of the audits moderated. " + MONTH_HELP
-    ),
-):
+def get_agreement(request: HttpRequest, query: Query[AgreementQuery]):
     """Agreement between auditors and moderators (percentage agreement and kappa, overall, by
     criterion, by tool and by auditor), and self-audit against peer-audit compliance: the
     Agreement page's figures."""
     staff = access.check_agreement_access(request)
-    first, last = parse_month(since, "since"), parse_month(until, "until")
+    first, last = parse_month(query.since, "since"), parse_month(query.until, "until")
     if first and last and first > last:
         raise HttpError(422, "until: the last month must be the same as or after `since`.")
     organisation = staff.organisation

@@ -17,7 +17,13 @@ from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
 from careaudit.api.reads_log import ids_in_words, log_api_read
-from careaudit.api.v1.filters import MONTH_HELP, STANDARD_HELP, parse_month, standard_ids
+from careaudit.api.v1.filters import (
+    MONTH_HELP,
+    MONTH_SCHEMA,
+    STANDARD_HELP,
+    parse_month,
+    standard_ids,
+)
 from careaudit.programme.models import (
     EventKind,
     ProgrammeStatus,
@@ -192,7 +198,7 @@ class RequestDetail(RequestOut):
 
 
 class RequestFilters(Schema):
-    month: str | None = Field(None, description=MONTH_HELP)
+    month: str | None = Field(None, description=MONTH_HELP, json_schema_extra=MONTH_SCHEMA)
     standard: str | None = Field(None, description=STANDARD_HELP)
     team: int | None = Field(None, description="The auditor's team (its id) when it went out.")
     status: RequestStatus | None = None

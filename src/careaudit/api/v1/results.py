@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from careaudit.api import access
 from careaudit.api.problems import COMMON
-from careaudit.api.v1.filters import STANDARD_HELP, parse_month, standard_ids
+from careaudit.api.v1.filters import MONTH_SCHEMA, STANDARD_HELP, parse_month, standard_ids
 from careaudit.audits.compliance import counting_answers
 from careaudit.audits.models import Answer
 from careaudit.insights import figures, measures
@@ -42,16 +42,22 @@ class ResultModes(StrEnum):
 
 class ResultsQuery(Schema):
     month: str | None = Field(
-        None, description="One programme month, YYYY-MM (instead of `from` and `to`)."
+        None,
+        description="One programme month, YYYY-MM (instead of `from` and `to`).",
+        json_schema_extra=MONTH_SCHEMA,
     )
     since: str | None = Field(
         None,
         alias="from",
         description="First programme month, YYYY-MM (default: 11 months "
         "before `to`, or the last 12 months).",
+        json_schema_extra=MONTH_SCHEMA,
     )
     until: str | None = Field(
-        None, alias="to", description="Last programme month, YYYY-MM (default: this month)."
+        None,
+        alias="to",
+        description="Last programme month, YYYY-MM (default: this month).",
+        json_schema_extra=MONTH_SCHEMA,
     )
     standard: str | None = Field(None, description=STANDARD_HELP)
     service: int | None = Field(None, description="A service's id.")
