@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from careaudit.core.models import AccessLog
 from careaudit.improvement import services
@@ -159,3 +160,22 @@ def test_repeated_findings_are_for_the_board_without_links_to_the_audits(api, re
     assert "Repeated findings are for" in problem(
         api(people.social_worker).get("/api/v1/repeated-findings"), 403
     )
+
+
+def test_a_page_of_repeated_findings_costs_the_same_queries_however_many_it_holds(api, results):
+    board = api(results.people.board_member)
+    a_repeat(results, [results.audit(APRIL)])
+    board.get("/api/v1/repeated-findings")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert board.get("/api/v1/repeated-findings").status_code == 200
+        return len(captured.captured_queries)
+
+    one = queries()
+    reviewed = timezone.now()  # so another item of the same key may be raised
+    RepeatedFinding.objects.update(reviewed_at=reviewed)
+    for _ in range(3):
+        item = a_repeat(results, [results.audit(APRIL), results.audit(APRIL)])
+        RepeatedFinding.objects.filter(pk=item.pk).update(reviewed_at=reviewed)
+    assert queries() == one

@@ -3,6 +3,8 @@ once completed, for those who may open the audit; agreement exactly as the Agree
 works it out."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from careaudit.audits import stats
 from careaudit.audits.models import ModerationAnswer, ModerationStatus
@@ -90,3 +92,19 @@ def test_moderations_filter_and_their_read_is_logged(api, results):
     logged = list(AccessLog.objects.order_by("pk")[before:])
     assert [r.object_type for r in logged] == ["moderation"]
     assert "status" in problem(moderator.get("/api/v1/moderations?status=finished"), 422)
+
+
+def test_a_page_of_moderations_costs_the_same_queries_however_many_it_holds(api, results):
+    moderator = api(results.people.moderator)
+    moderated(results, APRIL, {}, ["met", "met"])
+    moderator.get("/api/v1/moderations")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert moderator.get("/api/v1/moderations").status_code == 200
+        return len(captured.captured_queries)
+
+    one = queries()
+    for _ in range(4):
+        moderated(results, MAY, {}, ["met", "not_met", "met"])
+    assert queries() == one

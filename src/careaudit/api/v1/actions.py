@@ -201,8 +201,7 @@ def list_actions(request: HttpRequest, filters: Query[ActionFilters]):
 def get_action(request: HttpRequest, action_id: int):
     """One action with its updates (notes, status changes, evidence file names) and the
     findings it answers."""
-    action = access.get_action_for_user(request, action_id)
-    action = _with_related(Action.objects.filter(pk=action.pk)).get()
+    action = access.get_action_for_user(request, action_id)  # with its lead, standard…
     cases = access.may_see_cases(request, action)
     findings = action.findings.select_related(
         "theme", "audit__request__standard", "audit__case__team", "audit__staff_subject"
