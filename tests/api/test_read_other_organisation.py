@@ -45,7 +45,8 @@ def test_every_path_parameter_of_the_read_api_is_mapped(client):
     names = {
         parameter["name"]
         for path, operations in schema["paths"].items()
-        for operation in operations.values()
+        for method, operation in operations.items()
+        if method == "get"
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "path"
     }

@@ -2,7 +2,8 @@
 at /api/docs. Every endpoint needs a token (`careaudit api_token create`), answers errors
 as problem details and pages lists with a cursor."""
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
+from ninja.operation import PathView
 
 from careaudit.api import problems
 from careaudit.api.auth import TokenAuth, TokenRateThrottle
@@ -37,5 +38,21 @@ api = NinjaAPI(
 )
 problems.install(api)
 
-for prefix, router in ROUTERS:
-    api.add_router(f"/v1/{prefix}", router)
+
+def _one_router(routers) -> Router:
+    """The modules' routers as one: Django gives each address to the first URL pattern that
+    matches it, so a read (GET) and a write (PATCH) of one address, declared in two modules,
+    must share one pattern, or the second would answer 405."""
+    merged = Router()
+    for prefix, router in routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                operation.tags = operation.tags or router.tags
+            address = "/" + "/".join(part.strip("/") for part in (prefix, path) if part.strip("/"))
+            merged.path_operations.setdefault(address, PathView()).operations.extend(
+                view.operations
+            )
+    return merged
+
+
+api.add_router("/v1", _one_router(ROUTERS))
