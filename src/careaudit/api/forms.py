@@ -54,6 +54,6 @@ class TokenForm(GovukForm):
             .filter(organisation=organisation)
             .select_related("user", "role")
         )
-        self.fields["person"].label_from_instance = (
-            lambda staff: f"{staff.full_name} ({staff.email}, {staff.role.name})"
+        self.fields["person"].label_from_instance = lambda staff: (
+            f"{staff.full_name} ({staff.email}, {staff.role.name})"
         )
