@@ -56,7 +56,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     ]
 
     started = time.monotonic()
-    run = subprocess.run(  # noqa: S603 (our own command line)
+    run = subprocess.run(
         command,
         capture_output=True,
         text=True,
@@ -67,5 +67,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     took = time.monotonic() - started
 
     output = run.stdout + run.stderr
-    assert run.returncode == 0, f"schemathesis exited {run.returncode} after {took:.0f} s:\n{output}"
+    assert run.returncode == 0, (
+        f"schemathesis exited {run.returncode} after {took:.0f} s:\n{output}"
+    )
     assert world.council.audit  # the world was built

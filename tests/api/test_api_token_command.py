@@ -79,12 +79,26 @@ def test_making_a_token_by_command_is_in_the_change_log_as_the_commands(people):
             id="unknown-email",
         ),
         pytest.param(
-            ["--email", "social.worker@council.example", "--scope", "read", "--organisation", "other"],
+            [
+                "--email",
+                "social.worker@council.example",
+                "--scope",
+                "read",
+                "--organisation",
+                "other",
+            ],
             "has no staff record in the organisation “other”",
             id="not-in-that-organisation",
         ),
         pytest.param(
-            ["--email", "social.worker@council.example", "--scope", "read", "--organisation", "nope"],
+            [
+                "--email",
+                "social.worker@council.example",
+                "--scope",
+                "read",
+                "--organisation",
+                "nope",
+            ],
             "There is no organisation with the code “nope”",
             id="unknown-organisation",
         ),
@@ -104,7 +118,14 @@ def test_making_a_token_by_command_is_in_the_change_log_as_the_commands(people):
             id="negative-days",
         ),
         pytest.param(
-            ["--email", "social.worker@council.example", "--scope", "read", "--expires-days", "ten"],
+            [
+                "--email",
+                "social.worker@council.example",
+                "--scope",
+                "read",
+                "--expires-days",
+                "ten",
+            ],
             "must be a whole number of days",
             id="days-not-a-number",
         ),
@@ -123,7 +144,9 @@ def test_create_refuses_someone_who_has_left(people):
 
 
 def test_list_shows_each_token_without_the_token_itself(people):
-    raw = run("create", "--email", people.social_worker.email, "--scope", "read", "--name", "BI")[-1]
+    raw = run("create", "--email", people.social_worker.email, "--scope", "read", "--name", "BI")[
+        -1
+    ]
     run("create", "--email", people.outsider.email, "--scope", "write", "--expires-days", "7")
 
     everything = "\n".join(run("list"))
