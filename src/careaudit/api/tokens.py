@@ -100,14 +100,16 @@ def holder_for_command(email: str, organisation_code: str | None = None) -> Staf
     if len(found) > 1:
         codes = ", ".join(staff.organisation.code for staff in found)
         raise TokenError(
-            f"{email} works in more than one organisation; say which with --organisation CODE ({codes})."
+            f"{email} works in more than one organisation; say which with "
+            f"--organisation CODE ({codes})."
         )
     staff = found[0]
     if not user.is_active:
         raise TokenError(f"{email}’s account is deactivated: reactivate it first.")
     if not staff.is_current():
         raise TokenError(
-            f"{email} is not in post in {staff.organisation.code}: a token of theirs would be refused."
+            f"{email} is not in post in {staff.organisation.code}: a token of theirs "
+            "would be refused."
         )
     return staff
 
