@@ -273,3 +273,38 @@ def test_a_read_token_cannot_write_and_another_organisation_changes_nothing(
     assert LogEntry.objects.count() == changes + 2 * len(
         [m for m in WRITE_METHODS if m in SCHEMA["paths"][path]]
     )  # the tokens made, nothing else
+
+
+@pytest.mark.parametrize("path", _ids(iter(LIST_OPERATIONS + DETAIL_OPERATIONS + WRITE_OPERATIONS)))
+def test_refusals_are_the_documented_problem(
+    client,
+    people,
+    world: World,
+    settings,
+    path,
+):
+    """401 without a token, 403 for a read token's write, 429 when too fast: each body is
+    valid against the operation's own documented response."""
+    import jsonschema_rs  # schemathesis's own validator
+    from django.core.cache import cache
+
+    definitions = {"components": SCHEMA["components"]}
+    for method, operation in SCHEMA["paths"][path].items():
+        address, query = fill(path, operation, world.council)
+        send = getattr(client, method)
+        raw = token(people.quality_lead)
+        if method == "get":
+            refusals = {401: send(address, query)}
+            settings.API_RATE_LIMIT = "1/m"
+            cache.clear()
+            send(address, query, **bearer(raw))
+            refusals[429] = send(address, query, **bearer(raw))
+            cache.clear()
+        else:
+            refusals = {401: send(address), 403: send(address, **bearer(raw))}
+        for status, response in refusals.items():
+            assert response.status_code == status, (method, address, response.content)
+            documented = operation["responses"][status]["content"][response["Content-Type"]]
+            validator = jsonschema_rs.Draft202012Validator({**documented["schema"], **definitions})
+            errors = [str(e) for e in validator.iter_errors(response.json())]
+            assert errors == [], (method, address, status, errors)
