@@ -27,7 +27,7 @@ def schemathesis_command() -> str:
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    live_server, transactional_db, settings
+    live_server, transactional_db, settings, tmp_path
 ):
     # Enough data that lists and details answer with real rows, in two organisations.
     people = build_people()
@@ -61,6 +61,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
+        cwd=tmp_path,  # its example database stays out of the repository
         env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
         check=False,
     )

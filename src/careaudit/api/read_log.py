@@ -6,7 +6,20 @@ person or case, or their words: an audit and its answers, findings and feedback,
 down by person. Call it once per object read by a detail endpoint, after the object was
 fetched through the access functions; for a list, call `log_api_list` before returning the
 queryset, and `IdCursor` logs the rows of the page it returns (one row for the page, with
-their ids). Standards, tool versions and other reference data need neither.
+their ids); a list not paged by `IdCursor` calls `log_api_read` once, naming the ids in its
+description. Standards, tool versions and other reference data need neither.
+
+    @router.get("/audits/{audit_id}", response={200: AuditOut, **COMMON})
+    def get_audit(request, audit_id: int):
+        audit = access.get_audit_for_user(request, audit_id)  # 404 / 403 first
+        log_api_read(request, "audit", audit.pk, f"Read the audit of {audit.subject_label}")
+        return audit
+
+    @router.get("/audits", response={200: list[AuditOut], **COMMON})
+    @paginate(IdCursor)
+    def list_audits(request):
+        log_api_list(request, "audit", "audits")
+        return access.visible_audits(request)
 
 The reads are written when the endpoint answers successfully: a refusal (401, 403, 404,
 422, 429) or an error logs nothing, so a read is logged only when something was read.
