@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 
+from careaudit.api.tokens import issue_token
 from careaudit.audits import services as audit_services
 from careaudit.audits.models import Finding, Moderation
 from careaudit.cases.models import Case
@@ -73,6 +74,7 @@ class Objects:
     calibration_flag: int  # the advanced practitioner flagged for calibration, not cleared
     repeat: int  # a repeated finding of the organisation (its criterion, the submitted audit)
     report_job: int  # a board report, made, with its file
+    api_token: int  # a read token of the social worker, made by the quality lead
 
 
 @dataclass
@@ -223,6 +225,9 @@ def build_objects(
         result_size=9,
     )
     BackgroundJobResult.objects.create(job=report_job, content=b"%PDF-1.7\n")
+    api_token, _raw = issue_token(
+        user=practitioner.user, organisation=organisation, created_by=lead.user, name="BI"
+    )
     entry = programme.months.filter(month=MONTH).get()
     return Objects(
         framework=own.pk,
@@ -253,6 +258,7 @@ def build_objects(
         calibration_flag=calibration_flag.pk,
         repeat=repeat.pk,
         report_job=report_job.pk,
+        api_token=api_token.pk,
     )
 
 

@@ -177,6 +177,11 @@ MATRIX: dict[str, Entry] = dict(
             expect=needs(ADM, ok=REDIRECT, object_route=True),
             post=True,
         ),
+        # API tokens: administrators only; another organisation's token is not found.
+        E("api_token_list", expect=needs(ADM)),
+        E("api_token_create", expect=needs(ADM)),
+        E("api_token_made", "api_token", expect=needs(ADM, object_route=True)),
+        E("api_token_revoke", "api_token", expect=needs(ADM, object_route=True)),
         # Cases
         E("case_list", expect=needs(P)),
         E("case_import", expect=needs(P)),
@@ -537,11 +542,13 @@ def _walk(resolver: URLResolver, prefix: str = ""):
 
 
 def resolver_routes() -> dict[str, str]:
-    """Every page the site serves (name, or route when unnamed) → route; not the admin's."""
+    """Every page the site serves (name, or route when unnamed) → route; not the admin's,
+    nor the API's: its endpoints answer to a token, not a session, and tests/api checks
+    every one of them for every organisation (test_api_isolation.py)."""
     return {
         pattern.name or route: route
         for route, pattern in _walk(get_resolver())
-        if not route.startswith(("admin/", "static/"))
+        if not route.startswith(("admin/", "static/", "api/"))
     }
 
 

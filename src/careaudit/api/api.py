@@ -13,7 +13,7 @@ DESCRIPTION = """
 Read Care Audit's standards, programmes, requests, audits, moderation, actions and results,
 and complete audits and update actions, as the token's person may in the web pages.
 
-**Tokens.** An administrator makes a token on *Administration → API tokens* or with
+**Tokens.** An administrator makes a token on *People → API tokens* or with
 `careaudit api_token create --email EMAIL --scope read|write`. Send it on every request
 as `Authorization: Bearer TOKEN`. A token acts as its person, inside one organisation:
 it sees what they may see and nothing of any other organisation. A read token cannot
@@ -26,7 +26,13 @@ size of a page (at most 500).
 `detail` that says what went wrong.
 """
 
-api = NinjaAPI(
+
+class CareAuditApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return problems.document_media_type(super().get_openapi_schema(**kwargs))
+
+
+api = CareAuditApi(
     title="Care Audit API",
     version="1",
     description=DESCRIPTION,

@@ -15,6 +15,9 @@ from careaudit.api.models import ApiToken
 from careaudit.api.tokens import find_usable_token, note_use
 from careaudit.organisation.models import StaffMember
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+READ_ONLY = "This token is read-only. Ask an administrator for a token with the write scope."
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
@@ -33,6 +36,10 @@ class TokenAuth(HttpBearer):
         note_use(found)
         request.user = found.user
         request._staff_cache = staff  # organisation.access.get_staff: the token's own org
+        if request.method not in SAFE_METHODS and not found.can_write:
+            # Before the body is even read: a read-only token never reaches a write endpoint,
+            # whatever it sends (the endpoint's own `require_write` says the same).
+            raise PermissionDenied(READ_ONLY)
         return found
 
 
@@ -48,9 +55,7 @@ def staff_of(request: HttpRequest) -> StaffMember:
 def require_write(request: HttpRequest) -> None:
     """A read-only token may not change anything: 403 with the reason."""
     if not token_of(request).can_write:
-        raise PermissionDenied(
-            "This token is read-only. Ask an administrator for a token with the write scope."
-        )
+        raise PermissionDenied(READ_ONLY)
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -61,6 +66,14 @@ class TokenRateThrottle(SimpleRateThrottle):
 
     def __init__(self) -> None:
         super().__init__(settings.API_RATE_LIMIT)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        # The setting is read on every request, not once at start-up, so a changed limit
+        # (or a test's) applies at once.
+        if self.rate != settings.API_RATE_LIMIT:
+            self.rate = settings.API_RATE_LIMIT
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         token = getattr(request, "auth", None)

@@ -17,6 +17,8 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PaginationBase
 
+from careaudit.api.read_log import log_page
+
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 
@@ -64,6 +66,7 @@ class IdCursor(PaginationBase):
         page = list(rows[: pagination.page_size + 1])
         more = len(page) > pagination.page_size
         page = page[: pagination.page_size]
+        log_page(request, page)
         cursor = encode_cursor(page[-1].pk) if more and page else None
         return {
             "next": _with_cursor(request, cursor) if cursor else None,

@@ -6,6 +6,7 @@ answer in it.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -41,6 +42,22 @@ TITLES = {
 COMMON = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
 
 
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def document_media_type(schema: dict) -> dict:
+    """Say in the schema what the API sends: a Problem comes as application/problem+json,
+    not the application/json ninja documents every response as."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                json = content.get("application/json", {})
+                if json.get("schema", {}).get("$ref") == PROBLEM_REF:
+                    response["content"] = {MEDIA_TYPE: json}
+    return schema
+
+
 def problem(
     api: NinjaAPI,
     request: HttpRequest,
@@ -56,6 +73,18 @@ def problem(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+NUL_IN_REQUEST = "The address holds a NUL character (%00), which no value here may contain."
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """Whether the path or a query value holds a NUL, which PostgreSQL cannot take."""
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+    )
 
 
 def _words(error: Exception, fallback: str) -> str:
@@ -118,6 +147,20 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def refused(request, error):
         return problem(api, request, 422, " ".join(error.messages))
+
+    def out_of_range(request, error):
+        # A number too large for the database (SQLite: OverflowError; PostgreSQL:
+        # DataError), or text it cannot hold: the request's fault, said so, never a 500.
+        return problem(
+            api,
+            request,
+            422,
+            "A value in the request is out of range: ids and numbers are whole numbers "
+            "below 9223372036854775808.",
+        )
+
+    api.add_exception_handler(OverflowError, out_of_range)
+    api.add_exception_handler(DataError, out_of_range)
 
     @api.exception_handler(HttpError)
     def http_error(request, error):

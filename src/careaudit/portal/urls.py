@@ -15,6 +15,7 @@ urlpatterns = [
     path("logs/", views_logs.audit_log, name="audit_log"),
     path("logs/subject-access", views_logs.subject_access, name="subject_access"),
     path("people/import/", include("careaudit.organisation.import_urls")),
+    path("people/api-tokens/", include("careaudit.api.urls_tokens")),
     path("people/", include("careaudit.organisation.urls")),
     path("cases/", include("careaudit.cases.urls")),
     path("standards/", include("careaudit.standards.urls")),
