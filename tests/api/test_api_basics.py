@@ -58,3 +58,30 @@ def test_a_made_up_cursor_is_invalid_input_not_a_server_error(client, people):
     response = client.get("/api/v1/standards?cursor=bm9wZQ", **bearer(raw))
     assert response.status_code == 422
     assert response.json()["title"] == "Invalid input"
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The OpenAPI schema names each component by its class: two classes of one name would
+    silently document one shape for both (an audit's sections as a tool's)."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from ninja import Schema
+
+    import careaudit.api.v1 as v1
+
+    seen: dict[str, str] = {}
+    for module_info in pkgutil.iter_modules(v1.__path__):
+        module = import_module(f"careaudit.api.v1.{module_info.name}")
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+            ):
+                assert name not in seen, (
+                    f"{name} is defined in {seen.get(name)} and {module.__name__}"
+                )
+                seen[name] = module.__name__
+    assert "StandardOut" in seen

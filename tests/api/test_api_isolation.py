@@ -20,7 +20,7 @@ from careaudit.api.api import api
 from careaudit.api.tokens import issue_token
 from careaudit.audits.models import Audit, Finding, Moderation
 from careaudit.cases.models import Case
-from careaudit.improvement.models import Action
+from careaudit.improvement.models import Action, RepeatedFinding
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
 from careaudit.programme.models import AuditRequest, Programme
 from careaudit.standards.models import Standard, ToolVersion
@@ -46,6 +46,7 @@ PARAMETERS: dict[str, str] = {
     "programme_id": "programme",
     "request_id": "request",
     "audit_id": "submitted",  # a submitted audit: what reads show
+    "section_id": "section",
     "finding_id": "finding",
     "moderation_id": "moderation",
     "action_id": "action",
@@ -70,8 +71,18 @@ LISTS: dict[str, Callable[[Organisation], QuerySet] | None] = {
     "requests": lambda org: AuditRequest.objects.filter(organisation=org),
     "audits": lambda org: Audit.objects.filter(organisation=org),
     "findings": lambda org: Finding.objects.filter(audit__organisation=org),
-    "moderations": lambda org: Moderation.objects.filter(audit__organisation=org),
+    # A moderation still being re-scored is the moderator's alone (blind), so the list
+    # shows an administrator the completed ones.
+    "moderations": lambda org: Moderation.objects.filter(
+        audit__organisation=org, completed_at__isnull=False
+    ),
     "actions": lambda org: Action.objects.filter(organisation=org),
+    "repeated-findings": lambda org: RepeatedFinding.objects.filter(organisation=org),
+    # Figures, not objects: the markers check that no word of this organisation leaks.
+    "agreement": None,
+    "compliance": None,
+    "by-group": None,
+    "monthly": None,
 }
 
 

@@ -70,8 +70,8 @@ def log_page(request: HttpRequest, rows: list) -> None:
     if marked is None or not rows:
         return
     object_type, what = marked
-    ids = ", ".join(str(getattr(row, "pk", "")) for row in rows)
-    log_api_read(request, object_type, "", f"Listed {len(rows)} {what} (ids {ids})")
+    ids = ids_in_words([getattr(row, "pk", "") for row in rows])
+    log_api_read(request, object_type, "", f"Listed {len(rows)} {what} ({ids})")
 
 
 def write_pending_reads(request: HttpRequest, status: int) -> None:
@@ -83,3 +83,10 @@ def write_pending_reads(request: HttpRequest, status: int) -> None:
         return
     for entry in pending:
         record_access(**entry)
+
+
+def ids_in_words(ids: list[int]) -> str:
+    """ "ids 3, 5, 9" (at most twenty named, then how many more), for a log row's words."""
+    shown = ", ".join(str(i) for i in ids[:20])
+    more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
+    return f"id{'s' if len(ids) != 1 else ''} {shown}{more}" if ids else "none"

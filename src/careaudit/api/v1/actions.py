@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.reads_log import log_api_read
+from careaudit.api.read_log import log_api_list, log_api_read
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,
@@ -177,6 +177,8 @@ def _with_related(actions):
 @paginate(IdCursor)
 def list_actions(request: HttpRequest, filters: Query[ActionFilters]):
     """Actions this person may read, oldest first."""
+    # Closing notes and reasons for abandoning may speak of people: the page is a read.
+    log_api_list(request, "action", "actions")
     actions = _with_related(access.visible_actions(request))
     if filters.status:
         actions = actions.filter(status=filters.status)

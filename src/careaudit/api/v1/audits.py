@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.reads_log import ids_in_words, log_api_read
+from careaudit.api.read_log import ids_in_words, log_api_read
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,
@@ -207,7 +207,7 @@ def _team(audit):
     return None
 
 
-class SectionOut(Schema):
+class AuditSectionOut(Schema):
     id: int
     title: str
     position: int
@@ -269,7 +269,7 @@ class ModerationSummary(Schema):
 
 
 class AuditDetail(AuditOut):
-    sections: list[SectionOut]
+    sections: list[AuditSectionOut]
     findings: list[FindingOut]
     worker_comments: list[WorkerCommentOut]
     voice: VoiceOut | None = Field(description="Asked of audits of a case only.")

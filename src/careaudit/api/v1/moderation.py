@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.reads_log import ids_in_words, log_api_read
+from careaudit.api.read_log import ids_in_words, log_api_read
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,

@@ -243,7 +243,9 @@ def results_compliance(request: HttpRequest, query: Query[ResultsQuery]):
 def results_by_group(
     request: HttpRequest,
     query: Query[ResultsQuery],
-    by: GroupBy = Query(..., description="team, service, standard, role or mode."),  # noqa: B008
+    by: GroupBy = Query(  # noqa: B008
+        GroupBy.TEAM, description="team (the default), service, standard, role or mode."
+    ),
 ):
     """Compliance by team, service, standard, auditor's role or kind of audit: the Results
     page's breakdowns, in the page's order (audits with no such group last)."""
