@@ -6,6 +6,8 @@ the audits export gives it a row, so the month's progress adds up, but none of i
 (score, rating, the person's voice, involvement), and the answers export leaves it out.
 """
 
+from django.db.models import OuterRef, Subquery
+
 from careaudit.audits.models import Answer, Audit, AuditStatus, ModerationAnswer
 from careaudit.core.exports import ExportQuery, export_kind
 
@@ -44,13 +46,17 @@ ANSWER_COLUMNS = (
 
 
 def _audits(query: ExportQuery):
-    audits = Audit.objects.filter(request__month=query.month).order_by("pk")
+    audits = Audit.objects.filter(request__month__range=query.months).order_by("pk")
     if query.organisation is not None:
         audits = audits.filter(organisation=query.organisation)
     return audits
 
 
-@export_kind("audits", AUDIT_COLUMNS, "one row per audit of the month (moderation in its columns)")
+@export_kind(
+    "audits",
+    AUDIT_COLUMNS,
+    "one row per audit of the months (moderation in its columns)",
+)
 def audit_rows(query: ExportQuery):
     audits = _audits(query).select_related(
         "request__standard",
@@ -91,15 +97,23 @@ def audit_rows(query: ExportQuery):
         }
 
 
-@export_kind("answers", ANSWER_COLUMNS, "one row per answer of the month's audits")
+@export_kind(
+    "answers",
+    ANSWER_COLUMNS,
+    "one row per answer of the months' audits",
+)
 def answer_rows(query: ExportQuery):
-    moderator_answers = {
-        (audit_id, criterion_id): value
-        for audit_id, criterion_id, value in _moderator_answers(query)
-    }
+    # The moderator's answer to the same criterion, if the moderation is complete, joined in
+    # the same query: the rows stream without a lookup table of the whole range.
+    moderator_answer = ModerationAnswer.objects.filter(
+        moderation__audit_id=OuterRef("audit_id"),
+        criterion_id=OuterRef("criterion_id"),
+        moderation__completed_at__isnull=False,
+    ).values("value")[:1]
     answers = (
         Answer.objects.filter(audit__in=_audits(query), audit__status=AuditStatus.SUBMITTED)
         .select_related("criterion")
+        .annotate(moderator_value=Subquery(moderator_answer))
         .order_by("audit_id", "criterion__section__position", "criterion__position")
     )
     for answer in answers.iterator(chunk_size=2000):
@@ -109,7 +123,7 @@ def answer_rows(query: ExportQuery):
             "criterion_text": answer.criterion.text,
             "answer": answer.value or _other_answer(answer),
             "evidence_note": answer.evidence_note,
-            "moderator_answer": moderator_answers.get((answer.audit_id, answer.criterion_id), ""),
+            "moderator_answer": answer.moderator_value or "",
         }
 
 
@@ -117,9 +131,3 @@ def _other_answer(answer: Answer) -> str:
     if answer.counts:
         return "; ".join(f"{k}: {v}" for k, v in answer.counts.items())
     return answer.text
-
-
-def _moderator_answers(query: ExportQuery):
-    return ModerationAnswer.objects.filter(
-        moderation__audit__in=_audits(query), moderation__completed_at__isnull=False
-    ).values_list("moderation__audit_id", "criterion_id", "value")

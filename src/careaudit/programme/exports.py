@@ -26,9 +26,14 @@ REQUEST_COLUMNS = (
 )
 
 
-@export_kind("requests", REQUEST_COLUMNS, "one row per audit request sent out in the month")
+@export_kind(
+    "requests",
+    REQUEST_COLUMNS,
+    "one row per audit request sent out in the months",
+)
 def request_rows(query: ExportQuery):
-    requests = AuditRequest.objects.filter(month=query.month).with_related().order_by("pk")
+    requests = AuditRequest.objects.filter(month__range=query.months)
+    requests = requests.with_related().order_by("pk")
     if query.organisation is not None:
         requests = requests.filter(organisation=query.organisation)
     for request in requests.iterator(chunk_size=2000):
