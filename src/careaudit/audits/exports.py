@@ -46,7 +46,10 @@ ANSWER_COLUMNS = (
 
 
 def _audits(query: ExportQuery):
-    audits = Audit.objects.filter(request__month__range=query.months).order_by("pk")
+    # Month by month, so a range is its months' files one after another (an audit's
+    # month is its request's: a moderation's request may be made after the next month's).
+    audits = Audit.objects.filter(request__month__range=query.months)
+    audits = audits.order_by("request__month", "pk")
     if query.organisation is not None:
         audits = audits.filter(organisation=query.organisation)
     return audits
@@ -114,7 +117,12 @@ def answer_rows(query: ExportQuery):
         Answer.objects.filter(audit__in=_audits(query), audit__status=AuditStatus.SUBMITTED)
         .select_related("criterion")
         .annotate(moderator_value=Subquery(moderator_answer))
-        .order_by("audit_id", "criterion__section__position", "criterion__position")
+        .order_by(
+            "audit__request__month",
+            "audit_id",
+            "criterion__section__position",
+            "criterion__position",
+        )
     )
     for answer in answers.iterator(chunk_size=2000):
         yield {

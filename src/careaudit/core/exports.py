@@ -219,13 +219,25 @@ def _json(columns, rows) -> Iterator[bytes]:
     started = False
     for batch in _batches(rows):
         elements = (
-            json.dumps({c: cell(row[c]) for c in columns}, indent=2, ensure_ascii=False)
+            json.dumps(
+                {c: cell(row[c]) for c in columns},
+                indent=2,
+                ensure_ascii=False,
+                default=_json_number,
+            )
             for row in batch
         )
         text = ",\n  ".join(element.replace("\n", "\n  ") for element in elements)
         yield (",\n  " if started else "[\n  ").encode() + text.encode()
         started = True
     yield b"\n]\n" if started else b"[]\n"
+
+
+def _json_number(value):
+    """A Decimal (a moderation's agreement, say) as a JSON number."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _xlsx(name: str, columns, rows) -> Iterator[bytes]:

@@ -33,7 +33,8 @@ REQUEST_COLUMNS = (
 )
 def request_rows(query: ExportQuery):
     requests = AuditRequest.objects.filter(month__range=query.months)
-    requests = requests.with_related().order_by("pk")
+    # Month by month, so a range is its months' files one after another.
+    requests = requests.with_related().order_by("month", "pk")
     if query.organisation is not None:
         requests = requests.filter(organisation=query.organisation)
     for request in requests.iterator(chunk_size=2000):
