@@ -115,7 +115,6 @@ def answer_rows(query: ExportQuery):
     ).values("value")[:1]
     answers = (
         Answer.objects.filter(audit__in=_audits(query), audit__status=AuditStatus.SUBMITTED)
-        .select_related("criterion")
         .annotate(moderator_value=Subquery(moderator_answer))
         .order_by(
             "audit__request__month",
@@ -123,19 +122,32 @@ def answer_rows(query: ExportQuery):
             "criterion__section__position",
             "criterion__position",
         )
+        # Plain values, not models: a million rows need no million objects built.
+        .values_list(
+            "audit_id",
+            "criterion__key",
+            "criterion__text",
+            "value",
+            "counts",
+            "text",
+            "evidence_note",
+            "moderator_value",
+        )
     )
-    for answer in answers.iterator(chunk_size=2000):
+    for audit_id, key, criterion, value, counts, text, note, moderated in answers.iterator(
+        chunk_size=2000
+    ):
         yield {
-            "audit_id": answer.audit_id,
-            "criterion_id": answer.criterion.key,
-            "criterion_text": answer.criterion.text,
-            "answer": answer.value or _other_answer(answer),
-            "evidence_note": answer.evidence_note,
-            "moderator_answer": answer.moderator_value or "",
+            "audit_id": audit_id,
+            "criterion_id": key,
+            "criterion_text": criterion,
+            "answer": value or _other_answer(counts, text),
+            "evidence_note": note,
+            "moderator_answer": moderated or "",
         }
 
 
-def _other_answer(answer: Answer) -> str:
-    if answer.counts:
-        return "; ".join(f"{k}: {v}" for k, v in answer.counts.items())
-    return answer.text
+def _other_answer(counts: dict, text: str) -> str:
+    if counts:
+        return "; ".join(f"{k}: {v}" for k, v in counts.items())
+    return text

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
-from careaudit.lib.textsafe import neutralise_formula
+from careaudit.lib.textsafe import FORMULA_STARTS, neutralise_formula
 
 FORMATS = ("csv", "xlsx", "json", "xlsx-formatted")
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "json": "json", "xlsx-formatted": "xlsx"}
@@ -169,6 +169,17 @@ def cell(value) -> str | int | float | bool | None:
     return value
 
 
+def _inert(value):
+    """`cell(value)`, made safe for a spreadsheet; text and whole numbers, most of an
+    export's values, the quick way."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if kind is int:
+        return value
+    return neutralise_formula(cell(value))
+
+
 def export_filename(kind: ExportKind, query: ExportQuery, fmt: str) -> str:
     """careaudit-answers-2025-01-to-2025-12.csv; -2025-03 for one month; none for actions."""
     name = f"careaudit-{kind.name}"
@@ -206,7 +217,7 @@ def _csv(columns, rows) -> Iterator[bytes]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for batch in _batches(rows):
-        writer.writerows([neutralise_formula(cell(row[c])) for c in columns] for row in batch)
+        writer.writerows([_inert(row[c]) for c in columns] for row in batch)
         yield out.getvalue().encode("utf-8")
         out.seek(0)
         out.truncate()
@@ -247,7 +258,7 @@ def _xlsx(name: str, columns, rows) -> Iterator[bytes]:
     sheet = book.create_sheet(title=name[:31])
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([neutralise_formula(cell(row[c])) for c in columns])
+        sheet.append([_inert(row[c]) for c in columns])
     yield from _saved(book)
 
 
