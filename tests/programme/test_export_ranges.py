@@ -276,3 +276,16 @@ def test_a_query_of_one_month_reads_back_as_that_month():
     assert ExportQuery(since=october, until=date(2023, 12, 1)).month is None
     with pytest.raises(ValueError, match="starts after it ends"):
         ExportQuery(since=date(2023, 12, 1), until=october)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsx-formatted"])
+def test_a_control_character_pasted_into_a_note_does_not_break_the_workbook(
+    three_months, tmp_path, fmt
+):
+    answer = Answer.objects.filter(audit__status="submitted").order_by("pk").first()
+    Answer.objects.filter(pk=answer.pk).update(evidence_note="Seen on\x0bthe file")
+
+    data = export(tmp_path, "answers", "--from", "2023-09", "--to", "2023-11", fmt=fmt)
+
+    values = [c.value for row in load_workbook(io.BytesIO(data)).active.iter_rows() for c in row]
+    assert "Seen onthe file" in values

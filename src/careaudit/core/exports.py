@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ CONTENT_TYPES = {
     "json": "application/json",
     "xlsx-formatted": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+UNPRINTABLE = re.compile(r"[\000-\010\013\014\016-\037]")  # as openpyxl's ILLEGAL_CHARACTERS_RE
 BATCH = 1000  # rows turned into one piece of a CSV or JSON file
 PIECE = 256 * 1024  # bytes of a finished workbook sent at a time
 
@@ -101,7 +103,8 @@ class ExportKind:
     rows: Rows
     description: str
     monthly: bool = True
-    headings: dict[str, str] = field(default_factory=dict)  # readable, where words fall short
+    # Readable headings where the column's name in words falls short.
+    headings: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -258,8 +261,16 @@ def _xlsx(name: str, columns, rows) -> Iterator[bytes]:
     sheet = book.create_sheet(title=name[:31])
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([_inert(row[c]) for c in columns])
+        sheet.append([_printable(_inert(row[c])) for c in columns])
     yield from _saved(book)
+
+
+def _printable(value):
+    """Text without the control characters a workbook cannot hold (a vertical tab pasted
+    from a document): openpyxl refuses them, and the whole file with them."""
+    if type(value) is str:
+        return UNPRINTABLE.sub("", value)
+    return value
 
 
 def _saved(book) -> Iterator[bytes]:
@@ -338,7 +349,7 @@ def _for_people(value):
         return value.replace(tzinfo=None, microsecond=0)
     if isinstance(value, date | int | float | Decimal) or value is None:
         return value
-    return neutralise_formula(str(value))
+    return _printable(neutralise_formula(str(value)))
 
 
 def _width(value) -> int:
