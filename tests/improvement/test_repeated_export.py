@@ -117,5 +117,5 @@ def test_download_data_offers_repeated_findings_without_a_month(login, repeats):
     response = client.post("/programme/download", {"kind": "repeated_findings", "format": "csv"})
     assert response.status_code == 200
     assert 'filename="careaudit-repeated_findings.csv"' in response["Content-Disposition"]
-    lines = response.content.decode().splitlines()
+    lines = response.getvalue().decode().splitlines()
     assert lines[0] == ",".join(REPEAT_COLUMNS) and len(lines) == 4

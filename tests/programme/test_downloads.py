@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -29,8 +30,15 @@ def download(client, kind="requests", month="2023-09-01", fmt="csv", **extra):
     return client.post(URL, {"kind": kind, "month": month, "format": fmt, **extra})
 
 
+def body(response) -> bytes:
+    """The file a download streams, read once and kept on the response."""
+    if response.streaming and not hasattr(response, "file_read"):
+        response.file_read = b"".join(response.streaming_content)
+    return response.file_read if response.streaming else response.content
+
+
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(body(response).decode())))
 
 
 def test_the_quality_lead_downloads_a_months_requests_with_the_contract_columns(
@@ -43,7 +51,7 @@ def test_the_quality_lead_downloads_a_months_requests_with_the_contract_columns(
         'attachment; filename="careaudit-requests-2023-09.csv"'
     )
     assert response["Cache-Control"] == "no-store"
-    header = response.content.decode().splitlines()[0]
+    header = body(response).decode().splitlines()[0]
     assert tuple(header.split(",")) == REQUEST_COLUMNS
     assert len(rows_of(response)) == AuditRequest.objects.filter(month=SEPTEMBER).count()
 
@@ -67,9 +75,9 @@ def test_every_download_is_logged_with_who_and_what(drawn, login, quality_lead):
 def test_each_kind_comes_as_csv_excel_or_json(drawn, login, quality_lead, kind, columns):
     client = login(quality_lead)
 
-    as_json = json.loads(download(client, kind=kind, fmt="json").content)
-    book = load_workbook(io.BytesIO(download(client, kind=kind, fmt="xlsx").content))
-    as_csv = download(client, kind=kind).content.decode()
+    as_json = json.loads(body(download(client, kind=kind, fmt="json")))
+    book = load_workbook(io.BytesIO(body(download(client, kind=kind, fmt="xlsx"))))
+    as_csv = body(download(client, kind=kind)).decode()
 
     assert tuple(next(book.active.iter_rows(values_only=True))) == columns
     assert as_csv.splitlines()[0] == ",".join(columns)
@@ -129,6 +137,7 @@ def test_the_programme_list_offers_downloads_only_to_those_who_may_download(draw
         {"month": "September"},
         {"kind": "passwords"},
         {"fmt": "exe"},
+        {"until": "2023-08-01"},  # not a month with requests either
     ],
 )
 def test_a_bad_choice_is_an_error_on_the_page_and_nothing_is_logged(
@@ -157,5 +166,62 @@ def test_the_actions_download_needs_no_month_and_a_monthly_kind_still_does(
 
     assert actions.status_code == 200
     assert actions["Content-Disposition"] == 'attachment; filename="careaudit-actions.csv"'
-    assert actions.content.decode().splitlines() == [",".join(ACTION_COLUMNS)]
+    assert body(actions).decode().splitlines() == [",".join(ACTION_COLUMNS)]
     assert "Choose a month" in no_month.text
+
+
+def test_a_range_of_months_comes_as_one_streamed_file_named_for_the_range(
+    drawn, login, quality_lead
+):
+    run_cycle(date(2023, 10, 2))
+    client = login(quality_lead)
+
+    response = download(client, kind="requests", until="2023-10-01")
+    september, october = download(client), download(client, month="2023-10-01")
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="careaudit-requests-2023-09-to-2023-10.csv"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    assert rows_of(response) == rows_of(september) + rows_of(october)
+    assert len(rows_of(response)) == AuditRequest.objects.count()
+    assert AccessLog.objects.filter(action="export").order_by("pk").first().description == (
+        "Downloaded requests for September 2023 to October 2023 as csv"
+    )
+
+
+def test_a_range_that_ends_before_it_starts_is_an_error_and_nothing_is_logged(
+    drawn, login, quality_lead
+):
+    run_cycle(date(2023, 10, 2))
+
+    response = download(login(quality_lead), month="2023-10-01", until="2023-09-01")
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+    assert "The last month must be October 2023 or later" in response.text
+    assert not AccessLog.objects.filter(action="export").exists()
+
+
+def test_the_page_offers_a_range_and_the_workbook_for_people(drawn, login, quality_lead):
+    page = login(quality_lead).get(URL).text
+
+    assert 'name="month"' in page and 'name="until"' in page
+    assert "The same month" in page
+    assert 'value="xlsx-formatted"' in page
+
+
+def test_the_workbook_for_people_downloads_with_headings_in_words(drawn, login, quality_lead):
+    response = download(login(quality_lead), kind="answers", fmt="xlsx-formatted")
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Disposition"] == (
+        'attachment; filename="careaudit-answers-2023-09.xlsx"'
+    )
+    sheet = load_workbook(io.BytesIO(body(response))).active
+    assert [c.value for c in sheet[1]][:3] == ["Audit ID", "Criterion ID", "Criterion text"]
+    assert sheet.freeze_panes == "A2"
+    assert AccessLog.objects.get(action="export").description == (
+        "Downloaded answers for September 2023 as xlsx-formatted"
+    )

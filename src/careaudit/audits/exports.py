@@ -6,6 +6,8 @@ the audits export gives it a row, so the month's progress adds up, but none of i
 (score, rating, the person's voice, involvement), and the answers export leaves it out.
 """
 
+from django.db.models import OuterRef, Subquery
+
 from careaudit.audits.models import Answer, Audit, AuditStatus, ModerationAnswer
 from careaudit.core.exports import ExportQuery, export_kind
 
@@ -44,13 +46,20 @@ ANSWER_COLUMNS = (
 
 
 def _audits(query: ExportQuery):
-    audits = Audit.objects.filter(request__month=query.month).order_by("pk")
+    # Month by month, so a range is its months' files one after another (an audit's
+    # month is its request's: a moderation's request may be made after the next month's).
+    audits = Audit.objects.filter(request__month__range=query.months)
+    audits = audits.order_by("request__month", "pk")
     if query.organisation is not None:
         audits = audits.filter(organisation=query.organisation)
     return audits
 
 
-@export_kind("audits", AUDIT_COLUMNS, "one row per audit of the month (moderation in its columns)")
+@export_kind(
+    "audits",
+    AUDIT_COLUMNS,
+    "one row per audit of the months (moderation in its columns)",
+)
 def audit_rows(query: ExportQuery):
     audits = _audits(query).select_related(
         "request__standard",
@@ -91,35 +100,54 @@ def audit_rows(query: ExportQuery):
         }
 
 
-@export_kind("answers", ANSWER_COLUMNS, "one row per answer of the month's audits")
+@export_kind(
+    "answers",
+    ANSWER_COLUMNS,
+    "one row per answer of the months' audits",
+)
 def answer_rows(query: ExportQuery):
-    moderator_answers = {
-        (audit_id, criterion_id): value
-        for audit_id, criterion_id, value in _moderator_answers(query)
-    }
+    # The moderator's answer to the same criterion, if the moderation is complete, joined in
+    # the same query: the rows stream without a lookup table of the whole range.
+    moderator_answer = ModerationAnswer.objects.filter(
+        moderation__audit_id=OuterRef("audit_id"),
+        criterion_id=OuterRef("criterion_id"),
+        moderation__completed_at__isnull=False,
+    ).values("value")[:1]
     answers = (
         Answer.objects.filter(audit__in=_audits(query), audit__status=AuditStatus.SUBMITTED)
-        .select_related("criterion")
-        .order_by("audit_id", "criterion__section__position", "criterion__position")
+        .annotate(moderator_value=Subquery(moderator_answer))
+        .order_by(
+            "audit__request__month",
+            "audit_id",
+            "criterion__section__position",
+            "criterion__position",
+        )
+        # Plain values, not models: a million rows need no million objects built.
+        .values_list(
+            "audit_id",
+            "criterion__key",
+            "criterion__text",
+            "value",
+            "counts",
+            "text",
+            "evidence_note",
+            "moderator_value",
+        )
     )
-    for answer in answers.iterator(chunk_size=2000):
+    for audit_id, key, criterion, value, counts, text, note, moderated in answers.iterator(
+        chunk_size=2000
+    ):
         yield {
-            "audit_id": answer.audit_id,
-            "criterion_id": answer.criterion.key,
-            "criterion_text": answer.criterion.text,
-            "answer": answer.value or _other_answer(answer),
-            "evidence_note": answer.evidence_note,
-            "moderator_answer": moderator_answers.get((answer.audit_id, answer.criterion_id), ""),
+            "audit_id": audit_id,
+            "criterion_id": key,
+            "criterion_text": criterion,
+            "answer": value or _other_answer(counts, text),
+            "evidence_note": note,
+            "moderator_answer": moderated or "",
         }
 
 
-def _other_answer(answer: Answer) -> str:
-    if answer.counts:
-        return "; ".join(f"{k}: {v}" for k, v in answer.counts.items())
-    return answer.text
-
-
-def _moderator_answers(query: ExportQuery):
-    return ModerationAnswer.objects.filter(
-        moderation__audit__in=_audits(query), moderation__completed_at__isnull=False
-    ).values_list("moderation__audit_id", "criterion_id", "value")
+def _other_answer(counts: dict, text: str) -> str:
+    if counts:
+        return "; ".join(f"{k}: {v}" for k, v in counts.items())
+    return text

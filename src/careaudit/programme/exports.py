@@ -26,9 +26,15 @@ REQUEST_COLUMNS = (
 )
 
 
-@export_kind("requests", REQUEST_COLUMNS, "one row per audit request sent out in the month")
+@export_kind(
+    "requests",
+    REQUEST_COLUMNS,
+    "one row per audit request sent out in the months",
+)
 def request_rows(query: ExportQuery):
-    requests = AuditRequest.objects.filter(month=query.month).with_related().order_by("pk")
+    requests = AuditRequest.objects.filter(month__range=query.months)
+    # Month by month, so a range is its months' files one after another.
+    requests = requests.with_related().order_by("month", "pk")
     if query.organisation is not None:
         requests = requests.filter(organisation=query.organisation)
     for request in requests.iterator(chunk_size=2000):

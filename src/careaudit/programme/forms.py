@@ -197,18 +197,29 @@ class DownloadForm(GovukForm):
         label="What do you want to download?", initial="requests", widget=forms.RadioSelect
     )
     month = forms.TypedChoiceField(
-        label="Month",
+        label="From",
         coerce=date.fromisoformat,
         empty_value=None,
         required=False,  # a kind that is not monthly (actions) takes none: see clean()
-        help_text="Audits and answers are those of requests sent out that month. Actions and "
-        "repeated findings are all of them, whatever the month.",
+        help_text="Audits and answers are those of requests sent out in these months. Actions "
+        "and repeated findings are all of them, whatever the months.",
+    )
+    until = forms.TypedChoiceField(
+        label="To (optional)",
+        coerce=date.fromisoformat,
+        empty_value=None,
+        required=False,
+        help_text="The last month, included. Leave it out for the one month above.",
     )
     format = forms.ChoiceField(
         label="Format",
         choices=[
             ("csv", "CSV, for a spreadsheet or a BI tool"),
-            ("xlsx", "Excel workbook (.xlsx)"),
+            ("xlsx", "Excel workbook (.xlsx), with the column names as they are"),
+            (
+                "xlsx-formatted",
+                "Excel workbook (.xlsx) to read: headings in words, dates as dates, Yes and No",
+            ),
             ("json", "JSON"),
         ],
         initial="csv",
@@ -227,20 +238,27 @@ class DownloadForm(GovukForm):
         self.fields["kind"].choices = [
             (kind.name, f"{kind.label}: {kind.description}") for kind in EXPORTS.values()
         ]
-        self.fields["month"].choices = [(m.isoformat(), f"{m:%B %Y}") for m in months]
+        choices = [(m.isoformat(), f"{m:%B %Y}") for m in months]
+        self.fields["month"].choices = choices
+        self.fields["until"].choices = [("", "The same month"), *choices]
 
     def clean(self):
         data = super().clean()
         kind = EXPORTS.get(data.get("kind", ""))
-        if (
-            kind is not None
-            and kind.monthly
-            and not data.get("month")
-            and "month" not in self.errors
-        ):
-            self.add_error("month", "Choose a month")
+        since, until = data.get("month"), data.get("until")
         if kind is not None and not kind.monthly:
-            data["month"] = None
+            data["month"] = data["until"] = None
+            return data
+        if kind is not None and not since and "month" not in self.errors:
+            self.add_error("month", "Choose a month")
+        if since and until and until < since:
+            self.add_error(
+                "until",
+                f"The last month must be {since:%B %Y} or later: a range runs from the "
+                "earlier month to the later one",
+            )
+        elif since and not until:
+            data["until"] = since
         return data
 
 

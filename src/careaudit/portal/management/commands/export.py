@@ -1,4 +1,5 @@
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,8 +13,11 @@ from careaudit.organisation.models import Organisation
 
 class Command(BaseCommand):
     help = (
-        "Export data: careaudit export KIND [--month YYYY-MM] --format csv|xlsx|json "
-        "(--month for the monthly kinds: requests, audits, answers)"
+        "Export data: careaudit export KIND [--month YYYY-MM | --from YYYY-MM --to YYYY-MM] "
+        "--format csv|xlsx|json|xlsx-formatted. The monthly kinds (requests, audits, answers) "
+        "need --month for one month, or --from and --to together for a range of months, both "
+        "included (--month M is --from M --to M). The file is written as it is read, so an "
+        "export of any size uses little memory."
     )
 
     def add_arguments(self, parser) -> None:
@@ -21,7 +25,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--month", metavar="YYYY-MM", help="the month, for a monthly kind (not actions)"
         )
-        parser.add_argument("--format", default="csv", choices=FORMATS)
+        parser.add_argument(
+            "--from",
+            dest="since",
+            metavar="YYYY-MM",
+            help="the first month of a range (give --to too; not with --month)",
+        )
+        parser.add_argument(
+            "--to",
+            dest="until",
+            metavar="YYYY-MM",
+            help="the last month of a range, included (give --from too; not with --month)",
+        )
+        parser.add_argument(
+            "--format",
+            default="csv",
+            choices=FORMATS,
+            help="csv, xlsx or json for machines (column names as they are, true/false, ISO "
+            "dates); xlsx-formatted for people (readable headings, real dates, Yes/No)",
+        )
         parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
         parser.add_argument(
             "--organisation", metavar="CODE", help="only this organisation (default: every one)"
@@ -32,46 +54,92 @@ class Command(BaseCommand):
             help="replace case references with a keyed hash",
         )
 
-    def handle(self, *args, kind, month, format, output, organisation, pseudonymise, **options):
+    def handle(
+        self,
+        *args,
+        kind,
+        month,
+        since,
+        until,
+        format,
+        output,
+        organisation,
+        pseudonymise,
+        **options,
+    ):
         if kind not in EXPORTS:
             raise CommandError(f"Unknown export “{kind}”: choose one of {', '.join(EXPORTS)}.")
         export = EXPORTS[kind]
-        if export.monthly and not month:
-            raise CommandError(f"The {kind} export is of one month: give --month YYYY-MM.")
-        if not export.monthly and month:
+        ranged = since or until
+        if month and ranged:
+            raise CommandError(
+                "Give either --month for one month or --from and --to for a range, not both."
+            )
+        if ranged and not (since and until):
+            missing = "--to" if since else "--from"
+            raise CommandError(
+                f"A range needs both --from and --to: give {missing} too "
+                "(or --month YYYY-MM for one month)."
+            )
+        if export.monthly and not (month or ranged):
+            raise CommandError(
+                f"The {kind} export is of one month: give --month YYYY-MM "
+                "(or --from YYYY-MM --to YYYY-MM for a range of months)."
+            )
+        if not export.monthly and (month or ranged):
             raise CommandError(
                 f"The {kind} export is of everything the organisation holds, not of a month: "
                 "leave out --month."
+                if month
+                else f"The {kind} export is of everything the organisation holds, not of a "
+                "range of months: leave out --from and --to."
             )
         try:
             query = ExportQuery(
-                month=parse_month(month) if month else None,
+                since=parse_month(since or month) if ranged or month else None,
+                until=parse_month(until or month) if ranged or month else None,
                 organisation=_organisation(organisation),
                 pseudonymise=pseudonymise,
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
-        data = write_export(export, query, format)
         record_access(
             request=None,
             action=AccessAction.EXPORT,
             object_type="export",
             object_id=kind,
             description=f"careaudit export {kind}"
-            + (f" --month {month}" if month else "")
+            + (f" --month {query.since:%Y-%m}" if month else "")
+            + (f" --from {query.since:%Y-%m} --to {query.until:%Y-%m}" if ranged else "")
             + f" --format {format}"
             + (" --pseudonymise" if pseudonymise else "")
             + f" ({query.organisation.code if query.organisation else 'every organisation'})",
             organisation_id=query.organisation.pk if query.organisation else None,
         )
-        if output:
-            try:
-                Path(output).write_bytes(data)
-            except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error}") from None
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+        try:
+            with _destination(output) as destination:
+                for piece in write_export(export, query, format):
+                    destination.write(piece)
+        except OSError as error:
+            raise CommandError(f"Cannot write {output or 'the export'}: {error}") from None
+
+
+@contextmanager
+def _destination(output: str | None):
+    """Standard output, or a file written beside FILE under another name and put in its
+    place when the export is complete: a failed export leaves any earlier FILE as it was."""
+    if not output:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("wb") as file:
+            yield file
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _organisation(code: str | None) -> Organisation | None:
