@@ -32,6 +32,8 @@ ALLOWED_WITHOUT_SIGN_IN = {
     "account_confirm_login_code",
     "feedback_form",  # the person's one-time feedback link: no account
     "feedback_thanks",
+    "openapi-json",  # the API's schema and its documentation: the endpoints need a token
+    "openapi-view",
 }
 
 
@@ -69,6 +71,11 @@ def test_every_page_needs_sign_in_except_the_allow_list(client, db, path, name):
 
     if name in ALLOWED_WITHOUT_SIGN_IN or path.startswith("/static/"):
         assert response.status_code != 500
+        return
+    if path.startswith("/api/"):  # a token, not a session: 401 (405 for a write-only address)
+        assert response.status_code in (401, 404, 405), (
+            f"{path} ({name}) answered {response.status_code} to a caller without a token"
+        )
         return
     signed_out = response.status_code in (301, 302) and (
         "/accounts/login/" in response["Location"] or "/admin/login/" in response["Location"]
