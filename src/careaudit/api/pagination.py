@@ -57,6 +57,10 @@ class IdCursor(PaginationBase):
 
     items_attribute = "results"
 
+    def prepare(self, request: HttpRequest, rows: list) -> None:
+        """Override where a page's rows need a word from the access rules before they are
+        shown (which audits the reader may open, whether a moderator's answers are)."""
+
     def paginate_queryset(
         self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
     ) -> dict:
@@ -66,6 +70,7 @@ class IdCursor(PaginationBase):
         page = list(rows[: pagination.page_size + 1])
         more = len(page) > pagination.page_size
         page = page[: pagination.page_size]
+        self.prepare(request, page)
         log_page(request, page)
         cursor = encode_cursor(page[-1].pk) if more and page else None
         return {

@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.read_log import ids_in_words, log_api_read
+from careaudit.api.read_log import log_api_list, log_api_read
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,
@@ -355,27 +355,12 @@ def _answers_prefetch() -> Prefetch:
     )
 
 
-class _LoggedPage(IdCursor):
-    """The cursor page, then one access-log row naming the audits it gave."""
-
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        rows = page["results"]
-        if rows:
-            log_api_read(
-                request,
-                object_type="audit",
-                description=f"Listed {len(rows)} audits with their answers "
-                f"({ids_in_words([a.pk for a in rows])})",
-            )
-        return page
-
-
 @router.get("/audits", response={200: list[AuditOut], **COMMON})
-@paginate(_LoggedPage)
+@paginate(IdCursor)
 def list_audits(request: HttpRequest, filters: Query[AuditFilters]):
     """Audits this person may open, oldest first, each with its answers. `month` is the
     programme month; `team` is whose the audit is, as the Results page counts it."""
+    log_api_list(request, "audit", "audits with their answers")
     audits = (
         access.visible_audits(request)
         .select_related(*AUDIT_RELATED)

@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.read_log import ids_in_words, log_api_read
+from careaudit.api.read_log import log_api_list
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,
@@ -108,28 +108,19 @@ class ModerationFilters(Schema):
     status: ModerationStatus | None = None
 
 
-class _LoggedPage(IdCursor):
-    """The cursor page (each moderation marked with whether its answers are shown), then one
-    access-log row: moderations hold the moderator's words on an audit."""
+class _ModerationPage(IdCursor):
+    """A page of moderations, each marked with whether the reader may see its answers."""
 
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        rows = page["results"]
+    def prepare(self, request, rows):
         for moderation in rows:
             moderation.answers_shown = access.may_see_moderator_answers(request, moderation)
-        if rows:
-            log_api_read(
-                request,
-                object_type="moderation",
-                description=f"Listed {len(rows)} moderations ({ids_in_words([m.pk for m in rows])})",
-            )
-        return page
 
 
 @router.get("/moderations", response={200: list[ModerationOut], **COMMON})
-@paginate(_LoggedPage)
+@paginate(_ModerationPage)
 def list_moderations(request: HttpRequest, filters: Query[ModerationFilters]):
     """Moderations given to this person, and completed ones of audits they may open."""
+    log_api_list(request, "moderation", "moderations")
     moderations = (
         access.visible_moderations(request)
         .select_related("audit__request", "moderator__user")

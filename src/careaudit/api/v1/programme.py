@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from careaudit.api import access
 from careaudit.api.pagination import IdCursor
 from careaudit.api.problems import COMMON
-from careaudit.api.read_log import ids_in_words, log_api_read
+from careaudit.api.read_log import log_api_list, log_api_read
 from careaudit.api.v1.filters import (
     MONTH_HELP,
     MONTH_SCHEMA,
@@ -206,28 +206,19 @@ class RequestFilters(Schema):
     programme: int | None = Field(None, description="A programme's id.")
 
 
-class _LoggedPage(IdCursor):
-    """The cursor page, then one access-log row naming the requests it gave."""
+class _RequestPage(IdCursor):
+    """A page of requests, each marked with whether the reader may open its audit."""
 
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        rows = page["results"]
+    def prepare(self, request, rows):
         access.mark_openable_audits(request, rows)
-        if rows:
-            log_api_read(
-                request,
-                object_type="audit_request",
-                description=f"Listed {len(rows)} requests with their cases "
-                f"({ids_in_words([r.pk for r in rows])})",
-            )
-        return page
 
 
 @router.get("/requests", response={200: list[RequestOut], **COMMON})
-@paginate(_LoggedPage)
+@paginate(_RequestPage)
 def list_requests(request: HttpRequest, filters: Query[RequestFilters]):
     """Requests this person may open, oldest first. `team` is the auditor's team when the
     request went out (as the month's page counts them); `month` is the programme month."""
+    log_api_list(request, "audit_request", "requests with their cases")
     requests = access.visible_requests(request).with_related()
     month = parse_month(filters.month)
     if month:
