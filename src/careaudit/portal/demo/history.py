@@ -27,7 +27,8 @@ PRACTICE = {
     "Rowan Lodge": 0.8,
     "Meadowbank Home Care": 0.84,
 }
-DONE_SHARE = 0.95  # of a past month's requests; the rest show as overdue
+DONE_SHARE = 0.9  # of the requests due in the last `LATE_DAYS`; the rest show as overdue
+LATE_DAYS = 45
 CARE_PLANS = MARS = 3  # residents' records audited each month at each location
 SPOT_CHECKS = 2  # care workers spot-checked each month at each location
 # Of the audits with a shortfall, those whose auditor writes a finding, and of those, the
@@ -169,8 +170,13 @@ def _when_done(context: DemoContext, request: AuditRequest, personas: set[int], 
         if rng.random() > DONE_SHARE * min(1.0, gone):
             return None
         last = min(today, request.due_date)
-    elif request.extra.programme.framework.organisation_id is None and rng.random() > DONE_SHARE:
-        return None  # a few of the year's audits still not done; never a mock inspection
+    elif (
+        request.due_date >= today - timedelta(days=LATE_DAYS)
+        and request.auditor_id not in personas
+        and request.extra.programme.framework.organisation_id is None  # not a mock inspection
+        and rng.random() > DONE_SHARE
+    ):
+        return None  # a few of the last weeks' audits still not done: overdue
     else:
         last = request.due_date
     day = last - timedelta(days=rng.randint(0, max(0, (last - start).days - 1)))

@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from careaudit.accounts.models import User
+from careaudit.audits.models import Audit, AuditStatus
 from careaudit.cases.models import Case, CaseStatus
 from careaudit.core.models import OutgoingEmail
 from careaudit.lib.dates import add_months, month_start
@@ -30,6 +31,7 @@ from careaudit.lib.workdays import first_working_day, last_working_day
 from careaudit.organisation.models import Organisation, Role, StaffMember
 from careaudit.organisation.services import service_get_or_create, team_get_or_create
 from careaudit.portal.demo import DEMO_PASSWORD, DemoContext, Persona
+from careaudit.portal.demo.summary import actions_line
 from careaudit.programme.models import Programme, ProgrammeStatus
 from careaudit.programme.services import extra_request_create
 from careaudit.standards.models import Framework
@@ -93,7 +95,25 @@ def build(council: DemoContext) -> None:
     history.as_if_the_tick_had_run(context)
     # As the council's history, the provider's emails were never sent.
     OutgoingEmail.objects.filter(pk__gt=before).delete()
-    council.notes.extend(context.notes)
+    council.notes.extend(f"{NOTE} {note}" for note in [*_summary(context), *context.notes])
+    council.notes.append(f"{NOTE} {actions_line(context)}")
+
+
+NOTE = "Meadowbank Care:"  # the provider's lines of the banner start with this
+
+
+def _summary(context: DemoContext) -> list[str]:
+    organisation = context.organisation
+    audits = Audit.objects.filter(organisation=organisation, status=AuditStatus.SUBMITTED)
+    mock = audits.filter(tool_version__tool__standard__framework__organisation=organisation)
+    return [
+        f"a care provider (organisation code {PROVIDER_CODE}) with "
+        f"{organisation.services.count()} locations, {organisation.staff.count()} staff and "
+        f"{organisation.cases.count()} people supported.",
+        f"{audits.count() - mock.count()} provider-essentials audits over the last "
+        f"{PROVIDER_MONTHS} months, and {mock.count()} mock inspections of its locations "
+        "(CQC Safe and Well-led).",
+    ]
 
 
 def _months(today: date) -> list[date]:

@@ -60,10 +60,21 @@ PRN_MET = {
     PRN_EFFECT: ((0, 0.55), (PROBLEM_MONTHS[0], 0.3), (ACTION_MONTH, 0.45), (9, 0.6)),
 }
 FINDINGS = {
-    PRN_REASON: "PRN paracetamol given four times in the period with no reason recorded on the "
-    "MAR or in the notes; the PRN protocol does not say how the person shows pain.",
-    PRN_EFFECT: "The effect of PRN lorazepam is not recorded for any of the doses given, so "
-    "nobody can tell whether it helped or whether a review is needed.",
+    PRN_REASON: (
+        "PRN paracetamol given four times in the period with no reason recorded on the MAR or "
+        "in the notes; the PRN protocol does not say how the person shows pain.",
+        "Three PRN doses of lorazepam with no reason recorded; staff on the unit gave "
+        "different accounts of when it is offered.",
+        "PRN laxative given most days with no reason recorded, and no protocol on file.",
+        "No reason recorded for the PRN codeine given at night; the protocol is a generic one.",
+    ),
+    PRN_EFFECT: (
+        "The effect of PRN lorazepam is not recorded for any of the doses given, so nobody can "
+        "tell whether it helped or whether a review is needed.",
+        "PRN paracetamol given daily for a fortnight; no pain score or effect recorded, and no "
+        "GP review asked for.",
+        "Effect of PRN doses recorded on the day shift only; none at night.",
+    ),
 }
 S8_EVIDENCE = {
     MOCK_INSPECTIONS[0]: "The MAR audits show PRN doses with no reason or effect recorded; "
@@ -148,7 +159,7 @@ class Story:
         return Finding(
             audit=audit,
             theme=criterion.themes.all()[0],
-            text=FINDINGS[key],
+            text=self.context.rng.choice(FINDINGS[key]),
             needs_action=True,
             created_at=audit.submitted_at,
         )
@@ -174,7 +185,7 @@ class Story:
             for f in findings_needing_action(self.context.organisation).select_related(
                 "audit__request__standard", "audit__case__team__service"
             )
-            if f.text == FINDINGS[key]
+            if f.text in FINDINGS[key]
         ]
 
     def _medicines_details(self, key: str, findings, **details) -> ActionDetails:
@@ -266,7 +277,7 @@ class Story:
                 today=checked,
             )
         self.context.notes.append(
-            f"Provider: Willow Court's PRN action {action.get_status_display().lower()} by its "
+            f"Willow Court's PRN action {action.get_status_display().lower()} by its "
             f"re-audit in {month:%B %Y}."
         )
 
