@@ -244,7 +244,7 @@ def build(context: DemoContext) -> None:
         status=RequestStatus.SUBMITTED
     )
     _moderate(context, months, criteria, truth)
-    _supervise(context, audits)
+    supervise(context, audits)
     context.notes.append(
         f"Audits: {len(audits)} completed over {len(months)} months, "
         f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
@@ -575,7 +575,7 @@ def _moderated_at(context: DemoContext, moderation: Moderation) -> datetime:
     return min(max(_at(day), drawn), context.built_at)
 
 
-def _supervise(context: DemoContext, audits: list[Audit]) -> None:
+def supervise(context: DemoContext, audits: list[Audit]) -> None:
     """Most audits of a worker's cases were discussed in their next supervision."""
     rng = context.rng
     cut = _at(context.today - timedelta(days=30))

@@ -60,8 +60,8 @@ SAID = [
 def draw_month(context: DemoContext, programmes, month, index: int) -> list[AuditRequest]:
     """The month's requests, asked for on its first working day: care plan and MAR audits
     of a sample of each location's people, a QUIS observation at each care home, spot
-    checks of care workers, and a supervision-record audit (a registered manager's by the
-    quality lead, care workers' by their team leaders)."""
+    checks of care workers, and supervision-record audits (registered managers' by the
+    quality lead and the nominated individual, care workers' by their team leaders)."""
     rng, organisation = context.rng, context.organisation
     on, due = first_working_day(month.year, month.month), due_in(month)
     quality = programmes["quality"]
@@ -93,12 +93,15 @@ def draw_month(context: DemoContext, programmes, month, index: int) -> list[Audi
         request_extra(context, quality, "SPOT-CHECK", on, due, "Unannounced spot checks of "
                       "care practice, two at each location.", staff=spot)
     )  # fmt: skip
-    supervised = [managers[services[index % len(services)].pk]] + [
+    # Two registered managers' (the quality lead and the nominated individual audit one
+    # each: nobody else samples the whole organisation) and two care workers'.
+    pair = [services[(2 * index) % len(services)], services[(2 * index + 1) % len(services)]]
+    supervised = [managers[s.pk] for s in pair] + [
         rng.choice(workers[s.pk]) for s in rng.sample(services, 2)
     ]
     extras.append(
         request_extra(context, quality, "SUPERVISION", on, due, "Supervision records: one "
-                      "registered manager's and two care workers' this month.", staff=supervised)
+                      "two registered managers' and two care workers' this month.", staff=supervised)
     )  # fmt: skip
     return requests_of(extras)
 

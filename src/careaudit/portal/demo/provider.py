@@ -31,6 +31,7 @@ from careaudit.lib.workdays import first_working_day, last_working_day
 from careaudit.organisation.models import Organisation, Role, StaffMember
 from careaudit.organisation.services import service_get_or_create, team_get_or_create
 from careaudit.portal.demo import DEMO_PASSWORD, DemoContext, Persona
+from careaudit.portal.demo.audits import supervise
 from careaudit.portal.demo.summary import actions_line
 from careaudit.programme.models import Programme, ProgrammeStatus
 from careaudit.programme.services import extra_request_create
@@ -87,12 +88,14 @@ def build(council: DemoContext) -> None:
     before = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     months = _months(context.today)
     plot = story.Story(context, months)
+    done = []
     for index, month in enumerate(months):
         requests = history.draw_month(context, programmes, month, index)
         requests += plot.draw_month(programmes, month, index)
-        history.answer(context, requests, plot, latest=months[-1])
+        done += history.answer(context, requests, plot, latest=months[-1])
         plot.after_month(index)
     history.as_if_the_tick_had_run(context)
+    supervise(context, done)
     # As the council's history, the provider's emails were never sent.
     OutgoingEmail.objects.filter(pk__gt=before).delete()
     council.notes.extend(f"{NOTE} {note}" for note in [*_summary(context), *context.notes])

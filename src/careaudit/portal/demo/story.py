@@ -59,6 +59,11 @@ PRN_MET = {
     PRN_REASON: ((0, 0.6), (PROBLEM_MONTHS[0], 0.3), (ACTION_MONTH, 0.93)),
     PRN_EFFECT: ((0, 0.55), (PROBLEM_MONTHS[0], 0.3), (ACTION_MONTH, 0.45), (9, 0.6)),
 }
+# The months in which the first of Willow Court's MAR audits finds each one not met.
+FOUND = {
+    PRN_REASON: PROBLEM_MONTHS,
+    PRN_EFFECT: (*PROBLEM_MONTHS, *range(ACTION_MONTH, SECOND_ACTION_MONTH + 1)),
+}
 FINDINGS = {
     PRN_REASON: (
         "PRN paracetamol given four times in the period with no reason recorded on the MAR or "
@@ -98,6 +103,7 @@ class Story:
         self.home = context.organisation.services.get(name=STORY_HOME)
         self.manager = self.people[("registered-manager", self.home.pk)]
         self.first_action = None
+        self.answered: set[tuple[str, date]] = set()  # (PRN criterion, month) answered
 
     # --- What the audits found ------------------------------------------------------------
 
@@ -126,6 +132,10 @@ class Story:
             return None
         met = [share for start, share in PRN_MET[criterion.key] if index >= start][-1]
         roll = self.context.rng.random()
+        first = (criterion.key, request.month) not in self.answered
+        self.answered.add((criterion.key, request.month))
+        if first and index in FOUND[criterion.key]:
+            return {"value": scoring.NOT_MET}  # whatever the draw, the month's audits find it
         if roll < met:
             return {"value": scoring.MET}
         return {"value": scoring.NOT_MET if roll > met + (1 - met) / 3 else scoring.PARTLY_MET}
@@ -216,7 +226,7 @@ class Story:
             description="A PRN protocol for each medicine saying how the person shows they "
             "need it; the reason written on the back of the MAR at each dose; the team "
             "leaders check the PRN records at each handover for a month.",
-            due_date=add_working_days(agreed, 40),
+            due_date=add_working_days(agreed, 50),
             completion_criteria=f"A re-audit of {REAUDIT_RECORDS} MARs reaches {TARGET}% on "
             "the reason for PRN doses.",
             support_needed="The community pharmacist's help to rewrite the PRN protocols.",
