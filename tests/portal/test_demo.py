@@ -25,7 +25,8 @@ from careaudit.improvement.models import (
 from careaudit.lib.dates import add_months
 from careaudit.lib.workdays import nth_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember, Team
-from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo
+from careaudit.portal.demo import DEMO_ORGANISATION_CODE, DEMO_PASSWORD, PERSONAS, build_demo
+from careaudit.portal.demo.provider import PROVIDER_PERSONAS
 from careaudit.programme.cycle import SELF_PICK_WORKING_DAY
 from careaudit.programme.models import AuditRequest, MonthlyDraw, Programme, RequestEvent
 from careaudit.standards.models import Framework
@@ -56,7 +57,7 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
 
     printed = _demo_built_on(today, capsys, django_capture_on_commit_callbacks)
 
-    organisation = Organisation.objects.get()
+    organisation = Organisation.objects.get(code=DEMO_ORGANISATION_CODE)
     assert Service.objects.filter(organisation=organisation).count() == 2
     assert Team.objects.filter(service__organisation=organisation).count() == 6
     assert 55 <= StaffMember.objects.filter(organisation=organisation).count() <= 65
@@ -101,7 +102,8 @@ def test_the_demo_holds_a_council_its_personas_and_a_year_of_audit_work(
         return
     # The command printed how to sign in, and a second run uses the data already there.
     assert "Creating the demo council" in printed
-    assert all(p.email in printed for p in PERSONAS)
+    assert all(p.email in printed for p in PERSONAS + PROVIDER_PERSONAS)
+    assert "(--organisation demo)" in printed and "(--organisation meadowbank)" in printed
     assert f"password for all: {DEMO_PASSWORD}" in printed
     assert "Authenticator app secret:" in printed
     again = _demo_built_on(today, capsys, django_capture_on_commit_callbacks)

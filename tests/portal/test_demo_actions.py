@@ -44,17 +44,19 @@ def test_the_demo_built_mid_month_has_actions_in_every_status(client):
 
 
 def assert_the_banner_counts_the_actions_at_the_end(context, today: date) -> None:
-    """The banner's line about the actions counts every action the steps made, and the
-    overdue ones, from the database at the end: not what the actions step made alone."""
-    actions = Action.objects.all()
+    """The banner's line about the council's actions counts every action the council's steps
+    made, and the overdue ones, from the database at the end: not what the actions step made
+    alone. The care provider's lines follow it."""
+    actions = Action.objects.filter(organisation=quality_lead_organisation())
     (line,) = [note for note in context.notes if note.startswith("Actions:")]
     assert line.startswith(f"Actions: {actions.count()} (")
     assert f"; {actions.overdue(today).count()} overdue" in line
-    assert context.notes[-1] == line  # the last line, after every step
+    council = [note for note in context.notes if not note.startswith("Meadowbank Care:")]
+    assert council[-1] == line  # the council's last line, after every step of the council
 
 
 def assert_the_demo_closes_the_loop(client, today: date) -> None:
-    actions = Action.objects.all()
+    actions = Action.objects.filter(organisation=quality_lead_organisation())
     assert set(actions.values_list("status", flat=True)) == set(ActionStatus.values)
     assert {ActionSource.FINDING, ActionSource.THEME} <= set(
         actions.values_list("source", flat=True)

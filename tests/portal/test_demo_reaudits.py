@@ -13,7 +13,7 @@ from django.core.management import call_command
 from careaudit.audits.models import Audit
 from careaudit.improvement.models import ActionStatus, EmbeddingCheck, Reaudit, ReauditOutcome
 from careaudit.lib.dates import month_start
-from careaudit.portal.demo import build_demo
+from careaudit.portal.demo import DEMO_ORGANISATION_CODE, build_demo
 from careaudit.portal.demo.reaudits import subject_of
 from careaudit.programme.models import AuditRequest, MonthlyDraw, ReauditDraw, RequestMode
 from careaudit.standards.models import Criterion
@@ -40,8 +40,9 @@ def test_the_demo_closes_one_action_by_its_reaudit_and_sends_one_back(
     with time_machine.travel(today, tick=False), django_capture_on_commit_callbacks(execute=True):
         context = build_demo(today)
 
-    met = Reaudit.objects.get(outcome=ReauditOutcome.MET)
-    short = Reaudit.objects.get(outcome=ReauditOutcome.SHORT)
+    council = Reaudit.objects.filter(action__organisation__code=DEMO_ORGANISATION_CODE)
+    met = council.get(outcome=ReauditOutcome.MET)
+    short = council.get(outcome=ReauditOutcome.SHORT)
     assert met.action.status == ActionStatus.CLOSED and met.action.closed_at is not None
     assert met.action.closing_note.startswith("The re-audit met the target: ")
     assert short.action.status == ActionStatus.IN_PROGRESS
@@ -79,14 +80,19 @@ def test_the_demo_closes_one_action_by_its_reaudit_and_sends_one_back(
 
     out = StringIO()
     call_command("check_draws", stdout=out)  # raises CommandError (exit 1) on a difference
-    assert out.getvalue().count(" re-audits reproduce\n") == ReauditDraw.objects.count() == 2
+    # The council's two, and the care provider's (tests/portal/test_demo_provider.py).
+    drawn = ReauditDraw.objects.count()
+    assert ReauditDraw.objects.filter(organisation__code=DEMO_ORGANISATION_CODE).count() == 2
+    assert out.getvalue().count(" re-audits reproduce\n") == drawn
     months = MonthlyDraw.objects.count()
     assert out.getvalue().endswith(
-        f"All {months + 2} draws reproduce from their seeds: {months} monthly draws and "
-        "2 re-audit draws.\n"
+        f"All {months + drawn} draws reproduce from their seeds: {months} monthly draws and "
+        f"{drawn} re-audit draws.\n"
     )
     assert set(
-        AuditRequest.objects.filter(mode=RequestMode.REAUDIT).values_list("month", flat=True)
+        AuditRequest.objects.filter(
+            mode=RequestMode.REAUDIT, organisation__code=DEMO_ORGANISATION_CODE
+        ).values_list("month", flat=True)
     ) == {drawn_in}
 
 

@@ -96,6 +96,7 @@ def _steps() -> list[Step]:
         governance,
         people,
         programme,
+        provider,
         reaudits,
         repeats,
         standards,
@@ -115,7 +116,8 @@ def _steps() -> list[Step]:
         escalations.build,
         governance.build,  # the board reviews what the steps before made
         programme.close_finished,  # a programme whose year is over, its work done
-        summary.build,  # last: the banner's counts, from the database
+        summary.build,  # the banner's counts of the council's actions, from the database
+        provider.build,  # beside the council, with its own seed: the council's data unchanged
     ]
 
 

@@ -167,7 +167,7 @@ def build(context: DemoContext) -> None:
         .order_by("month", "pk")
     )
     months = sorted({r.month for r in requests})
-    criteria = _criteria_by_version({r.tool_version_id for r in requests})
+    criteria = criteria_by_version({r.tool_version_id for r in requests})
     changed = change_month(months, this_month)
     team_quality = _team_quality({r.case.team_id for r in requests}, changed)
     leniency = {
@@ -231,8 +231,8 @@ def build(context: DemoContext) -> None:
         for criterion, true_value, value in drawn[audit.pk]:
             truth[(audit.pk, criterion.pk)] = true_value
             answers.append(Answer(audit=audit, criterion=criterion, value=value))
-            given.append(_scoring_answer(criterion, value))
-        _set_result(audit, request.tool_version, given)
+            given.append(scoring_answer(criterion, value))
+        set_result(audit, request.tool_version, given)
     Answer.objects.bulk_create(answers, batch_size=2000)
     _findings(context, answer_rows, answers)
     Audit.objects.bulk_update(
@@ -244,7 +244,7 @@ def build(context: DemoContext) -> None:
         status=RequestStatus.SUBMITTED
     )
     _moderate(context, months, criteria, truth)
-    _supervise(context, audits)
+    supervise(context, audits)
     context.notes.append(
         f"Audits: {len(audits)} completed over {len(months)} months, "
         f"{Moderation.objects.filter(audit__organisation=organisation).count()} moderated."
@@ -308,7 +308,7 @@ def _submitted_at(context: DemoContext, request: AuditRequest, day: date) -> dat
     return min(max(_at(day), reached + timedelta(hours=2)), context.built_at)
 
 
-def _criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
+def criteria_by_version(version_ids) -> dict[int, list[Criterion]]:
     by_version = defaultdict(list)
     criteria = Criterion.objects.filter(section__version__in=version_ids).order_by(
         "section__position", "position"
@@ -480,7 +480,7 @@ def _next_to(value: str) -> list[str]:
     return [ORDER[j] for j in (i - 1, i + 1) if 0 <= j < len(ORDER)]
 
 
-def _scoring_answer(criterion: Criterion, value: str) -> scoring.CriterionAnswer:
+def scoring_answer(criterion: Criterion, value: str) -> scoring.CriterionAnswer:
     return scoring.CriterionAnswer(
         criterion.key,
         scoring.Scale(criterion.scale),
@@ -490,7 +490,7 @@ def _scoring_answer(criterion: Criterion, value: str) -> scoring.CriterionAnswer
     )
 
 
-def _set_result(audit: Audit, version, given) -> None:
+def set_result(audit: Audit, version, given) -> None:
     result = scoring.score(given, partly_met_value=float(version.partly_met_value))
     rating = scoring.rate(
         result, version.rating_scheme, version.thresholds(), scoring.critical_failures(given)
@@ -530,7 +530,7 @@ def _moderate(context: DemoContext, months, criteria, truth) -> None:
         for criterion in criteria[audit.tool_version_id]:
             value = truth.get((audit.pk, criterion.pk), "")
             rows.append(ModerationAnswer(moderation=moderation, criterion=criterion, value=value))
-            given.append(_scoring_answer(criterion, value))
+            given.append(scoring_answer(criterion, value))
             if audit_values.get(criterion.pk):
                 pairs.append((audit_values[criterion.pk], value))
         result = scoring.score(given, partly_met_value=float(audit.tool_version.partly_met_value))
@@ -575,7 +575,7 @@ def _moderated_at(context: DemoContext, moderation: Moderation) -> datetime:
     return min(max(_at(day), drawn), context.built_at)
 
 
-def _supervise(context: DemoContext, audits: list[Audit]) -> None:
+def supervise(context: DemoContext, audits: list[Audit]) -> None:
     """Most audits of a worker's cases were discussed in their next supervision."""
     rng = context.rng
     cut = _at(context.today - timedelta(days=30))

@@ -60,16 +60,18 @@ def build(context: DemoContext) -> None:
                         job(programme, day, frozenset(), report)
         month = add_months(month, 1)
     OutgoingEmail.objects.filter(pk__gt=before).delete()
-    _as_if_the_tick_had_run(context)
+    as_if_the_tick_had_run(context)
     context.programmes = programmes
     context.notes.append(
         f"Programme: {report.created} audit requests drawn over the last {HISTORY_MONTHS} months."
     )
 
 
-def _as_if_the_tick_had_run(context: DemoContext) -> None:
+def as_if_the_tick_had_run(context: DemoContext) -> None:
     """Past reminders and overdue notices were sent at the time; don't send them again now."""
-    past = list(AuditRequest.objects.filter(due_date__lt=context.today))
+    past = list(
+        AuditRequest.objects.filter(organisation=context.organisation, due_date__lt=context.today)
+    )
     for request in past:
         request.reminder_sent_at = _at(add_working_days(request.due_date, -5))
         request.overdue_notified_at = min(

@@ -64,7 +64,7 @@ def build(context: DemoContext) -> None:
             continue
         if not _verify(context, action, schedule):
             continue
-        _do_reaudits(context, action, criterion, improved=outcome == "improved", when=schedule)
+        do_reaudits(context, action, criterion, improved=outcome == "improved", when=schedule)
         _embedding_check(context, action, criterion, outcome)
         done.append(Action.objects.get(pk=action.pk))
     # Like the history's requests, the re-audits' emails were never sent.
@@ -264,7 +264,7 @@ def _verify(context, action: Action, when: Schedule) -> bool:
     return True
 
 
-def _do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, when: Schedule):
+def do_reaudits(context, action: Action, criterion: Criterion, *, improved: bool, when: Schedule):
     """Each re-audit started and submitted after the draw, as the schedule says."""
     rng = context.rng
     requests = list(

@@ -12,13 +12,14 @@ from django.db import connections
 from django.utils import timezone
 
 from careaudit.portal.demo import DEMO_PASSWORD, PERSONAS, build_demo, demo_exists
+from careaudit.portal.demo.provider import PROVIDER_CODE, PROVIDER_PERSONAS
 from careaudit.portal.server import collect_static, serve
 
 
 class Command(BaseCommand):
     help = (
-        "Try Care Audit: create a local SQLite database with a demo council, print the "
-        "sign-ins and serve the site."
+        "Try Care Audit: create a local SQLite database with a demo council and a demo care "
+        "provider, print the sign-ins and serve the site."
     )
 
     def add_arguments(self, parser) -> None:
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         if demo_exists():
             self.stdout.write("Using the existing demo data (run with --reset to start again).")
         else:
-            self.stdout.write("Creating the demo council…")
+            self.stdout.write("Creating the demo council and care provider…")
             context = build_demo(timezone.localdate())
             for note in context.notes:
                 self.stdout.write(note)
@@ -74,7 +75,10 @@ class Command(BaseCommand):
             "",
             f"Sign in with any of these (password for all: {DEMO_PASSWORD}):",
         ]
-        lines += [f"  {p.label:<30} {p.email}" for p in PERSONAS]
+        lines += ["Demo County Council (--organisation demo):"]
+        lines += [f"  {p.label:<34} {p.email}" for p in PERSONAS]
+        lines += [f"Meadowbank Care, a care provider (--organisation {PROVIDER_CODE}):"]
+        lines += [f"  {p.label:<34} {p.email}" for p in PROVIDER_PERSONAS]
         lines += ["", *self._two_factor_lines(), ""]
         self.stdout.write("\n".join(lines))
 
