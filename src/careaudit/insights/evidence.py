@@ -428,6 +428,10 @@ class StatementEvidence:
         return [a for a in self.actions if a.overdue]
 
     @property
+    def abandoned(self) -> list[ActionLine]:
+        return [a for a in self.actions if a.status == ActionStatus.ABANDONED]
+
+    @property
     def still_open(self) -> list[ActionLine]:
         return [a for a in self.actions if a.status in OPEN_STATUSES]
 
