@@ -4,6 +4,8 @@ verified it. Set EVIDENCE_PACK_DIR to keep the PDFs made here (to look at them).
 
 import io
 import os
+import shutil
+import subprocess
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -12,20 +14,29 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from careaudit.audits.models import Answer, Audit, AuditStatus
 from careaudit.audits.services import result_update
 from careaudit.cases.models import Case
+from careaudit.core.models import BackgroundJob
 from careaudit.improvement.models import Action, ActionSource, ActionStatus, Reaudit
-from careaudit.insights.evidence import find_statement, statement_evidence, statements_for
+from careaudit.insights.evidence import (
+    default_period,
+    find_statement,
+    statement_evidence,
+    statements_for,
+)
 from careaudit.insights.evidence_zip import make_pack
 from careaudit.insights.filters import ResultsFilter
 from careaudit.lib.dates import add_months
+from careaudit.organisation.models import Service
 from careaudit.programme.models import AuditRequest, ReauditDraw, RequestMode
 from careaudit.standards.models import Criterion, SubjectKind, ToolVersion
 from careaudit.standards.pack_io import pack_load
 from careaudit.standards.packfile import load_builtin
+from tests.factories import ServiceFactory
 from tests.provider import Provider, build_provider
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +52,11 @@ def at(day: date) -> datetime:
 
 
 def an_audit(provider: Provider, version: ToolVersion, month: date, answers: dict[str, str],
-             *, case: Case | None = None) -> Audit:  # fmt: skip
-    """A submitted audit of `month` with these answers (criterion key → value)."""
+             *, case: Case | None = None, service: Service | None = None) -> Audit:  # fmt: skip
+    """A submitted audit of `month` with these answers (criterion key → value), of the case
+    or else of the service (the provider's home unless another is given)."""
     subject = {"case": case} if case else {
-        "subject_kind": SubjectKind.SERVICE, "service_subject": provider.home,
+        "subject_kind": SubjectKind.SERVICE, "service_subject": service or provider.home,
     }  # fmt: skip
     request = AuditRequest.objects.create(
         organisation=provider.organisation,
@@ -143,6 +155,41 @@ def e1_world(provider):
     return provider, action
 
 
+E1_KEYS = ["cqc-E1-people", "cqc-E1-staff", "cqc-E1-partners", "cqc-E1-processes"]
+
+
+def mock_version():
+    framework = pack_load(load_builtin("cqc-quality-statements")).framework
+    return framework.standards.get(code="EFFECTIVE").tools.get().current_version()
+
+
+@pytest.fixture
+def two_homes(provider):
+    """Oak House and Elm Court, each mock-inspected on E1 in February and November 2024
+    (scores of people's experience, staff, partners and processes)."""
+    elm = ServiceFactory(organisation=provider.organisation, name="Elm Court")
+    mock = mock_version()
+    for month, home, scores in (
+        (MONTHS[1], provider.home, "2223"),  # 9 of 16: 56.3 %
+        (MONTHS[1], elm, "2222"),  # 50.0 %
+        (MONTHS[10], provider.home, "3334"),  # 81.3 %
+        (MONTHS[10], elm, "3323"),  # 68.8 %
+    ):
+        an_audit(provider, mock, month, dict(zip(E1_KEYS, scores, strict=True)), service=home)
+    return provider
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler) is not installed")
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(text.split())
+
+
 def keep(name: str, content: bytes) -> None:
     folder = os.environ.get("EVIDENCE_PACK_DIR")
     if folder:
@@ -216,3 +263,127 @@ def test_a_council_statement_for_a_provider_is_refused_naming_the_set_that_appli
             "report", "evidence", "--statement", "LA1", "--format", "pdf",
             "-o", str(tmp_path / "x.pdf"), "--organisation", "brookside",
         )  # fmt: skip
+
+
+# --- Mock inspections at several locations ---------------------------------------------------
+
+
+def test_each_mock_inspection_names_its_location(two_homes, tmp_path):
+    provider = two_homes
+    e1 = find_statement(provider.organisation, "E1")
+
+    pack = statement_evidence(provider.organisation, e1, YEAR, AS_OF)
+
+    assert [(f"{m.month:%Y-%m}", m.location, m.percent) for m in pack.mock] == [
+        ("2024-02", "Elm Court", Decimal("50.0")),
+        ("2024-02", "Oak House", Decimal("56.3")),
+        ("2024-11", "Elm Court", Decimal("68.8")),
+        ("2024-11", "Oak House", Decimal("81.3")),
+    ]
+    # The shareable folder keeps the location: a service's name is not personal data.
+    content = make_pack(
+        provider.organisation, [e1], YEAR, format="zip", as_of=AS_OF, shareable=True
+    )
+    rows = zipfile.ZipFile(io.BytesIO(content)).read("mock_inspection.csv")
+    lines = rows.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("statement,audit_id,month,location,category,score")
+    assert ",2024-11,Elm Court,Feedback from partners,2,68.8,Good" in "\n".join(lines)
+    # The PDF's table of each category names the location on every row.
+    text = pdf_text(make_pack(provider.organisation, [e1], YEAR, format="pdf", as_of=AS_OF),
+                    tmp_path)  # fmt: skip
+    assert "November 2024 Elm Court 2 68.8% Good" in text
+
+
+def test_the_latest_round_is_summarised_across_locations_naming_the_lowest(two_homes, tmp_path):
+    provider = two_homes
+    e1 = find_statement(provider.organisation, "E1")
+
+    pack = statement_evidence(provider.organisation, e1, YEAR, AS_OF)
+
+    latest = pack.latest_round
+    assert latest.words == "November 2024: 2 locations, 68.8–81.3% (Good); lowest Elm Court, 68.8%"
+    assert pack.earlier_words == "February 2024: 50.0–56.3% at 2 locations"
+    assert pack.categories["Feedback from partners"].latest_mock_words == (
+        "November 2024: 2–3 of 4 across 2 locations"
+    )
+    assert pack.categories["People's experience"].latest_mock_words == (
+        "November 2024: 3 of 4 at each of 2 locations"
+    )
+    text = pdf_text(make_pack(provider.organisation, [e1], YEAR, format="pdf", as_of=AS_OF),
+                    tmp_path)  # fmt: skip
+    assert "Mock inspection, November 2024: 2 locations, 68.8–81.3% (Good)" in text
+    # No single location's score is presented as the provider's.
+    assert "81.3% Good, November 2024" not in text
+
+
+def test_where_one_location_was_inspected_the_summary_names_it(e1_world):
+    provider, _ = e1_world
+    e1 = find_statement(provider.organisation, "E1")
+
+    pack = statement_evidence(provider.organisation, e1, YEAR, AS_OF)
+
+    assert pack.latest_round.words == "November 2024, Oak House: 81.3% (Good)"
+    assert pack.earlier_words == "February 2024: 56.3% (Oak House)"
+
+
+# --- The default period ------------------------------------------------------------------------
+
+
+def test_the_default_period_ends_with_the_last_complete_month(e1_world, tmp_path, time_machine):
+    provider, _ = e1_world
+    time_machine.move_to(datetime(2025, 2, 10, 12), tick=False)
+    out = io.StringIO()
+
+    call_command(
+        "report", "evidence", "--statement", "E1", "--format", "pdf",
+        "-o", str(tmp_path / "e1.pdf"), "--organisation", provider.organisation.code, stdout=out,
+    )  # fmt: skip
+
+    assert default_period(date(2026, 12, 6)) == ResultsFilter(
+        since=date(2025, 12, 1), until=date(2026, 11, 1)
+    )
+    assert "(February 2024 to January 2025)" in out.getvalue()
+
+
+def test_a_period_asked_for_with_the_month_under_way_says_so_far(e1_world, tmp_path, time_machine):
+    provider, _ = e1_world
+    time_machine.move_to(datetime(2025, 1, 20, 12), tick=False)
+    out = io.StringIO()
+
+    call_command(
+        "report", "evidence", "--statement", "E1", "--from", "2024-02", "--to", "2025-01",
+        "--format", "pdf", "-o", str(tmp_path / "e1.pdf"),
+        "--organisation", provider.organisation.code, stdout=out,
+    )  # fmt: skip
+
+    assert "(February 2024 to January 2025 so far)" in out.getvalue()
+    text = pdf_text((tmp_path / "e1.pdf").read_bytes(), tmp_path)
+    assert "January 2025 is not over: its figures are of the audits submitted so far" in text
+
+
+def test_the_statement_page_lists_each_mock_inspection_with_its_location(two_homes, login):
+    provider = two_homes
+    client = login(provider.quality_lead)
+
+    response = client.get(
+        reverse("insights_evidence_statement", args=["E1"]), {"from": "2024-01", "to": "2025-01"}
+    )
+
+    page = " ".join(response.content.decode().split())
+    assert "November 2024: 2 locations, 68.8–81.3% (Good); lowest Elm Court, 68.8%" in page
+    table = page[page.index('id="mock"') :]
+    assert table.index("Elm Court") < table.index("Oak House") < table.index("</table>")
+
+
+def test_the_pages_default_to_the_last_twelve_complete_months(e1_world, login, time_machine):
+    provider, _ = e1_world
+    time_machine.move_to(datetime(2025, 2, 10, 12), tick=False)
+    client = login(provider.quality_lead)
+
+    page = client.get(reverse("insights_evidence_statement", args=["E1"])).content.decode()
+
+    assert 'value="2024-02"' in page and 'value="2025-01"' in page
+    assert "so far" not in page
+    client.post(reverse("insights_evidence_folder"))
+    (job,) = BackgroundJob.objects.filter(kind="evidence_folder")
+    assert job.parameters == {"since": "2024-02-01", "until": "2025-01-01"}

@@ -47,10 +47,10 @@ from careaudit.improvement.models import (
     ReauditOutcome,
 )
 from careaudit.insights.board_report import Measure
-from careaudit.insights.filters import ResultsFilter, counted_audits
+from careaudit.insights.filters import DEFAULT_MONTHS, ResultsFilter, counted_audits
 from careaudit.insights.months import voice_and_agreement
 from careaudit.lib import scoring
-from careaudit.lib.dates import add_months
+from careaudit.lib.dates import add_months, month_start
 from careaudit.lib.rounding import round_half_up
 from careaudit.organisation.models import Organisation
 from careaudit.standards.models import (
@@ -114,6 +114,13 @@ def find_statement(organisation: Organisation, code: str) -> CqcStatement:
             f"against: as {what}, it is assessed against {SET_NAMES[kind]}."
         )
     return statement
+
+
+def default_period(today: date) -> ResultsFilter:
+    """The months a pack covers unless asked otherwise: the last 12 complete months (a month
+    still under way would end the chart with a handful of answers)."""
+    last = add_months(month_start(today), -1)
+    return ResultsFilter(since=add_months(last, 1 - DEFAULT_MONTHS), until=last)
 
 
 def check_period(since: date, until: date) -> None:
@@ -194,6 +201,9 @@ class MockInspection:
     month: date
     submitted: date | None
     scores: dict[str, int]  # evidence category → 1..4
+    # Where it was held: the audit's service subject, or the service of the case's team or of
+    # the staff member audited ("" where none is known).
+    location: str = ""
 
     @property
     def percent(self) -> Decimal | None:
@@ -202,11 +212,77 @@ class MockInspection:
         return round_half_up(Decimal(sum(self.scores.values())) * 100 / (4 * len(self.scores)), 1)
 
     @property
+    def where(self) -> str:
+        """The location's name, for a table or a sentence."""
+        return self.location or "location not recorded"
+
+    @property
     def band(self) -> str:
         if self.percent is None:
             return ""
         result = scoring.ScoreResult(float(self.percent), len(self.scores), len(self.scores), 0)
         return scoring.rate(result, scoring.RatingScheme.CQC).label
+
+
+def _span(values: list, unit: str = "") -> str:
+    """ "70.0–75.0%" (or "75.0%" when all are the same)."""
+    low, high = min(values), max(values)
+    return f"{low}{unit}" if low == high else f"{low}–{high}{unit}"
+
+
+@dataclass(frozen=True)
+class MockRound:
+    """The mock inspections of one month: each location's score for the statement."""
+
+    month: date
+    inspections: list[MockInspection]
+
+    @property
+    def locations(self) -> int:
+        return len(self.inspections)
+
+    @property
+    def lowest(self) -> MockInspection:
+        return min(self.inspections, key=lambda m: (m.percent, m.location, m.audit_id))
+
+    @property
+    def span(self) -> str:
+        """The round's scores: "70.0–75.0%", or the one score."""
+        return _span([m.percent for m in self.inspections], "%")
+
+    @property
+    def bands(self) -> str:
+        """ "Good", or "Requires improvement to Good" where locations differ."""
+        order = [m.band for m in sorted(self.inspections, key=lambda m: m.percent)]
+        return order[0] if order[0] == order[-1] else f"{order[0]} to {order[-1]}"
+
+    @property
+    def lowest_named(self) -> str:
+        """The location(s) with the round's lowest score: "Oakwood House", "A and B"."""
+        low = self.lowest.percent
+        names = [m.where for m in self.inspections if m.percent == low]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def words(self) -> str:
+        """The round in a sentence: "October 2026: 4 locations, 70.0–75.0% (Good); lowest
+        Oakwood House, 70.0%", or "October 2026, Oakwood House: 75.0% (Good)"."""
+        month = f"{self.month:%B %Y}"
+        if self.locations == 1:
+            only = self.inspections[0]
+            return f"{month}, {only.where}: {only.percent}% ({only.band})"
+        return (
+            f"{month}: {self.locations} locations, {self.span} ({self.bands}); lowest "
+            f"{self.lowest_named}, {self.lowest.percent}%"
+        )
+
+    @property
+    def short(self) -> str:
+        """An earlier round in a few words: "February 2026: 50.0–70.0% at 4 locations"."""
+        month = f"{self.month:%B %Y}"
+        if self.locations == 1:
+            return f"{month}: {self.inspections[0].percent}% ({self.inspections[0].where})"
+        return f"{month}: {self.span} at {self.locations} locations"
 
 
 @dataclass(frozen=True)
@@ -288,6 +364,21 @@ class CategoryEvidence:
     charted: bool = False
 
     @property
+    def latest_mock_words(self) -> str:
+        """The latest round's scores in this category, for a summary row: "October 2026: 2–3
+        of 4 across 4 locations", or "October 2026 (Oakwood House): 3 of 4"."""
+        if not self.mock:
+            return ""
+        latest = max(m.month for m, _s in self.mock)
+        scores = [(m, s) for m, s in self.mock if m.month == latest]
+        if len(scores) == 1:
+            return f"{latest:%B %Y} ({scores[0][0].where}): {scores[0][1]} of 4"
+        values = [s for _m, s in scores]
+        if min(values) == max(values):
+            return f"{latest:%B %Y}: {values[0]} of 4 at each of {len(scores)} locations"
+        return f"{latest:%B %Y}: {_span(values)} of 4 across {len(scores)} locations"
+
+    @property
     def has_evidence(self) -> bool:
         return bool(
             self.found.figure.answers
@@ -337,6 +428,10 @@ class StatementEvidence:
         return [a for a in self.actions if a.overdue]
 
     @property
+    def abandoned(self) -> list[ActionLine]:
+        return [a for a in self.actions if a.status == ActionStatus.ABANDONED]
+
+    @property
     def still_open(self) -> list[ActionLine]:
         return [a for a in self.actions if a.status in OPEN_STATUSES]
 
@@ -366,9 +461,28 @@ class StatementEvidence:
         """The chart's verdict in words, without a full stop ("" with no chart)."""
         return self.measure.verdict.rstrip(".") if self.measure else ""
 
+    @cached_property
+    def mock_rounds(self) -> list[MockRound]:
+        """The mock inspections month by month (a round: every location inspected that
+        month), the earliest first."""
+        by_month: dict[date, list[MockInspection]] = defaultdict(list)
+        for inspection in self.mock:
+            by_month[inspection.month].append(inspection)
+        return [MockRound(month, by_month[month]) for month in sorted(by_month)]
+
     @property
-    def latest_mock(self) -> MockInspection | None:
-        return self.mock[-1] if self.mock else None
+    def latest_round(self) -> MockRound | None:
+        return self.mock_rounds[-1] if self.mock_rounds else None
+
+    @property
+    def earlier_rounds(self) -> list[MockRound]:
+        """The rounds before the latest, the latest first."""
+        return self.mock_rounds[-2::-1]
+
+    @property
+    def earlier_words(self) -> str:
+        """ "February 2026: 50.0–70.0% at 4 locations; …" ("" with one round)."""
+        return "; ".join(r.short for r in self.earlier_rounds)
 
     @property
     def categories_with_evidence(self) -> list[CategoryEvidence]:
@@ -646,15 +760,29 @@ def latest_texts(keys: set[str]) -> dict[str, str]:
 
 
 def _mock_inspections(answers: QuerySet[Answer]) -> list[MockInspection]:
+    """Each mock inspection with its location, month by month and by location's name."""
     scores: dict[int, dict] = {}
     for row in answers.values(
-        "audit_id", "category", "value", "audit__request__month", "audit__submitted_at"
+        "audit_id",
+        "category",
+        "value",
+        "audit__request__month",
+        "audit__submitted_at",
+        "audit__service_subject__name",
+        "audit__case__team__service__name",
+        "audit__staff_subject__service__name",
+        "audit__staff_subject__team__service__name",
     ).order_by("audit__request__month", "audit_id"):
         entry = scores.setdefault(
             row["audit_id"],
             {
                 "month": row["audit__request__month"],
                 "submitted": row["audit__submitted_at"],
+                "location": row["audit__service_subject__name"]
+                or row["audit__case__team__service__name"]
+                or row["audit__staff_subject__service__name"]
+                or row["audit__staff_subject__team__service__name"]
+                or "",
                 "scores": {},
             },
         )
@@ -666,8 +794,11 @@ def _mock_inspections(answers: QuerySet[Answer]) -> list[MockInspection]:
             e["month"],
             e["submitted"].date() if e["submitted"] else None,
             e["scores"],
+            e["location"],
         )
-        for audit_id, e in scores.items()
+        for audit_id, e in sorted(
+            scores.items(), key=lambda item: (item[1]["month"], item[1]["location"], item[0])
+        )
         if e["scores"]
     ]
 

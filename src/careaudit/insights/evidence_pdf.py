@@ -20,6 +20,7 @@ from careaudit.insights.evidence import (
     IndexRow,
     StatementEvidence,
 )
+from careaudit.lib.dates import month_start
 
 TEMPLATE = "insights/evidence_pack.html"
 # Page 1 names this many actions and criteria; the category pages name them all.
@@ -37,10 +38,18 @@ class PackMeta:
     shareable: bool
 
     @property
+    def partial(self) -> bool:
+        """The period ends with the month still under way (asked for explicitly: by default
+        a pack ends with the last complete month)."""
+        return self.until == month_start(self.as_of)
+
+    @property
     def period(self) -> str:
+        """ "December 2025 to November 2026"; "… to December 2026 so far" while it lasts."""
+        so_far = " so far" if self.partial else ""
         if self.since == self.until:
-            return f"{self.since:%B %Y}"
-        return f"{self.since:%B %Y} to {self.until:%B %Y}"
+            return f"{self.since:%B %Y}{so_far}"
+        return f"{self.since:%B %Y} to {self.until:%B %Y}{so_far}"
 
 
 def evidence_pdf(
@@ -68,6 +77,8 @@ def context(
         "index": index,
         "with_evidence": [r for r in index or [] if r.has_evidence],
         "without_evidence": [r for r in index or [] if not r.has_evidence],
+        # Scored only by a self-assessment: no audit, no action.
+        "mock_only": [r for r in index or [] if r.mock and not r.audits and not r.actions],
         "folder": folder,
         "first": FIRST_PAGE_ITEMS,
         "categories": CATEGORIES,

@@ -101,6 +101,7 @@ MOCK_COLUMNS = [
     "statement",
     "audit_id",
     "month",
+    "location",
     "category",
     "score",
     "statement_percent",
@@ -209,6 +210,7 @@ def evidence_records(
             "statement": code,
             "audit_id": m.audit_id,
             "month": f"{m.month:%Y-%m}",
+            "location": m.location,
             "category": category,
             "score": score,
             "statement_percent": m.percent,
@@ -345,8 +347,9 @@ What is in this folder
                        baseline_audit_ids lists the audits of the baseline.
   checks.csv           Embedding checks of the actions (spot checks, observed practice,
                        supervision questions): when, and whether the change has held.
-  mock_inspection.csv  The mock inspection's scores (1 to 4) for each statement and evidence
-                       category; statement_percent = the sum of scores / (4 x the number
+  mock_inspection.csv  The mock inspection's scores (1 to 4) for each statement, location and
+                       evidence category (location: the service inspected, or the service of
+                       the case's team or of the staff member audited); statement_percent = the sum of scores / (4 x the number
                        scored), banded as CQC does (25-38% Inadequate, 39-62% Requires
                        improvement, 63-87% Good, 88% and above Outstanding).
 

@@ -9,6 +9,8 @@ followed and downloaded under /reports/. Every download is in the access log. A 
 not open case-level audits (a board member) gets the shareable folder whatever they ask for.
 """
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +34,7 @@ from careaudit.insights.evidence import (
 from careaudit.insights.evidence_jobs import evidence_folder_submit
 from careaudit.insights.evidence_zip import evidence_records, make_pack
 from careaudit.insights.filters import ResultsFilter, ResultsFilterForm
+from careaudit.lib.dates import month_start
 from careaudit.programme.selectors import today
 
 # The audits behind a statement's figures listed on its page (all are in the folder).
@@ -40,10 +43,12 @@ CONTENT_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
 
 
 class EvidenceFilterForm(ResultsFilterForm):
-    """The months only: a pack is of the whole organisation."""
+    """The months only: a pack is of the whole organisation. With no months given, the last
+    12 complete months (`evidence.default_period`): the results pages' default ends with the
+    month of `today`, so the form is given the last day of the month before."""
 
-    def __init__(self, data, **kwargs):
-        super().__init__(data, **kwargs)
+    def __init__(self, data, *, today: date, **kwargs):
+        super().__init__(data, today=month_start(today) - timedelta(days=1), **kwargs)
         for name in ("standard", "service", "team", "role", "mode"):
             del self.fields[name]
 
@@ -95,6 +100,7 @@ def evidence_statement_page(request: HttpRequest, code: str) -> HttpResponse:
             "audits_listed": AUDITS_LISTED,
             "derived_words": DERIVED_WORDS,
             "query": f.query_string() if f else "",
+            "so_far": f is not None and f.until == month_start(today()),
         },
     )
 

@@ -25,11 +25,16 @@ from careaudit.insights.board_report import (
     check_month,
     write_board_report,
 )
-from careaudit.insights.evidence import check_period, find_statement, statements_for
+from careaudit.insights.evidence import (
+    check_period,
+    default_period,
+    find_statement,
+    statements_for,
+)
 from careaudit.insights.evidence_zip import FORMATS as EVIDENCE_FORMATS
 from careaudit.insights.evidence_zip import make_pack
 from careaudit.insights.filters import DEFAULT_MONTHS, ResultsFilter
-from careaudit.lib.dates import add_months, parse_month
+from careaudit.lib.dates import add_months, month_start, parse_month
 from careaudit.organisation.models import Organisation
 
 KINDS = {
@@ -139,7 +144,7 @@ class Command(BaseCommand):
                     f"{' or '.join(EVIDENCE_FORMATS)}."
                 )
             today = timezone.localdate()
-            default = ResultsFilter.default(today)
+            default = default_period(today)  # the last 12 complete months
             first = parse_month(since) if since else None
             last = parse_month(until) if until else None
             f = ResultsFilter(
@@ -181,6 +186,7 @@ class Command(BaseCommand):
             organisation_id=chosen.pk,
         )
         period = f"{f.since:%B %Y}" + (f" to {f.until:%B %Y}" if f.until != f.since else "")
+        period += " so far" if f.until == month_start(today) else ""
         self.stdout.write(
             f"Wrote the {'shareable ' if shareable else ''}evidence pack for {which} "
             f"({period}) to {path}."
