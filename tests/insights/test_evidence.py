@@ -289,6 +289,14 @@ def test_the_shareable_folder_has_no_case_reference_anywhere(world, tmp_path):
     world.audit(MARCH, {first: "not_met"})
     world.audit(APRIL, {first: "met"}, case=world.data.dunmere_case)
     refs = [world.data.ashby_case.case_ref, world.data.dunmere_case.case_ref]
+    # People type case references into free text: an action's title names one.
+    an_action(
+        world,
+        criterion=world.criteria[first],
+        created=APRIL,
+        due=date(2024, 5, 10),
+        title=f"Put right what the audit of {refs[0]} found",
+    )
     names = [world.people.advanced_practitioner.full_name, world.people.quality_lead.full_name]
 
     files = folder(world, shareable=True)
@@ -299,6 +307,13 @@ def test_the_shareable_folder_has_no_case_reference_anywhere(world, tmp_path):
             assert secret not in text, f"{secret} is in {name}"
     assert "case_ref" not in files["audits.csv"].decode("utf-8-sig").splitlines()[0]
     assert "Shareable version" in files["README.txt"].decode()
+    assert "Put right what the audit of [case reference removed] found" in files[
+        "actions.csv"
+    ].decode("utf-8-sig")
+    # The organisation's own folder keeps the title as written.
+    assert f"the audit of {refs[0]} found" in folder(world, shareable=False)["actions.csv"].decode(
+        "utf-8-sig"
+    )
 
 
 def test_the_evidence_takes_the_same_number_of_queries_however_many_audits(world):

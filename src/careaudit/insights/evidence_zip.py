@@ -12,17 +12,21 @@ category).
 """
 
 import csv
+import dataclasses
 import io
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef
 
 from careaudit.audits.compliance import achieved_sum, achievement_expression
 from careaudit.audits.models import Audit, FeedbackResponse
+from careaudit.cases.models import Case
 from careaudit.improvement.models import Reaudit
 from careaudit.insights.evidence import (
     DERIVED_WORDS,
@@ -301,9 +305,13 @@ def _percent(achieved, answers: int):
     return percent_of(achieved, answers) if answers else ""
 
 
-def to_csv(columns: list[str], rows: list[dict], *, shareable: bool) -> bytes:
+def to_csv(
+    columns: list[str], rows: list[dict], *, shareable: bool, refs: frozenset[str] = frozenset()
+) -> bytes:
     if shareable and "case_ref" in columns:
         columns = [c for c in columns if c != "case_ref"]
+    if shareable and refs:
+        rows = [without_case_references(row, refs) for row in rows]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
@@ -385,6 +393,7 @@ def evidence_zip(
 ) -> bytes:
     """The inspection folder as ZIP bytes."""
     shareable = folder.meta.shareable
+    refs = case_references(organisation) if shareable else frozenset()
     tables: dict[str, list[dict]] = {name: [] for name in FILES}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -398,9 +407,49 @@ def evidence_zip(
             for name, rows in evidence_records(organisation, pack, f, shareable=shareable).items():
                 tables[name].extend(rows)
         for name, columns in FILES.items():
-            archive.writestr(name, to_csv(columns, tables[name], shareable=shareable))
+            archive.writestr(name, to_csv(columns, tables[name], shareable=shareable, refs=refs))
         archive.writestr("README.txt", readme(folder))
     return buffer.getvalue()
+
+
+_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9/_.-]*[A-Za-z0-9])?")
+CASE_REFERENCE_REMOVED = "[case reference removed]"
+
+
+def case_references(organisation: Organisation) -> frozenset[str]:
+    """Every case reference the organisation holds (one query), to find in free text."""
+    return frozenset(
+        Case.objects.filter(organisation=organisation).values_list("case_ref", flat=True)
+    )
+
+
+def without_case_references(value: Any, refs: frozenset[str]) -> Any:
+    """`value` (text, or rows, lists and dataclasses holding text) with every word that is one
+    of `refs` replaced, for the shareable folder: people type case references into titles.
+
+    >>> without_case_references({"title": "Put right what RL-006 found"}, frozenset({"RL-006"}))
+    {'title': 'Put right what [case reference removed] found'}
+    """
+    if isinstance(value, str):
+        return _WORD.sub(
+            lambda m: CASE_REFERENCE_REMOVED if m.group(0) in refs else m.group(0), value
+        )
+    if isinstance(value, list):
+        return [without_case_references(item, refs) for item in value]
+    if isinstance(value, tuple):
+        return tuple(without_case_references(item, refs) for item in value)
+    if isinstance(value, dict):
+        return {key: without_case_references(item, refs) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value,
+            **{
+                field.name: without_case_references(getattr(value, field.name), refs)
+                for field in dataclasses.fields(value)
+                if field.init
+            },
+        )
+    return value
 
 
 def readme(folder: Folder) -> str:
@@ -434,12 +483,15 @@ def make_pack(
     progress: Callable[[str], None] = lambda step: None,
 ) -> bytes:
     """An evidence pack of these statements as PDF or ZIP bytes. A PDF of more than one
-    statement starts with the index; a PDF never names a person, so `shareable` changes only
-    its footer."""
+    statement starts with the index. A PDF never names a person; the shareable variant has
+    no case reference anywhere, not even one typed into an action's title."""
     check_period(f.since, f.until)
     meta = PackMeta(organisation.name, f.since, f.until, as_of, shareable)
     progress("gathering the evidence")
     packs = gather(organisation, statements, f, as_of)
+    if shareable:
+        # Titles and notes are free text: a case reference typed into one is taken out.
+        packs = without_case_references(packs, case_references(organisation))
     index = evidence_index(organisation, f) if len(statements) > 1 else None
     if format == "pdf":
         progress("drawing the PDF")
