@@ -170,6 +170,10 @@ def test_the_workbook_for_people_has_real_dates_and_yes_or_no(three_months, tmp_
     assert isinstance(rows[0][column["Score (%)"]].value, float | int)
     assert [c.value for c in sheet[1]] == [EXPORTS["audits"].heading(c) for c in AUDIT_COLUMNS]
 
+    # Codes in words: "Submitted", not `submitted`; the raw formats keep the codes.
+    assert {row[column["Status"]].value for row in rows} <= {"Submitted", "Draft"}
+    assert {row[column["Subject kind"]].value for row in rows} == {"Case"}
+
     due = formatted(tmp_path, "requests", "--month", "2023-10")
     due_date = [c.value for c in due[1]].index("Due date")
     cell = due.cell(2, due_date + 1)

@@ -8,8 +8,17 @@ the audits export gives it a row, so the month's progress adds up, but none of i
 
 from django.db.models import OuterRef, Subquery
 
-from careaudit.audits.models import Answer, Audit, AuditStatus, ModerationAnswer
-from careaudit.core.exports import ExportQuery, export_kind
+from careaudit.audits.models import (
+    Answer,
+    Audit,
+    AuditStatus,
+    ModerationAnswer,
+    NotContactedReason,
+    WorkerInvolvement,
+)
+from careaudit.core.exports import ExportQuery, export_kind, in_words
+from careaudit.programme.models import RequestMode
+from careaudit.standards.models import SubjectKind
 
 AUDIT_COLUMNS = (
     "audit_id",
@@ -59,6 +68,13 @@ def _audits(query: ExportQuery):
     "audits",
     AUDIT_COLUMNS,
     "one row per audit of the months (moderation in its columns)",
+    labels={
+        "mode": RequestMode,
+        "status": AuditStatus,
+        "not_contacted_reason": NotContactedReason,
+        "worker_involvement": WorkerInvolvement,
+        "subject_kind": SubjectKind,
+    },
 )
 def audit_rows(query: ExportQuery):
     audits = _audits(query).select_related(
@@ -104,6 +120,7 @@ def audit_rows(query: ExportQuery):
     "answers",
     ANSWER_COLUMNS,
     "one row per answer of the months' audits",
+    labels={"answer": in_words, "moderator_answer": in_words},
 )
 def answer_rows(query: ExportQuery):
     # The moderator's answer to the same criterion, if the moderation is complete, joined in

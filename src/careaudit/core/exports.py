@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
@@ -105,6 +106,9 @@ class ExportKind:
     monthly: bool = True
     # Readable headings where the column's name in words falls short.
     headings: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # Columns of codes, and their words for people: a model's choices (`AuditStatus`) or
+    # `in_words` ("partly_met" → "Partly met"). Only the workbook for people uses them.
+    labels: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -114,6 +118,20 @@ class ExportKind:
     def heading(self, column: str) -> str:
         """The column for people: "Case reference" for `case_ref`."""
         return self.headings.get(column) or readable(column)
+
+    def in_words(self, column: str, value):
+        """A coded value as people read it: "Submitted" for `submitted`; anything else as is."""
+        words = self.labels.get(column)
+        if words is None or not isinstance(value, str) or not value:
+            return value
+        if hasattr(words, "choices"):
+            return dict(words.choices).get(value, value)
+        return words(value)
+
+
+def in_words(code: str) -> str:
+    """A code in words: "partly_met" → "Partly met" (a score such as "3" stays "3")."""
+    return code.replace("_", " ").capitalize()
 
 
 EXPORTS: dict[str, ExportKind] = {}
@@ -126,14 +144,18 @@ def export_kind(
     *,
     monthly: bool = True,
     headings: dict[str, str] | None = None,
+    labels: dict[str, Any] | None = None,
 ):
     """Register an export: `@export_kind("requests", COLUMNS, "…") def rows(query): …`.
 
     `monthly=False` for a kind that exports everything at once (its query has no month);
-    `headings` for a column whose readable heading is not its name in words."""
+    `headings` for a column whose readable heading is not its name in words; `labels` for a
+    column of codes, with their words for the workbook for people."""
 
     def register(rows: Rows) -> Rows:
-        EXPORTS[name] = ExportKind(name, columns, rows, description, monthly, headings or {})
+        EXPORTS[name] = ExportKind(
+            name, columns, rows, description, monthly, headings or {}, labels or {}
+        )
         return rows
 
     return register
@@ -300,7 +322,10 @@ def _xlsx_formatted(kind: ExportKind, rows) -> Iterator[bytes]:
     sheet = book.create_sheet(title=kind.label[:31])
     headings = [kind.heading(c) for c in kind.columns]
     rows = iter(rows)
-    sample = [[_for_people(row[c]) for c in kind.columns] for row in islice(rows, SAMPLE)]
+    sample = [
+        [_for_people(kind.in_words(c, row[c])) for c in kind.columns]
+        for row in islice(rows, SAMPLE)
+    ]
     for index, heading in enumerate(headings):
         widest = max([len(heading)] + [_width(row[index]) for row in sample])
         letter = get_column_letter(index + 1)
@@ -331,7 +356,7 @@ def _xlsx_formatted(kind: ExportKind, rows) -> Iterator[bytes]:
         sheet.append([styled(v) for v in values])
         count += 1
     for row in rows:
-        sheet.append([styled(_for_people(row[c])) for c in kind.columns])
+        sheet.append([styled(_for_people(kind.in_words(c, row[c]))) for c in kind.columns])
         count += 1
     last = get_column_letter(len(headings))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"

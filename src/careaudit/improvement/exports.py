@@ -2,14 +2,24 @@
 them). All of the organisation's actions, or items, whatever their status: not monthly."""
 
 from careaudit.core.exports import ExportQuery, export_kind
-from careaudit.improvement.models import Action, RepeatedFinding
+from careaudit.improvement.models import (
+    Action,
+    ActionPriority,
+    ActionSource,
+    ActionStatus,
+    RepeatedFinding,
+)
 from careaudit.improvement.repeat_selectors import REPEAT_COLUMNS, repeat_row
 from careaudit.improvement.repeat_selectors import with_row_data as repeat_with_row_data
 from careaudit.improvement.selectors import ACTION_COLUMNS, action_row, with_row_data
 
 
 @export_kind(
-    "actions", ACTION_COLUMNS, "every action, with its lead, status and re-audit", monthly=False
+    "actions",
+    ACTION_COLUMNS,
+    "every action, with its lead, status and re-audit",
+    monthly=False,
+    labels={"source": ActionSource, "priority": ActionPriority, "status": ActionStatus},
 )
 def action_rows(query: ExportQuery):
     actions = Action.objects.order_by("pk")

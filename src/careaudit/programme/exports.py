@@ -2,7 +2,8 @@
 columns issue 9 added at the end)."""
 
 from careaudit.core.exports import ExportQuery, export_kind
-from careaudit.programme.models import AuditRequest
+from careaudit.programme.models import AuditRequest, RequestMode, RequestStatus
+from careaudit.standards.models import SubjectKind
 
 REQUEST_COLUMNS = (
     "request_id",
@@ -30,6 +31,7 @@ REQUEST_COLUMNS = (
     "requests",
     REQUEST_COLUMNS,
     "one row per audit request sent out in the months",
+    labels={"mode": RequestMode, "status": RequestStatus, "subject_kind": SubjectKind},
 )
 def request_rows(query: ExportQuery):
     requests = AuditRequest.objects.filter(month__range=query.months)
