@@ -232,7 +232,9 @@ def test_reaudit_requests_are_filed_under_the_month_they_were_drawn_in(loop, mon
     )
 
     out = tmp_path / "requests.csv"
-    call_command("export", "requests", "--month", "2027-03", "-o", str(out))
+    call_command(
+        "export", "requests", "--month", "2027-03", "--organisation", "council", "-o", str(out)
+    )
     exported = {int(r["request_id"]) for r in csv.DictReader(io.StringIO(out.read_text()))}
     assert set(draw.requests.values_list("pk", flat=True)) <= exported
     assert reaudit_redraw_check(draw).reproduced
@@ -524,7 +526,9 @@ def test_the_export_gives_the_baseline_and_reaudit_percentages(loop, monday, tmp
     without = an_action(loop, title="No re-audit")
 
     out = tmp_path / "actions.csv"
-    call_command("export", "actions", "--format", "csv", "-o", str(out))
+    call_command(
+        "export", "actions", "--format", "csv", "--organisation", "council", "-o", str(out)
+    )
     rows = {int(r["action_id"]): r for r in csv.DictReader(io.StringIO(out.read_text()))}
 
     assert (rows[action.pk]["baseline_percent"], rows[action.pk]["reaudit_percent"]) == (

@@ -24,6 +24,7 @@ from careaudit.programme.exports import REQUEST_COLUMNS
 from careaudit.programme.models import AuditRequest
 from tests.audits.conftest import submitted_audit
 from tests.conftest import built_once
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +223,7 @@ def test_a_range_is_logged_as_a_range(three_months, tmp_path):
     entry = AccessLog.objects.get(action="export")
     assert entry.description == (
         "careaudit export answers --from 2023-09 --to 2023-11 --format csv --pseudonymise "
-        "(every organisation)"
+        "(somerset)"  # the only organisation there is
     )
 
 
@@ -293,3 +294,16 @@ def test_a_control_character_pasted_into_a_note_does_not_break_the_workbook(
 
     values = [c.value for row in load_workbook(io.BytesIO(data)).active.iter_rows() for c in row]
     assert "Seen onthe file" in values
+
+
+def test_an_installation_of_several_organisations_must_say_whose_data_to_export(council, tmp_path):
+    """The rows carry no organisation: mixing two organisations' rows in one file would
+    cross the boundary between them, so the command asks which."""
+    OrganisationFactory(code="meadowbank", name="Meadowbank Care", kind="provider")
+    out = tmp_path / "answers.csv"
+
+    with pytest.raises(CommandError, match="more than one organisation; say which"):
+        call_command("export", "answers", "--month", "2023-10", "-o", str(out))
+
+    assert not out.exists()
+    assert not AccessLog.objects.filter(action="export").exists()

@@ -9,6 +9,7 @@ from careaudit.core.exports import EXPORTS, FORMATS, ExportQuery, write_export
 from careaudit.core.models import AccessAction
 from careaudit.lib.dates import parse_month
 from careaudit.organisation.models import Organisation
+from careaudit.organisation.selectors import organisation_for_command
 
 
 class Command(BaseCommand):
@@ -46,7 +47,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
         parser.add_argument(
-            "--organisation", metavar="CODE", help="only this organisation (default: every one)"
+            "--organisation",
+            metavar="CODE",
+            help="the organisation (needed when the installation holds more than one)",
         )
         parser.add_argument(
             "--pseudonymise",
@@ -143,9 +146,9 @@ def _destination(output: str | None):
 
 
 def _organisation(code: str | None) -> Organisation | None:
-    if not code:
+    """The organisation named, or the only one there is: the rows carry no organisation, so
+    an installation holding several must say whose data to export (none yet: nothing to
+    export but the header)."""
+    if not code and not Organisation.objects.exists():
         return None
-    organisation = Organisation.objects.filter(code__iexact=code).first()
-    if organisation is None:
-        raise ValueError(f"There is no organisation with the code “{code}”.")
-    return organisation
+    return organisation_for_command(code)
