@@ -30,8 +30,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.ADMINISTER)
 @require_http_methods(["GET", "POST"])
 def token_create(request: HttpRequest) -> HttpResponse:
-    organisation = require_staff(request).organisation
-    form = TokenForm(request.POST or None, organisation=organisation)
+    staff = require_staff(request)
+    organisation = staff.organisation
+    # Most tokens are for the administrator's own reports: they are chosen to start with.
+    form = TokenForm(request.POST or None, organisation=organisation, initial={"person": staff})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         token, raw = issue_token(
