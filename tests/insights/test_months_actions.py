@@ -42,7 +42,7 @@ def loop(_loop_once, request, db) -> Loop:
 
 def exported_actions(tmp_path) -> list[dict]:
     out = tmp_path / "actions.csv"
-    call_command("export", "actions", "-o", str(out))
+    call_command("export", "actions", "--organisation", "council", "-o", str(out))
     return list(csv.DictReader(io.StringIO(out.read_text())))
 
 

@@ -18,7 +18,8 @@ from django.db.models import Q, QuerySet
 from careaudit.audits.models import Audit, AuditStatus
 from careaudit.core.forms import GovukForm
 from careaudit.lib.dates import add_months, month_start
-from careaudit.organisation.models import Organisation, Role, Service, Team
+from careaudit.organisation.models import Organisation, Service, Team
+from careaudit.organisation.selectors import roles_for
 from careaudit.programme.models import AuditRequest, RequestMode
 from careaudit.standards.models import Standard
 
@@ -207,7 +208,8 @@ class ResultsFilterForm(GovukForm):
         )
         self.fields["role"].choices = _choices(
             "All roles",
-            Role.objects.for_organisation(organisation).values_list("pk", "name"),
+            # The roles of the organisation's kind (a council's, a provider's) and its own.
+            roles_for(organisation).values_list("pk", "name"),
         )
         self.fields["mode"].choices = [("", "All kinds"), *RESULT_MODES]
         for name, what in (
