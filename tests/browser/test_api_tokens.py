@@ -25,7 +25,11 @@ def test_an_administrator_makes_a_token_sees_it_once_and_revokes_it(page, people
     assert_accessible(page)
 
     page.get_by_role("button", name="Make a token").click()
-    page.locator("main form button[type=submit]").click()  # nobody chosen
+    # The administrator is chosen to start with; choosing nobody is refused with a message.
+    me = people.quality_lead
+    expect(page.locator("#id_person option:checked")).to_contain_text(me.email)
+    page.select_option("#id_person", value="")
+    page.locator("main form button[type=submit]").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the person")
     assert_accessible(page)
     _shot(page, "token-form-error")
