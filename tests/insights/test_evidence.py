@@ -2,6 +2,7 @@
 the audits found, what was done about it and that it stuck — every figure from records the
 inspection folder lists — and a statement with nothing to show says so plainly."""
 
+import csv
 import io
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careaudit.audits.exports import answer_rows
-from careaudit.audits.models import Finding
+from careaudit.audits.models import Finding, SupervisionDiscussion, WorkerComment
 from careaudit.core.background import run_job
 from careaudit.core.exports import ExportQuery
 from careaudit.core.models import AccessLog, BackgroundJob, JobStatus
@@ -160,6 +161,38 @@ def test_people_reached_for_their_views_are_the_peoples_experience(world):
 
     voice = pack.categories["People's experience"].voice
     assert (voice.contacted, voice.asked) == (1, 2)
+
+
+def test_workers_comments_and_supervision_are_the_feedback_from_staff(world):
+    first = tagged(world, "LA1")[0]
+    commented = world.audit(MARCH, {first: "not_met"})
+    discussed = world.audit(APRIL, {first: "met"})
+    world.audit(APRIL, {first: "met"})
+    worker = world.people.social_worker
+    WorkerComment.objects.create(
+        audit=commented, author=worker, text="I had recorded her views on paper"
+    )
+    talk = SupervisionDiscussion.objects.create(
+        supervisor=world.people.advanced_practitioner,
+        supervisee=worker,
+        discussed_on=date(2024, 5, 2),
+        reflection="Record the person's own words as they say them",
+    )
+    talk.audits.add(discussed, commented)
+
+    pack = statement_evidence(world.organisation, la1(world), SPRING, AS_OF)
+
+    staff = pack.categories["Feedback from staff and leaders"].staff
+    assert (staff.audits, staff.commented, staff.discussed) == (3, 1, 2)
+    rows = {
+        int(r["audit_id"]): r
+        for r in csv.DictReader(
+            io.StringIO(folder(world, shareable=True)["audits.csv"].decode("utf-8-sig"))
+        )
+    }
+    assert rows[commented.pk]["worker_commented"] == "yes"
+    assert rows[discussed.pk]["worker_commented"] == "no"
+    assert [r["discussed_in_supervision"] for r in rows.values()].count("yes") == 2
 
 
 # --- What we did, and that it stuck -----------------------------------------------------------

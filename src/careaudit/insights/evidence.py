@@ -352,6 +352,28 @@ class Voice:
         return percent_of(self.contacted, self.asked)
 
 
+@dataclass(frozen=True)
+class StaffVoice:
+    """What staff said about the audits behind the statement: the audits whose allocated
+    worker commented on them, and those discussed in supervision (reflection and learning
+    recorded)."""
+
+    audits: int = 0
+    commented: int = 0
+    discussed: int = 0
+
+    @property
+    def words(self) -> str:
+        """In words: "of 460 audits, 289 discussed in supervision and 12 commented on by the
+        worker"."""
+        parts = []
+        if self.discussed:
+            parts.append(f"{self.discussed} discussed in supervision")
+        if self.commented:
+            parts.append(f"{self.commented} commented on by the worker")
+        return f"of {self.audits} audits, " + " and ".join(parts)
+
+
 @dataclass
 class CategoryEvidence:
     name: str
@@ -359,6 +381,7 @@ class CategoryEvidence:
     mock: list[tuple[MockInspection, int]] = field(default_factory=list)  # (inspection, score)
     actions: list[ActionLine] = field(default_factory=list)
     voice: Voice | None = None
+    staff: StaffVoice | None = None  # feedback from staff and leaders only
     # Outcomes only: the re-audits, and whether the statement's compliance is charted.
     reaudits: list["ReauditLine"] = field(default_factory=list)
     charted: bool = False
@@ -385,6 +408,7 @@ class CategoryEvidence:
             or self.mock
             or self.actions
             or self.voice
+            or self.staff
             or self.reaudits
             or self.charted
         )
@@ -699,6 +723,15 @@ def statement_evidence(
     )
     if voice.asked:
         categories[EvidenceCategory.PEOPLES_EXPERIENCE.value].voice = voice
+
+    # Feedback from staff: the workers' comments on these audits, and supervision.
+    staff = StaffVoice(
+        audits=audits_all,
+        commented=case_audits.filter(worker_comments__isnull=False).distinct().count(),
+        discussed=case_audits.filter(supervision_discussions__isnull=False).distinct().count(),
+    )
+    if staff.commented or staff.discussed:
+        categories[EvidenceCategory.STAFF_AND_LEADERS.value].staff = staff
 
     # The mock inspection.
     mock = _mock_inspections(mock_answers(organisation, f, statement))

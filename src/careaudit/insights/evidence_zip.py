@@ -25,7 +25,12 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef
 
 from careaudit.audits.compliance import achieved_sum, achievement_expression
-from careaudit.audits.models import Audit, FeedbackResponse
+from careaudit.audits.models import (
+    Audit,
+    FeedbackResponse,
+    SupervisionDiscussion,
+    WorkerComment,
+)
 from careaudit.cases.models import Case
 from careaudit.improvement.models import Reaudit
 from careaudit.insights.evidence import (
@@ -59,6 +64,8 @@ AUDIT_COLUMNS = [
     "achieved",
     "compliance_percent",
     "person_reached",
+    "worker_commented",
+    "discussed_in_supervision",
 ]
 ANSWER_COLUMNS = [
     "statement",
@@ -168,7 +175,14 @@ def evidence_records(
     audit_rows = []
     for audit in (
         Audit.objects.filter(pk__in=list(per_audit))
-        .annotate(heard=heard, team_name=F("case__team__name"))
+        .annotate(
+            heard=heard,
+            team_name=F("case__team__name"),
+            commented=Exists(WorkerComment.objects.filter(audit=OuterRef("pk"))),
+            discussed=Exists(
+                SupervisionDiscussion.audits.through.objects.filter(audit=OuterRef("pk"))
+            ),
+        )
         .values(
             "pk",
             "request__month",
@@ -183,6 +197,8 @@ def evidence_records(
             "staff_subject__team__name",
             "person_contacted",
             "heard",
+            "commented",
+            "discussed",
         )
         .order_by("request__month", "pk")
     ):
@@ -207,6 +223,8 @@ def evidence_records(
                 "person_reached": _yes_no(
                     (audit["person_contacted"] is True or audit["heard"]) if of_a_case else None
                 ),
+                "worker_commented": _yes_no(audit["commented"]),
+                "discussed_in_supervision": _yes_no(audit["discussed"]),
             }
         )
     mock_rows = [
@@ -340,7 +358,9 @@ What is in this folder
                        answers / achieved / compliance_percent are over those answers only.
                        person_reached: for an audit of a case record, whether the person, their
                        carer or representative was reached for their views (by the auditor or
-                       the feedback link).{case_ref_line}
+                       the feedback link). worker_commented: whether the allocated worker
+                       commented on the audit; discussed_in_supervision: whether it was
+                       discussed in supervision (feedback from staff).{case_ref_line}
   answers.csv          One row per answer behind the compliance figures. achievement is what
                        the answer scores (met 1, partly met the tool's value, not met 0; a score
                        n of 4, n/4). A statement's compliance = the sum of achievement divided by
