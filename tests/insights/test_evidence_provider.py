@@ -23,6 +23,8 @@ from careaudit.cases.models import Case
 from careaudit.core.models import BackgroundJob
 from careaudit.improvement.models import Action, ActionSource, ActionStatus, Reaudit
 from careaudit.insights.evidence import (
+    MockInspection,
+    MockRound,
     default_period,
     find_statement,
     statement_evidence,
@@ -387,3 +389,18 @@ def test_the_pages_default_to_the_last_twelve_complete_months(e1_world, login, t
     client.post(reverse("insights_evidence_folder"))
     (job,) = BackgroundJob.objects.filter(kind="evidence_folder")
     assert job.parameters == {"since": "2024-02-01", "until": "2025-01-01"}
+
+
+def test_a_round_where_every_location_scored_the_same_names_no_lowest():
+    october = date(2026, 10, 1)
+
+    def inspection(pk: int, where: str, score: int) -> MockInspection:
+        scores = {"Processes": score, "Observation": score}
+        return MockInspection(pk, october, october, scores, location=where)
+
+    same = MockRound(october, [inspection(1, "Beech House", 3), inspection(2, "Rowan Lodge", 3)])
+    apart = MockRound(october, [inspection(3, "Beech House", 2), inspection(4, "Rowan Lodge", 3)])
+
+    assert same.words == "October 2026: 75.0% (Good) at each of 2 locations"
+    assert not same.has_lowest
+    assert apart.words.endswith("lowest Beech House, 50.0%")

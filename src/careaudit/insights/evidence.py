@@ -257,6 +257,11 @@ class MockRound:
         return order[0] if order[0] == order[-1] else f"{order[0]} to {order[-1]}"
 
     @property
+    def has_lowest(self) -> bool:
+        """Whether the locations' scores differ, so that one (or some) is the lowest."""
+        return len({m.percent for m in self.inspections}) > 1
+
+    @property
     def lowest_named(self) -> str:
         """The location(s) with the round's lowest score: "Oakwood House", "A and B"."""
         low = self.lowest.percent
@@ -271,6 +276,8 @@ class MockRound:
         if self.locations == 1:
             only = self.inspections[0]
             return f"{month}, {only.where}: {only.percent}% ({only.band})"
+        if not self.has_lowest:
+            return f"{month}: {self.span} ({self.bands}) at each of {self.locations} locations"
         return (
             f"{month}: {self.locations} locations, {self.span} ({self.bands}); lowest "
             f"{self.lowest_named}, {self.lowest.percent}%"
