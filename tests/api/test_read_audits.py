@@ -182,8 +182,19 @@ def test_audits_filter_by_month_standard_team_status_and_mode(api, results):
         ("standard=NOPE", "there is no standard “NOPE”"),
         ("status=finished", "status"),
         ("team=ashby", "team"),
+        # A digit that is not a number (schemathesis found it), and an id too big for a column.
+        ("standard=%C2%B3%0C", "there is no standard “³”"),
+        ("standard=123456789012345678901", "there is no standard “123456789012345678901”"),
     ],
-    ids=["month-13", "month-in-words", "unknown-standard", "unknown-status", "team-not-a-number"],
+    ids=[
+        "month-13",
+        "month-in-words",
+        "unknown-standard",
+        "unknown-status",
+        "team-not-a-number",
+        "standard-a-superscript-digit",
+        "standard-too-big-an-id",
+    ],
 )
 def test_a_bad_filter_is_a_clear_422_never_a_server_error(api, results, query, words):
     response = api(results.people.quality_lead).get(f"/api/v1/audits?{query}")

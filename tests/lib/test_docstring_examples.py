@@ -11,6 +11,7 @@ MODULES = [
     "dates",
     "evidence",
     "funnel",
+    "ids",
     "intervals",
     "redact",
     "rounding",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from careaudit.api.models import ApiToken, TokenScope
+from careaudit.lib.ids import as_id
 from careaudit.organisation.models import Organisation, StaffMember
 
 TOKEN_BYTES = 32  # 256 bits; token_urlsafe gives 43 URL-safe characters
@@ -126,8 +127,8 @@ def find_token_for_command(prefix_or_id: str) -> ApiToken:
     """The token a command names by its prefix (first eight characters) or its id."""
     text = (prefix_or_id or "").strip()
     matches = ApiToken.objects.filter(prefix=text) if text else ApiToken.objects.none()
-    if text.isdigit():
-        matches = matches | ApiToken.objects.filter(pk=int(text))
+    if as_id(text) is not None:
+        matches = matches | ApiToken.objects.filter(pk=as_id(text))
     found = list(matches.select_related("user", "organisation")[:3])
     if not found:
         raise TokenError(

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from careaudit.audits.models import Audit
 from careaudit.improvement.models import Action, RepeatedFinding, RepeatScope
 from careaudit.improvement.selectors import TEAM_SEPARATOR
+from careaudit.lib.ids import as_id
 from careaudit.organisation.models import Organisation
 
 REPEAT_COLUMNS = (
@@ -66,8 +67,8 @@ def repeated_findings(
         items = items.filter(reviewed_at__isnull=False)
     if where == "organisation":
         items = items.filter(scope=RepeatScope.ORGANISATION)
-    elif where.isdigit():
-        items = items.filter(team_id=int(where))
+    elif as_id(where) is not None:
+        items = items.filter(team_id=as_id(where))
     reviewed = Case(
         When(reviewed_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
     )

@@ -39,6 +39,7 @@ from careaudit.improvement.forms import (
 )
 from careaudit.improvement.models import Action, ActionStatus
 from careaudit.improvement.services import ActionError
+from careaudit.lib.ids import as_id
 from careaudit.lib.words import shorten
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
@@ -158,11 +159,11 @@ def action_create(request: HttpRequest) -> HttpResponse:
 
 def _chosen_decision(request: HttpRequest, value: str):
     """The meeting's decision the action is made from (`?decision=…`), if any."""
-    return get_decision_for_user(request, int(value)) if value.isdigit() else None
+    return get_decision_for_user(request, as_id(value)) if as_id(value) is not None else None
 
 
 def _chosen_findings(organisation, values: list[str]) -> list[Finding]:
-    pks = [int(v) for v in values if v.isdigit()]
+    pks = [pk for pk in map(as_id, values) if pk is not None]
     if not pks:
         return []
     found = list(

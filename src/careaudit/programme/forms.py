@@ -9,6 +9,7 @@ from careaudit.cases.models import Case
 from careaudit.core.exports import EXPORTS
 from careaudit.core.forms import DateField, GovukForm
 from careaudit.lib.dates import add_months, month_start
+from careaudit.lib.ids import as_id
 from careaudit.lib.workdays import is_working_day
 from careaudit.organisation.models import Organisation, Service, StaffMember
 from careaudit.organisation.selectors import teams_of
@@ -129,7 +130,7 @@ class MonthToolForm(GovukForm):
 
     def clean_tool(self) -> tuple[AuditTool, ToolVersion | None]:
         kind, _, pk = self.cleaned_data["tool"].partition("-")
-        if not (pk.isdigit() and len(pk) < 19):  # an id a database column can hold
+        if as_id(pk) is None:  # an id a database column can hold
             raise forms.ValidationError("Choose one of the tools listed")
         if kind == LATEST:
             tool = AuditTool.objects.select_related("standard__framework").filter(pk=pk).first()

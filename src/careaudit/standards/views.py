@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from careaudit.core.pdf import render_pdf
+from careaudit.lib.ids import as_id
 from careaudit.lib.scoring import Scale
 from careaudit.organisation.access import capability_required, require_staff
 from careaudit.organisation.models import Capability
@@ -256,7 +257,7 @@ def framework_create(request: HttpRequest) -> HttpResponse:
     staff = require_staff(request)
     # Coming from "copy a tool" with no framework to copy into: go back there afterwards.
     tool_pk = request.GET.get("tool", "")
-    tool = get_tool_for_user(request, int(tool_pk)) if tool_pk.isdigit() else None
+    tool = get_tool_for_user(request, as_id(tool_pk)) if as_id(tool_pk) is not None else None
     form = FrameworkCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from careaudit.api import access
 from careaudit.insights.filters import MONTH_PATTERN
+from careaudit.lib.ids import as_id
 
 MONTH_HELP = "A month as YYYY-MM, e.g. 2024-03."
 # The month's form in the schema (empty: not given); the checking, and the words when it is
@@ -40,9 +41,9 @@ def standard_ids(request: HttpRequest, value: str | None) -> list[int] | None:
         return None
     value = value.strip()
     standards: QuerySet = access.visible_standards(request)
-    found = (
-        standards.filter(pk=int(value)) if value.isdigit() else standards.filter(code__iexact=value)
-    )
+    # An id is plain ASCII digits of a size an id can have: anything else is a code.
+    pk = as_id(value)
+    found = standards.filter(pk=pk) if pk is not None else standards.filter(code__iexact=value)
     ids = list(found.values_list("pk", flat=True))
     if not ids:
         raise HttpError(
