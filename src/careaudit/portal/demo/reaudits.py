@@ -58,12 +58,19 @@ def build(context: DemoContext) -> None:
         ("not yet", 85, 3),
     ]
     done = []
-    for (team_id, criterion, audits), (outcome, target, records) in zip(weak, plans, strict=False):
+    # Each plan takes the next weak spot whose re-audit can be drawn: a spot that cannot be
+    # (its action stays in progress) passes the plan on, so the story is told whatever the
+    # draws found.
+    for team_id, criterion, audits in weak:
+        if not plans:
+            break
+        outcome, target, records = plans[0]
         action = _action(context, team_id, criterion, audits, agreed, target, records)
         if action is None:
             continue
         if not _verify(context, action, schedule):
             continue
+        plans.pop(0)
         do_reaudits(context, action, criterion, improved=outcome == "improved", when=schedule)
         _embedding_check(context, action, criterion, outcome)
         done.append(Action.objects.get(pk=action.pk))
